@@ -1,0 +1,288 @@
+package ftp
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"io"
+	"sync"
+	"time"
+)
+
+// Login logs in as user with password (ftplib's login). An empty user means
+// "anonymous", and an anonymous user with an empty password sends
+// "anonymous@", as ftplib does. If the server asks for an account (332),
+// Login fails: use LoginAccount. With TLS configured, Login also sends
+// PBSZ 0 and PROT P (unless Dialer.ClearData), so data connections are
+// protected; and when the server advertises UTF8 in FEAT it sends
+// OPTS UTF8 ON. It returns the server's final reply (230 or 202).
+func (c *Conn) Login(ctx context.Context, user, password string) (*Reply, error) {
+	return c.LoginAccount(ctx, user, password, "")
+}
+
+// LoginAccount is Login with an account for servers that answer 332 (ACCT,
+// RFC 959 section 4.1.1). The account is sent only when asked for.
+func (c *Conn) LoginAccount(ctx context.Context, user, password, account string) (*Reply, error) {
+	if err := c.begin(); err != nil {
+		return nil, err
+	}
+	defer c.end()
+	if user == "" {
+		user = "anonymous"
+	}
+	if password == "" && (user == "anonymous" || user == "ftp") {
+		password = "anonymous@"
+	}
+	rep, display, err := c.cmd(ctx, "USER", user)
+	if err != nil {
+		return rep, err
+	}
+	if rep.Code == CodeNeedPassword {
+		rep, display, err = c.cmd(ctx, "PASS", password)
+		if err != nil {
+			return rep, err
+		}
+	}
+	if rep.Code == CodeNeedAccount {
+		if account == "" {
+			return rep, c.unexpected(display, rep)
+		}
+		rep, display, err = c.cmd(ctx, "ACCT", account)
+		if err != nil {
+			return rep, err
+		}
+	}
+	if rep.Code/100 != 2 {
+		return rep, c.unexpected(display, rep)
+	}
+	c.loggedIn = true
+	if c.ctrlTLS != nil && !c.d.ClearData && !c.protP {
+		if _, err := c.prot(ctx, true); err != nil {
+			return rep, err
+		}
+	}
+	if err := c.afterLogin(ctx); err != nil {
+		return rep, err
+	}
+	return rep, nil
+}
+
+// Acct sends ACCT with account information (ftplib's acct). It returns the
+// reply; anything but 2xx or 3xx is a *ReplyError.
+func (c *Conn) Acct(ctx context.Context, account string) (*Reply, error) {
+	if err := c.begin(); err != nil {
+		return nil, err
+	}
+	defer c.end()
+	rep, display, err := c.cmd(ctx, "ACCT", account)
+	if err != nil {
+		return rep, err
+	}
+	if rep.Code >= 400 {
+		return rep, c.unexpected(display, rep)
+	}
+	return rep, nil
+}
+
+// afterLogin reads FEAT and switches to UTF-8 names when advertised.
+func (c *Conn) afterLogin(ctx context.Context) error {
+	feats, err := c.readFeatures(ctx)
+	if err != nil {
+		return err
+	}
+	if _, ok := feats["UTF8"]; ok && c.d.Encoding == nil && !c.d.DisableUTF8 {
+		// Servers that switch to UTF-8 by default (Pure-FTPd 504,
+		// pyftpdlib 501) refuse this; that is not an error.
+		if _, _, err := c.cmd(ctx, "OPTS", "UTF8 ON"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// tlsConfigs derives the control and data TLS configurations from the
+// caller's config: ServerName from addr when unset, and a session cache
+// shared by both so data connections resume the control session.
+func (c *Conn) tlsConfigs(base *tls.Config, addr string) (ctrl, data *tls.Config) {
+	cache := &sessionCache{}
+	ctrl = base.Clone()
+	if ctrl.ServerName == "" {
+		ctrl.ServerName = hostOf(addr)
+	}
+	ctrl.ClientSessionCache = cache
+	data = ctrl.Clone()
+	data.ClientSessionCache = (*dataSessionCache)(cache)
+	return ctrl, data
+}
+
+// sessionCache holds the sessions of the control connection. Data
+// connections resume them but never replace them (dataSessionCache), so
+// every data connection resumes the control connection's session, which
+// vsftpd (require_ssl_reuse) and ProFTPD check.
+type sessionCache struct {
+	mu       sync.Mutex
+	sessions map[string]*tls.ClientSessionState
+}
+
+func (s *sessionCache) Get(key string) (*tls.ClientSessionState, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cs, ok := s.sessions[key]
+	return cs, ok
+}
+
+func (s *sessionCache) Put(key string, cs *tls.ClientSessionState) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.sessions == nil {
+		s.sessions = map[string]*tls.ClientSessionState{}
+	}
+	if cs == nil {
+		delete(s.sessions, key)
+		return
+	}
+	s.sessions[key] = cs
+}
+
+type dataSessionCache sessionCache
+
+func (s *dataSessionCache) Get(key string) (*tls.ClientSessionState, bool) {
+	return (*sessionCache)(s).Get(key)
+}
+
+func (s *dataSessionCache) Put(string, *tls.ClientSessionState) {}
+
+// handshake runs the TLS handshake on the control connection.
+func (c *Conn) handshake(ctx context.Context) error {
+	tc := tls.Client(c.raw, c.ctrlTLS)
+	hctx, cancel := context.WithTimeout(ctx, c.d.Timeout)
+	defer cancel()
+	if err := tc.HandshakeContext(hctx); err != nil {
+		if ctx.Err() != nil {
+			err = ctx.Err()
+		}
+		return c.fail(ctx, "TLS handshake", fmt.Errorf("%w: %w", ErrTLSRequired, err))
+	}
+	c.raw.SetDeadline(time.Time{})
+	c.nc = tc
+	c.setReader()
+	st := tc.ConnectionState()
+	c.log.LogAttrs(ctx, LevelTrace, "tls", slog.String("version", tls.VersionName(st.Version)), slog.String("cipher", tls.CipherSuiteName(st.CipherSuite)))
+	return nil
+}
+
+// authTLS sends AUTH TLS and secures the control connection.
+func (c *Conn) authTLS(ctx context.Context) (*Reply, error) {
+	rep, display, err := c.cmd(ctx, "AUTH", "TLS")
+	if err != nil {
+		return rep, err
+	}
+	if rep.Code != CodeSecurityExchangeOK && rep.Code/100 != 2 {
+		c.Close()
+		re := c.unexpected(display, rep)
+		return rep, fmt.Errorf("%w: %w (connection closed)", ErrTLSRequired, re)
+	}
+	if c.r.Buffered() > 0 {
+		c.Close()
+		return rep, &ProtocolError{Cmd: display, Msg: "data after AUTH TLS reply, before the handshake"}
+	}
+	return rep, c.handshake(ctx)
+}
+
+// AuthTLS secures the control connection with AUTH TLS (ftplib's auth),
+// using config (ServerName defaults to the dialled host). Dial does this
+// already when Dialer.TLS is set; AuthTLS is for a Conn dialled in clear.
+// A failure closes the Conn.
+func (c *Conn) AuthTLS(ctx context.Context, config *tls.Config) (*Reply, error) {
+	if err := c.begin(); err != nil {
+		return nil, err
+	}
+	defer c.end()
+	if c.ctrlTLS != nil {
+		return nil, errors.New("ftp: AUTH TLS: control connection already secured")
+	}
+	if config == nil {
+		config = &tls.Config{}
+	}
+	c.ctrlTLS, c.dataTLS = c.tlsConfigs(config, c.addr)
+	return c.authTLS(ctx)
+}
+
+// prot sends PBSZ 0 and PROT P (private) or PROT C (clear).
+func (c *Conn) prot(ctx context.Context, private bool) (*Reply, error) {
+	if c.ctrlTLS == nil {
+		return nil, fmt.Errorf("%w: PROT needs a TLS control connection", ErrTLSRequired)
+	}
+	level := "C"
+	if private {
+		level = "P"
+		if _, err := c.expect(ctx, "PBSZ", "0", 2); err != nil {
+			return nil, err
+		}
+	}
+	rep, err := c.expect(ctx, "PROT", level, 2)
+	if err != nil {
+		return rep, err
+	}
+	c.protP = private
+	return rep, nil
+}
+
+// ProtP sends PBSZ 0 and PROT P so data connections use TLS (ftplib's
+// prot_p). Login does this already when Dialer.TLS is set.
+func (c *Conn) ProtP(ctx context.Context) (*Reply, error) {
+	if err := c.begin(); err != nil {
+		return nil, err
+	}
+	defer c.end()
+	return c.prot(ctx, true)
+}
+
+// ProtC sends PROT C so data connections are in clear (ftplib's prot_c).
+func (c *Conn) ProtC(ctx context.Context) (*Reply, error) {
+	if err := c.begin(); err != nil {
+		return nil, err
+	}
+	defer c.end()
+	return c.prot(ctx, false)
+}
+
+// CCC reverts the control connection to clear text after login (RFC 4217
+// section 6, ftplib's ccc), for NAT firewalls that must read PORT/PASV.
+// Data connections keep their protection level.
+func (c *Conn) CCC(ctx context.Context) (*Reply, error) {
+	if err := c.begin(); err != nil {
+		return nil, err
+	}
+	defer c.end()
+	tc, ok := c.nc.(*tls.Conn)
+	if !ok {
+		return nil, errors.New("ftp: CCC: control connection is not using TLS")
+	}
+	rep, err := c.expect(ctx, "CCC", "", 2)
+	if err != nil {
+		return rep, err
+	}
+	// Send our close_notify without closing the socket, then carry on in
+	// clear on the same TCP connection.
+	stop := c.watch(ctx, c.raw)
+	defer stop()
+	if err := c.deadline(ctx, c.raw); err != nil {
+		return rep, c.fail(ctx, "CCC", err)
+	}
+	if err := tc.CloseWrite(); err != nil {
+		return rep, c.fail(ctx, "CCC", err)
+	}
+	// Consume the server's close_notify; nothing else may precede it.
+	if n, err := io.Copy(io.Discard, tc); err != nil || n > 0 || c.r.Buffered() > 0 {
+		if err == nil {
+			err = errors.New("data before the server's close_notify")
+		}
+		return rep, c.fail(ctx, "CCC", err)
+	}
+	c.nc = c.raw
+	c.setReader()
+	return rep, nil
+}

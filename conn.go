@@ -1,0 +1,354 @@
+package ftp
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/goftplib/ftp/internal/proto"
+)
+
+// Conn is one FTP session: a control connection and at most one data
+// connection at a time. It corresponds to ftplib's FTP and FTP_TLS objects.
+//
+// A Conn is not safe for concurrent use, but misuse is detected: a call made
+// while another is running, or while a Reader, Writer or DataConn is open,
+// returns ErrBusy. Close is safe from any goroutine and interrupts what is
+// in flight. Use a Pool for concurrency.
+type Conn struct {
+	d    *Dialer
+	addr string
+	id   uint64
+	log  *slog.Logger
+
+	nc  net.Conn // control connection as used (TLS or plain)
+	raw net.Conn // underlying transport connection
+	r   *proto.Reader
+
+	ctrlTLS, dataTLS *tls.Config
+	protP            bool // data connections use TLS
+
+	welcome  string
+	busy     atomic.Bool
+	closed   atomic.Bool
+	closeMu  sync.Mutex
+	dataConn net.Conn // open data connection, closed by Close
+
+	features   map[string]string // nil until FEAT was read
+	curType    string            // last TYPE sent ("A", "I"), "" if unknown
+	noEPSV     bool              // EPSV was refused: use PASV from now on
+	noEPRT     bool              // EPRT was refused: use PORT from now on
+	loggedIn   bool
+	lastActive time.Time
+}
+
+// LevelTrace is the slog level of the most detailed records: every line on
+// the control connection and every data connection event (ftplib's debug
+// level 2).
+const LevelTrace = slog.LevelDebug - 4
+
+// Welcome returns the server's greeting, all its lines, including any
+// "120" reply that preceded the 220 (ftplib's getwelcome).
+func (c *Conn) Welcome() string { return c.welcome }
+
+// Addr returns the address the Conn was dialled with.
+func (c *Conn) Addr() string { return c.addr }
+
+// LocalAddr returns the local address of the control connection.
+func (c *Conn) LocalAddr() net.Addr { return c.raw.LocalAddr() }
+
+// RemoteAddr returns the server's address on the control connection.
+func (c *Conn) RemoteAddr() net.Addr { return c.raw.RemoteAddr() }
+
+// begin claims the Conn for one operation.
+func (c *Conn) begin() error {
+	if c.closed.Load() {
+		return &opError{err: net.ErrClosed}
+	}
+	if !c.busy.CompareAndSwap(false, true) {
+		return ErrBusy
+	}
+	return nil
+}
+
+func (c *Conn) end() { c.busy.Store(false) }
+
+// watch makes I/O on nc obey ctx: cancelling ctx sets an immediate
+// deadline. The returned stop function must be called when the operation
+// ends.
+func (c *Conn) watch(ctx context.Context, nc net.Conn) (stop func()) {
+	if ctx.Done() == nil {
+		return func() {}
+	}
+	s := context.AfterFunc(ctx, func() { nc.SetDeadline(time.Unix(1, 0)) })
+	return func() { s() }
+}
+
+// deadline sets nc's deadline for the next read or write: Timeout from now,
+// or the ctx deadline if that is earlier. It returns ctx's error if ctx is
+// already done (so a cancellation racing with this call is never lost).
+func (c *Conn) deadline(ctx context.Context, nc net.Conn) error {
+	t := time.Now().Add(c.d.Timeout)
+	if dl, ok := ctx.Deadline(); ok && dl.Before(t) {
+		t = dl
+	}
+	nc.SetDeadline(t)
+	return ctx.Err()
+}
+
+// ioError turns an I/O error into the error returned to the caller: the
+// ctx's error when ctx caused it, an inactivity timeout otherwise.
+func (c *Conn) ioError(ctx context.Context, err error) error {
+	if err == nil {
+		return nil
+	}
+	if ce := ctx.Err(); ce != nil {
+		return ce
+	}
+	if dl, ok := ctx.Deadline(); ok && !time.Now().Before(dl) {
+		return context.DeadlineExceeded
+	}
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return fmt.Errorf("no activity for %v: %w", c.d.Timeout, err)
+	}
+	if c.closed.Load() && errors.Is(err, net.ErrClosed) {
+		return net.ErrClosed
+	}
+	return err
+}
+
+// fail closes the Conn after an error that leaves the control channel out
+// of step, and returns err annotated for the caller.
+func (c *Conn) fail(ctx context.Context, cmd string, err error) error {
+	var pe *ProtocolError
+	if errors.As(err, &pe) {
+		c.Close()
+		return err
+	}
+	err = c.ioError(ctx, err)
+	c.Close()
+	return &opError{cmd: cmd, err: err, closed: true}
+}
+
+// writeCmd sends one command line. arg is in the caller's encoding and is
+// converted with the Dialer's Encoding.
+func (c *Conn) writeCmd(ctx context.Context, verb, arg string) (display string, err error) {
+	display = proto.Redact(verb, arg)
+	wire, err := c.encode(arg)
+	if err != nil {
+		return display, &opError{cmd: display, err: err}
+	}
+	line, err := proto.Command(verb, wire)
+	if err != nil {
+		if errors.Is(err, proto.ErrInvalidArgument) {
+			err = fmt.Errorf("%w: %w", fs.ErrInvalid, err)
+		}
+		return display, &opError{cmd: display, err: err}
+	}
+	c.log.LogAttrs(ctx, slog.LevelDebug, "send", slog.String("cmd", display))
+	if err := c.deadline(ctx, c.nc); err != nil {
+		return display, c.fail(ctx, display, err)
+	}
+	if _, err := c.nc.Write(line); err != nil {
+		return display, c.fail(ctx, display, err)
+	}
+	return display, nil
+}
+
+// readReply reads one reply; any failure closes the Conn.
+func (c *Conn) readReply(ctx context.Context, cmd string) (*Reply, error) {
+	if err := c.deadline(ctx, c.nc); err != nil {
+		return nil, c.fail(ctx, cmd, err)
+	}
+	pr, err := c.r.ReadReply()
+	if err != nil {
+		var fe *proto.FormatError
+		if errors.As(err, &fe) {
+			return nil, c.fail(ctx, cmd, &ProtocolError{Cmd: cmd, Msg: fe.Error()})
+		}
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			err = fmt.Errorf("server closed the connection: %w", err)
+		}
+		return nil, c.fail(ctx, cmd, err)
+	}
+	for i, l := range pr.Lines {
+		pr.Lines[i] = c.decode(l)
+	}
+	rep := newReply(pr)
+	c.log.LogAttrs(ctx, slog.LevelDebug, "recv", slog.Int("code", rep.Code), slog.String("msg", rep.Msg))
+	if rep.Code == CodeServiceNotAvailable {
+		// 421: the server is closing the control connection.
+		err := &ReplyError{Cmd: cmd, Code: rep.Code, Msg: rep.Msg}
+		c.Close()
+		return rep, err
+	}
+	return rep, nil
+}
+
+// cmd sends a command and reads its reply. A 1xx reply is followed by
+// reading the final one, so the channel stays in step.
+func (c *Conn) cmd(ctx context.Context, verb, arg string) (*Reply, string, error) {
+	stop := c.watch(ctx, c.nc)
+	defer stop()
+	display, err := c.writeCmd(ctx, verb, arg)
+	if err != nil {
+		return nil, display, err
+	}
+	rep, err := c.readReply(ctx, display)
+	for err == nil && rep.Code < 200 {
+		rep, err = c.readReply(ctx, display)
+	}
+	return rep, display, err
+}
+
+// expect runs a command and returns a *ReplyError unless the reply code is
+// in class (2 for 2xx, 3 for 3xx) or equals one of codes.
+func (c *Conn) expect(ctx context.Context, verb, arg string, class int, codes ...int) (*Reply, error) {
+	rep, display, err := c.cmd(ctx, verb, arg)
+	if err != nil {
+		return rep, err
+	}
+	if rep.Code/100 == class {
+		return rep, nil
+	}
+	for _, code := range codes {
+		if rep.Code == code {
+			return rep, nil
+		}
+	}
+	return rep, c.unexpected(display, rep)
+}
+
+// expectPath is expect for commands whose argument is a path: a 550 reply
+// then matches fs.ErrNotExist.
+func (c *Conn) expectPath(ctx context.Context, verb, path string, class int, codes ...int) (*Reply, error) {
+	rep, err := c.expect(ctx, verb, path, class, codes...)
+	var re *ReplyError
+	if errors.As(err, &re) {
+		re.pathCmd = true
+	}
+	return rep, err
+}
+
+func (c *Conn) unexpected(cmd string, rep *Reply) *ReplyError {
+	return &ReplyError{Cmd: cmd, Code: rep.Code, Msg: rep.Msg}
+}
+
+// SendCmd sends a raw command line such as "SITE CHMOD 644 a.txt" and
+// returns the server's reply (ftplib's sendcmd). A 4xx or 5xx reply is
+// returned as a *ReplyError together with the reply. A 1xx reply is
+// followed by reading the final reply, which is returned. Use Transfer for
+// commands that need a data connection. Sending TYPE through SendCmd is
+// noted, so later transfers set their type again.
+func (c *Conn) SendCmd(ctx context.Context, line string) (*Reply, error) {
+	if err := c.begin(); err != nil {
+		return nil, err
+	}
+	defer c.end()
+	verb, arg := proto.SplitCommand(line)
+	if strings.EqualFold(verb, "TYPE") {
+		c.curType = ""
+	}
+	rep, display, err := c.cmd(ctx, verb, arg)
+	if err != nil {
+		return rep, err
+	}
+	if rep.Code >= 400 {
+		return rep, c.unexpected(display, rep)
+	}
+	return rep, nil
+}
+
+// VoidCmd sends a raw command line and returns an error unless the reply is
+// 2xx (ftplib's voidcmd): a *ReplyError that matches ErrUnexpectedReply,
+// ErrTemporary or ErrPermanent.
+func (c *Conn) VoidCmd(ctx context.Context, line string) (*Reply, error) {
+	rep, err := c.SendCmd(ctx, line)
+	if err != nil {
+		return rep, err
+	}
+	if rep.Code/100 != 2 {
+		verb, arg := proto.SplitCommand(line)
+		return rep, c.unexpected(proto.Redact(verb, arg), rep)
+	}
+	return rep, nil
+}
+
+// Close closes the connection unilaterally (ftplib's close), interrupting
+// any operation in flight and closing an open data connection. It is safe
+// to call from any goroutine and more than once; later calls return nil.
+func (c *Conn) Close() error {
+	if c.closed.Swap(true) {
+		return nil
+	}
+	c.closeMu.Lock()
+	if c.dataConn != nil {
+		c.dataConn.Close()
+		c.dataConn = nil
+	}
+	c.closeMu.Unlock()
+	c.log.LogAttrs(context.Background(), LevelTrace, "close")
+	err := c.raw.Close()
+	if c.nc != c.raw {
+		c.nc.Close()
+	}
+	return err
+}
+
+// Quit sends QUIT and closes the connection (ftplib's quit), the polite way
+// to end a session. The connection is closed whatever the server answers;
+// an error reply is returned as a *ReplyError.
+func (c *Conn) Quit(ctx context.Context) error {
+	if err := c.begin(); err != nil {
+		if errors.Is(err, ErrBusy) {
+			c.Close()
+		}
+		return err
+	}
+	defer c.end()
+	defer c.Close()
+	_, err := c.expect(ctx, "QUIT", "", 2)
+	return err
+}
+
+func (c *Conn) setData(dc net.Conn) {
+	c.closeMu.Lock()
+	c.dataConn = dc
+	closed := c.closed.Load()
+	c.closeMu.Unlock()
+	if closed && dc != nil {
+		dc.Close()
+	}
+}
+
+// opError wraps a network or context error with the command it interrupted.
+type opError struct {
+	cmd    string
+	err    error
+	closed bool
+}
+
+func (e *opError) Error() string {
+	var b strings.Builder
+	b.WriteString("ftp: ")
+	if e.cmd != "" {
+		b.WriteString(e.cmd + ": ")
+	}
+	b.WriteString(e.err.Error())
+	if e.closed {
+		b.WriteString(" (connection closed)")
+	}
+	return b.String()
+}
+func (e *opError) Unwrap() error { return e.err }
+

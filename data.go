@@ -1,0 +1,248 @@
+package ftp
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"log/slog"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// peerIP returns the IP address of the server on the control connection.
+func (c *Conn) peerIP() net.IP {
+	if a, ok := c.raw.RemoteAddr().(*net.TCPAddr); ok {
+		return a.IP
+	}
+	return net.ParseIP(hostOf(c.addr))
+}
+
+// localIP returns our IP address on the control connection.
+func (c *Conn) localIP() net.IP {
+	if a, ok := c.raw.LocalAddr().(*net.TCPAddr); ok {
+		return a.IP
+	}
+	return nil
+}
+
+// pendingData is a data connection being set up: connected (passive) or
+// listening (active).
+type pendingData struct {
+	conn net.Conn
+	ln   *net.TCPListener
+}
+
+func (p *pendingData) close() {
+	if p.conn != nil {
+		p.conn.Close()
+	}
+	if p.ln != nil {
+		p.ln.Close()
+	}
+}
+
+// openData starts a data connection as configured: passive (EPSV, then
+// PASV) or active (EPRT, then PORT).
+func (c *Conn) openData(ctx context.Context) (*pendingData, error) {
+	if c.d.Active {
+		return c.openActive(ctx)
+	}
+	return c.openPassive(ctx)
+}
+
+func (c *Conn) openPassive(ctx context.Context) (*pendingData, error) {
+	var addr string
+	if !c.noEPSV && !c.d.DisableEPSV {
+		rep, display, err := c.cmd(ctx, "EPSV", "")
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case rep.Code == CodeEnteringExtPassive:
+			port, err := parseEPSV(rep.Msg)
+			if err != nil {
+				return nil, c.fail(ctx, display, &ProtocolError{Cmd: display, Msg: err.Error()})
+			}
+			addr = net.JoinHostPort(c.peerIP().String(), strconv.Itoa(port))
+		case rep.Code >= 500:
+			c.noEPSV = true // remembered for the life of the Conn
+		default:
+			return nil, c.unexpected(display, rep)
+		}
+	}
+	if addr == "" {
+		rep, display, err := c.cmd(ctx, "PASV", "")
+		if err != nil {
+			return nil, err
+		}
+		if rep.Code != CodeEnteringPassive {
+			return nil, c.unexpected(display, rep)
+		}
+		ip, port, err := parsePASV(rep.Msg)
+		if err != nil {
+			return nil, c.fail(ctx, display, &ProtocolError{Cmd: display, Msg: err.Error()})
+		}
+		host := c.peerIP()
+		if c.d.TrustPASVHost && !ip.IsUnspecified() {
+			host = ip
+		} else if !ip.Equal(host) {
+			c.log.LogAttrs(ctx, LevelTrace, "ignoring PASV host", slog.String("pasv", ip.String()), slog.String("using", host.String()))
+		}
+		addr = net.JoinHostPort(host.String(), strconv.Itoa(port))
+	}
+	dctx, cancel := context.WithTimeout(ctx, c.d.Timeout)
+	defer cancel()
+	c.log.LogAttrs(ctx, LevelTrace, "data dial", slog.String("addr", addr))
+	conn, err := c.dialData(dctx, addr)
+	if err != nil {
+		return nil, &opError{cmd: "data connection to " + addr, err: c.ioError(ctx, err)}
+	}
+	return &pendingData{conn: conn}, nil
+}
+
+func (c *Conn) dialData(ctx context.Context, addr string) (net.Conn, error) {
+	if c.d.DialContext != nil {
+		return c.d.DialContext(ctx, "tcp", addr)
+	}
+	var nd net.Dialer
+	if c.d.LocalAddr != nil {
+		nd.LocalAddr = &net.TCPAddr{IP: c.d.LocalAddr.IP, Zone: c.d.LocalAddr.Zone}
+	}
+	return nd.DialContext(ctx, "tcp", addr)
+}
+
+// parseEPSV extracts the port of a 229 reply: "... (|||port|)" where any
+// printable character may replace "|" (RFC 2428 section 3).
+func parseEPSV(msg string) (int, error) {
+	i := strings.IndexByte(msg, '(')
+	j := strings.LastIndexByte(msg, ')')
+	if i < 0 || j < i+6 {
+		return 0, fmt.Errorf("malformed EPSV reply %q", msg)
+	}
+	s := msg[i+1 : j]
+	d := s[0]
+	if d < 33 || d > 126 || len(s) < 5 || s[1] != d || s[2] != d || s[len(s)-1] != d {
+		return 0, fmt.Errorf("malformed EPSV reply %q", msg)
+	}
+	port, err := strconv.Atoi(s[3 : len(s)-1])
+	if err != nil || port < 1 || port > 65535 {
+		return 0, fmt.Errorf("bad port in EPSV reply %q", msg)
+	}
+	return port, nil
+}
+
+// parsePASV extracts h1,h2,h3,h4,p1,p2 from a 227 reply (RFC 959 allows
+// any text around the numbers).
+func parsePASV(msg string) (net.IP, int, error) {
+	start := strings.IndexAny(msg, "0123456789")
+	if start < 0 {
+		return nil, 0, fmt.Errorf("malformed PASV reply %q", msg)
+	}
+	s := msg[start:]
+	end := 0
+	for end < len(s) && (s[end] >= '0' && s[end] <= '9' || s[end] == ',' || s[end] == ' ') {
+		end++
+	}
+	parts := strings.Split(strings.ReplaceAll(s[:end], " ", ""), ",")
+	if len(parts) != 6 {
+		return nil, 0, fmt.Errorf("malformed PASV reply %q", msg)
+	}
+	var n [6]int
+	for i, p := range parts {
+		v, err := strconv.Atoi(p)
+		if err != nil || v < 0 || v > 255 {
+			return nil, 0, fmt.Errorf("malformed PASV reply %q", msg)
+		}
+		n[i] = v
+	}
+	port := n[4]<<8 | n[5]
+	if port == 0 {
+		return nil, 0, fmt.Errorf("port 0 in PASV reply %q", msg)
+	}
+	return net.IPv4(byte(n[0]), byte(n[1]), byte(n[2]), byte(n[3])), port, nil
+}
+
+func (c *Conn) openActive(ctx context.Context) (*pendingData, error) {
+	ip := c.localIP()
+	if ip == nil {
+		return nil, fmt.Errorf("ftp: active mode needs a TCP control connection")
+	}
+	ln, err := net.ListenTCP("tcp", &net.TCPAddr{IP: ip})
+	if err != nil {
+		return nil, &opError{cmd: "listen for data connection", err: err}
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	v4 := ip.To4()
+	if !c.noEPRT && !c.d.DisableEPSV || v4 == nil {
+		proto := "2"
+		if v4 != nil {
+			proto = "1"
+		}
+		arg := fmt.Sprintf("|%s|%s|%d|", proto, ip.String(), port)
+		rep, display, err := c.cmd(ctx, "EPRT", arg)
+		if err != nil {
+			ln.Close()
+			return nil, err
+		}
+		switch {
+		case rep.Code/100 == 2:
+			return &pendingData{ln: ln}, nil
+		case rep.Code >= 500 && v4 != nil:
+			c.noEPRT = true
+		default:
+			ln.Close()
+			return nil, c.unexpected(display, rep)
+		}
+	}
+	arg := fmt.Sprintf("%d,%d,%d,%d,%d,%d", v4[0], v4[1], v4[2], v4[3], port>>8, port&0xff)
+	if _, err := c.expect(ctx, "PORT", arg, 2); err != nil {
+		ln.Close()
+		return nil, err
+	}
+	return &pendingData{ln: ln}, nil
+}
+
+// accept waits for the server's data connection in active mode. A
+// connection from any address but the control connection's peer is
+// refused and logged, and waiting goes on.
+func (c *Conn) accept(ctx context.Context, ln *net.TCPListener) (net.Conn, error) {
+	t := time.Now().Add(c.d.Timeout)
+	if dl, ok := ctx.Deadline(); ok && dl.Before(t) {
+		t = dl
+	}
+	ln.SetDeadline(t)
+	stop := context.AfterFunc(ctx, func() { ln.SetDeadline(time.Unix(1, 0)) })
+	defer stop()
+	peer := c.peerIP()
+	for {
+		conn, err := ln.AcceptTCP()
+		if err != nil {
+			return nil, &opError{cmd: "accept data connection", err: c.ioError(ctx, err)}
+		}
+		from := conn.RemoteAddr().(*net.TCPAddr).IP
+		if from.Equal(peer) {
+			return conn, nil
+		}
+		c.log.LogAttrs(ctx, slog.LevelWarn, "refused data connection from foreign address", slog.String("addr", conn.RemoteAddr().String()))
+		conn.Close()
+	}
+}
+
+// secureData wraps a data connection in TLS when PROT P is in effect and
+// completes the handshake, resuming the control connection's session.
+func (c *Conn) secureData(ctx context.Context, conn net.Conn) (net.Conn, error) {
+	if !c.protP {
+		return conn, nil
+	}
+	tc := tls.Client(conn, c.dataTLS)
+	hctx, cancel := context.WithTimeout(ctx, c.d.Timeout)
+	defer cancel()
+	if err := tc.HandshakeContext(hctx); err != nil {
+		conn.Close()
+		return nil, &opError{cmd: "TLS handshake on data connection", err: c.ioError(ctx, err)}
+	}
+	c.log.LogAttrs(ctx, LevelTrace, "data tls", slog.Bool("resumed", tc.ConnectionState().DidResume))
+	return tc, nil
+}

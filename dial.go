@@ -1,0 +1,263 @@
+package ftp
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/text/encoding"
+
+	"github.com/goftplib/ftp/internal/proto"
+)
+
+// DefaultTimeout is the inactivity limit used when Dialer.Timeout is zero.
+const DefaultTimeout = 60 * time.Second
+
+// Dialer holds every setting of a connection. Its zero value is ready to
+// use: passive mode (EPSV, then PASV), UTF-8 names, a 60 s inactivity
+// limit, no TLS, no logging. Dial works on a copy, so one Dialer may be used
+// by many goroutines at once.
+type Dialer struct {
+	// Timeout is the inactivity limit for every read and write on the
+	// control and data connections, for connecting and for TLS handshakes:
+	// an operation fails when the peer sends or accepts nothing for this
+	// long. It is not a limit on a whole transfer; use the ctx for that.
+	// Zero means DefaultTimeout (60 s); a negative value is an error.
+	Timeout time.Duration
+
+	// LocalAddr is the local address to dial from (ftplib's
+	// source_address), for the control connection and passive data
+	// connections. Nil lets the system choose.
+	LocalAddr *net.TCPAddr
+
+	// DialContext, when set, opens the control and passive data
+	// connections instead of a net.Dialer (for proxies and tests).
+	DialContext func(ctx context.Context, network, addr string) (net.Conn, error)
+
+	// Encoding converts path names and reply text to and from the bytes on
+	// the wire. Nil means UTF-8 (RFC 2640): names are sent as they are.
+	// Use charmap.ISO8859_1 from golang.org/x/text for ftplib's old default.
+	Encoding encoding.Encoding
+
+	// Logger receives the protocol dialogue: one Debug record per command
+	// and per reply (ftplib's debug level 1), and every control line and
+	// data connection event at LevelTrace (level 2). The arguments of PASS
+	// and ACCT are replaced by "****" before a record is made. Nil
+	// discards everything.
+	Logger *slog.Logger
+
+	// Active selects active mode: the client listens and the server
+	// connects (EPRT, or PORT for IPv4 when EPRT is refused). The default
+	// is passive mode (EPSV, or PASV when EPSV is refused).
+	Active bool
+
+	// DisableEPSV makes passive mode use PASV (and active mode use PORT)
+	// from the start, for servers or middleboxes that mishandle the
+	// extended commands of RFC 2428.
+	DisableEPSV bool
+
+	// TrustPASVHost makes passive mode connect to the host named in a PASV
+	// reply. By default that host is ignored and the data connection goes
+	// to the control connection's peer, which defeats PASV-based port
+	// scanning (FTP bounce) and fixes servers behind NAT that announce
+	// private addresses.
+	TrustPASVHost bool
+
+	// TLS, when non-nil, secures the session with explicit TLS (RFC 4217):
+	// AUTH TLS right after the greeting, and data connections protected
+	// with PBSZ 0 and PROT P after login. Certificates are verified as
+	// crypto/tls does; ServerName defaults to the host of the address.
+	// Every data connection resumes the control connection's TLS session
+	// through a session cache private to the Conn. If the server refuses
+	// AUTH or the handshake fails, Dial fails and nothing else is sent.
+	TLS *tls.Config
+
+	// ImplicitTLS makes the TLS handshake start at connect time (the
+	// "port 990" style) instead of AUTH TLS. It needs TLS to be non-nil.
+	ImplicitTLS bool
+
+	// ClearData keeps data connections in clear text (PROT C) while the
+	// control connection uses TLS. This is insecure: file contents and
+	// listings can be read and altered on the way.
+	ClearData bool
+
+	// DisableUTF8 stops the client from sending OPTS UTF8 ON at login when
+	// the server advertises UTF8 in FEAT.
+	DisableUTF8 bool
+}
+
+// Dial connects to addr with a zero Dialer: see Dialer.Dial.
+func Dial(ctx context.Context, addr string) (*Conn, error) {
+	var d Dialer
+	return d.Dial(ctx, addr)
+}
+
+var connIDs atomic.Uint64
+
+// Dial connects to the FTP server at addr ("host", "host:port", "[v6]:port";
+// port 21 by default, 990 with ImplicitTLS), reads its greeting (waiting
+// through "120 ready in N minutes"), and when TLS is configured secures the
+// control connection. It does not log in; call [Conn.Login]. The caller
+// must Close (or Quit) the returned Conn.
+func (d *Dialer) Dial(ctx context.Context, addr string) (*Conn, error) {
+	cfg, err := d.prepare()
+	if err != nil {
+		return nil, err
+	}
+	port := "21"
+	if cfg.ImplicitTLS {
+		port = "990"
+	}
+	addr = withDefaultPort(addr, port)
+	dctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
+	defer cancel()
+	nc, err := cfg.dial(dctx, addr)
+	if err != nil {
+		if ctx.Err() != nil {
+			err = ctx.Err()
+		}
+		return nil, &opError{cmd: "dial " + addr, err: err}
+	}
+	return cfg.newConn(ctx, nc, addr)
+}
+
+// NewConn starts an FTP session on an existing connection nc (ftplib's
+// connect on a socket made elsewhere, an SSH tunnel, a proxy): it reads the
+// greeting and, when TLS is configured, secures the connection. addr names
+// the server for certificate checks when TLS.ServerName is empty; it may be
+// empty otherwise. The Conn owns nc from then on, even on error.
+func (d *Dialer) NewConn(ctx context.Context, nc net.Conn, addr string) (*Conn, error) {
+	cfg, err := d.prepare()
+	if err != nil {
+		nc.Close()
+		return nil, err
+	}
+	return cfg.newConn(ctx, nc, addr)
+}
+
+// prepare returns a copy of d with defaults filled in, or a configuration error.
+func (d *Dialer) prepare() (*Dialer, error) {
+	cfg := *d
+	switch {
+	case cfg.Timeout < 0:
+		return nil, fmt.Errorf("ftp: Dialer.Timeout is negative (%v): use zero for the default of %v", cfg.Timeout, DefaultTimeout)
+	case cfg.Timeout == 0:
+		cfg.Timeout = DefaultTimeout
+	}
+	if cfg.ImplicitTLS && cfg.TLS == nil {
+		return nil, errors.New("ftp: Dialer.ImplicitTLS needs Dialer.TLS to be set")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &cfg, nil
+}
+
+func (d *Dialer) dial(ctx context.Context, addr string) (net.Conn, error) {
+	if d.DialContext != nil {
+		return d.DialContext(ctx, "tcp", addr)
+	}
+	nd := net.Dialer{KeepAlive: 30 * time.Second}
+	if d.LocalAddr != nil {
+		nd.LocalAddr = d.LocalAddr
+	}
+	return nd.DialContext(ctx, "tcp", addr)
+}
+
+func (d *Dialer) newConn(ctx context.Context, nc net.Conn, addr string) (_ *Conn, err error) {
+	c := &Conn{
+		d:    d,
+		raw:  nc,
+		nc:   nc,
+		addr: addr,
+		id:   connIDs.Add(1),
+	}
+	c.log = d.Logger.With(slog.Uint64("conn", c.id))
+	c.setReader()
+	defer func() {
+		if err != nil {
+			c.Close()
+		}
+	}()
+	if d.TLS != nil {
+		c.ctrlTLS, c.dataTLS = c.tlsConfigs(d.TLS, addr)
+		if d.ImplicitTLS {
+			if err := c.handshake(ctx); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := c.readGreeting(ctx); err != nil {
+		return nil, err
+	}
+	if d.TLS != nil && !d.ImplicitTLS {
+		if _, err := c.authTLS(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+func (c *Conn) setReader() {
+	c.r = proto.NewReader(c.nc)
+	c.r.Trace = func(line string) {
+		c.log.LogAttrs(context.Background(), LevelTrace, "recv line", slog.String("line", c.decode(line)))
+	}
+}
+
+// readGreeting reads the server's greeting, skipping "120 ready in N minutes".
+func (c *Conn) readGreeting(ctx context.Context) error {
+	stop := c.watch(ctx, c.nc)
+	defer stop()
+	var texts []string
+	for {
+		rep, err := c.readReply(ctx, "")
+		if err != nil {
+			return err
+		}
+		texts = append(texts, rep.String())
+		switch {
+		case rep.Code == CodeServiceReadyIn:
+			continue
+		case rep.Code/100 == 2:
+			c.welcome = strings.Join(texts, "\n")
+			return nil
+		default:
+			return c.unexpected("", rep)
+		}
+	}
+}
+
+// withDefaultPort appends port to addr when addr has none.
+func withDefaultPort(addr, port string) string {
+	if _, _, err := net.SplitHostPort(addr); err == nil {
+		return addr
+	}
+	h := strings.TrimSuffix(strings.TrimPrefix(addr, "["), "]")
+	return net.JoinHostPort(h, port)
+}
+
+// hostOf returns the host part of addr, without brackets.
+func hostOf(addr string) string {
+	if h, _, err := net.SplitHostPort(addr); err == nil {
+		return h
+	}
+	return strings.TrimSuffix(strings.TrimPrefix(addr, "["), "]")
+}
+
+// LogValue implements slog.LogValuer. A Dialer holds no secrets; TLS
+// settings are summarised.
+func (d *Dialer) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.Duration("timeout", d.Timeout),
+		slog.Bool("active", d.Active),
+		slog.Bool("tls", d.TLS != nil),
+		slog.Bool("implicit_tls", d.ImplicitTLS),
+	)
+}

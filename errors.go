@@ -1,0 +1,108 @@
+package ftp
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"strings"
+)
+
+// Sentinel errors. ftplib's exception classes map to checks on errors:
+//
+//	error_reply → errors.Is(err, ErrUnexpectedReply)
+//	error_temp  → errors.Is(err, ErrTemporary)
+//	error_perm  → errors.Is(err, ErrPermanent)
+//	error_proto → errors.As(err, new(*ProtocolError)) or errors.Is(err, ErrProtocol)
+var (
+	// ErrTemporary matches a *ReplyError with a 4xx code (transient negative).
+	ErrTemporary = errors.New("ftp: temporary error (4xx)")
+	// ErrPermanent matches a *ReplyError with a 5xx code (permanent negative).
+	ErrPermanent = errors.New("ftp: permanent error (5xx)")
+	// ErrUnexpectedReply matches a *ReplyError whose code is valid but not
+	// what the command expects (1xx, 2xx or 3xx in the wrong place).
+	ErrUnexpectedReply = errors.New("ftp: unexpected reply")
+	// ErrProtocol matches every *ProtocolError.
+	ErrProtocol = errors.New("ftp: protocol error")
+	// ErrBusy is returned when a method is called while another operation,
+	// or an open Reader, Writer or DataConn, is using the connection.
+	ErrBusy = errors.New("ftp: connection busy with another operation")
+	// ErrTLSRequired is returned when TLS was configured but the server does
+	// not provide it; nothing secret has been sent.
+	ErrTLSRequired = errors.New("ftp: TLS required but not available")
+	// ErrShortTransfer is returned when a download ends before the size the
+	// server announced.
+	ErrShortTransfer = errors.New("ftp: transfer ended before the announced size")
+)
+
+// ReplyError is returned for every reply the client did not expect: its
+// code tells ftplib's error_temp (4xx), error_perm (5xx) and error_reply
+// (anything else) apart, and errors.Is(err, ErrTemporary) and friends test
+// for them.
+type ReplyError struct {
+	// Cmd is the command that got the reply, verb and argument, with the
+	// arguments of PASS and ACCT replaced by "****". Empty for the greeting.
+	Cmd string
+	// Code is the reply code.
+	Code int
+	// Msg is the whole reply text, lines joined by "\n".
+	Msg string
+
+	pathCmd bool
+}
+
+func (e *ReplyError) Error() string {
+	if e.Cmd == "" {
+		return fmt.Sprintf("ftp: %d %s", e.Code, e.Msg)
+	}
+	return fmt.Sprintf("ftp: %s: %d %s", e.Cmd, e.Code, e.Msg)
+}
+
+// Is reports whether the error matches ErrTemporary (4xx), ErrPermanent
+// (5xx) or ErrUnexpectedReply (1xx-3xx). A 550 reply to a command naming a
+// path also matches fs.ErrNotExist; nothing is inferred from message text.
+func (e *ReplyError) Is(target error) bool {
+	switch target {
+	case ErrTemporary:
+		return e.Code >= 400 && e.Code < 500
+	case ErrPermanent:
+		return e.Code >= 500 && e.Code < 600
+	case ErrUnexpectedReply:
+		return e.Code < 400
+	case fs.ErrNotExist:
+		return e.pathCmd && e.Code == CodeFileUnavailable
+	}
+	return false
+}
+
+// Temporary reports whether the code is 4xx: trying again later may work.
+func (e *ReplyError) Temporary() bool { return e.Code >= 400 && e.Code < 500 }
+
+// ProtocolError reports a reply that does not follow the protocol: a
+// malformed or oversized reply, a bad PASV/EPSV address, a data connection
+// from a foreign host. It is ftplib's error_proto. The connection is closed
+// after a ProtocolError on the control channel.
+type ProtocolError struct {
+	Cmd string // command being run, redacted; may be empty
+	Msg string // what was wrong
+	Err error  // underlying cause, if any
+}
+
+func (e *ProtocolError) Error() string {
+	var b strings.Builder
+	b.WriteString("ftp: ")
+	if e.Cmd != "" {
+		b.WriteString(e.Cmd + ": ")
+	}
+	b.WriteString("protocol error: " + e.Msg)
+	if e.Err != nil {
+		b.WriteString(": " + e.Err.Error())
+	}
+	return b.String()
+}
+
+// Unwrap returns the underlying cause.
+func (e *ProtocolError) Unwrap() error { return e.Err }
+
+// Is makes errors.Is(err, ErrProtocol) true.
+func (e *ProtocolError) Is(target error) bool { return target == ErrProtocol }
+

@@ -1,0 +1,506 @@
+package ftp
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"regexp"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// abortGrace bounds how long the client waits for the server's replies
+// after an aborted or failed transfer before giving up on the Conn.
+const abortGrace = 10 * time.Second
+
+// transfer is an open data connection and the command that opened it.
+type transfer struct {
+	c       *Conn
+	ctx     context.Context
+	stop    func()
+	conn    net.Conn // as used: TLS or plain
+	display string
+	size    int64
+	n       int64
+	eof     bool  // the server closed the data connection (downloads)
+	err     error // first I/O error
+	srcErr  bool  // err came from the upload's source, not the network
+	closed  bool
+	result  error
+	final   *Reply
+}
+
+// startTransfer opens a data connection, sends REST offset if non-zero,
+// sends verb arg and waits for the 1xx reply. The busy guard must be held;
+// on error it is released by the caller.
+func (c *Conn) startTransfer(ctx context.Context, verb, arg string, offset int64) (*transfer, error) {
+	stop := c.watch(ctx, c.nc)
+	ok := false
+	defer func() {
+		if !ok {
+			stop()
+		}
+	}()
+	pd, err := c.openData(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if !ok {
+			pd.close()
+		}
+	}()
+	if offset > 0 {
+		if _, err := c.expect(ctx, "REST", strconv.FormatInt(offset, 10), 3, CodePendingFurtherInfo); err != nil {
+			return nil, err
+		}
+	} else if offset < 0 {
+		return nil, fmt.Errorf("ftp: negative restart offset %d", offset)
+	}
+	display, err := c.writeCmd(ctx, verb, arg)
+	if err != nil {
+		return nil, err
+	}
+	rep, err := c.readReply(ctx, display)
+	if err == nil && rep.Code/100 == 2 {
+		// Some servers send a 2xx before the 1xx of a data command;
+		// ftplib discards it, and so do we.
+		rep, err = c.readReply(ctx, display)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if rep.Code/100 != 1 {
+		re := c.unexpected(display, rep)
+		re.pathCmd = verb == "RETR" || verb == "STOR" || verb == "APPE" || verb == "LIST" || verb == "NLST" || verb == "MLSD"
+		return nil, re
+	}
+	conn := pd.conn
+	if pd.ln != nil {
+		conn, err = c.accept(ctx, pd.ln)
+		if err != nil {
+			// The server may still be waiting to connect; nothing sensible
+			// can follow on this control connection.
+			c.Close()
+			return nil, err
+		}
+		pd.ln.Close()
+	}
+	pd.conn = conn
+	conn, err = c.secureData(ctx, conn)
+	if err != nil {
+		pd.conn = nil
+		c.abort(ctx, nil)
+		return nil, err
+	}
+	c.log.LogAttrs(ctx, LevelTrace, "data open", slog.String("addr", conn.RemoteAddr().String()))
+	c.setData(conn)
+	ok = true
+	dstop := c.watch(ctx, conn)
+	return &transfer{
+		c: c, ctx: ctx, conn: conn, display: display,
+		size: parse150(rep.Msg),
+		stop: func() { dstop(); stop() },
+	}, nil
+}
+
+var re150 = regexp.MustCompile(`(?i)\((\d+) bytes\)`)
+
+// parse150 returns the size announced in a 150 reply, or -1.
+func parse150(msg string) int64 {
+	m := re150.FindStringSubmatch(msg)
+	if m == nil {
+		return -1
+	}
+	n, err := strconv.ParseInt(m[1], 10, 64)
+	if err != nil {
+		return -1
+	}
+	return n
+}
+
+func (t *transfer) read(p []byte) (int, error) {
+	if t.closed {
+		return 0, net.ErrClosed
+	}
+	if t.err != nil {
+		return 0, t.err
+	}
+	if t.eof {
+		return 0, io.EOF
+	}
+	if err := t.c.deadline(t.ctx, t.conn); err != nil {
+		t.err = err
+		return 0, t.fail(err)
+	}
+	n, err := t.conn.Read(p)
+	t.n += int64(n)
+	if err == io.EOF {
+		t.eof = true
+	} else if err != nil {
+		t.err = t.fail(err)
+		err = t.err
+	}
+	return n, err
+}
+
+func (t *transfer) write(p []byte) (int, error) {
+	if t.closed {
+		return 0, net.ErrClosed
+	}
+	if t.err != nil {
+		return 0, t.err
+	}
+	if err := t.c.deadline(t.ctx, t.conn); err != nil {
+		t.err = t.fail(err)
+		return 0, t.err
+	}
+	n, err := t.conn.Write(p)
+	t.n += int64(n)
+	if err != nil {
+		t.err = t.fail(err)
+		return n, t.err
+	}
+	return n, nil
+}
+
+func (t *transfer) fail(err error) error {
+	return &opError{cmd: t.display, err: t.c.ioError(t.ctx, err)}
+}
+
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
+
+// chunk is the amount copied between inactivity-deadline refreshes on the
+// zero-copy paths (splice, sendfile), adapted to the observed rate so that
+// one chunk takes well under the Timeout.
+type chunker struct {
+	size    int64
+	timeout time.Duration
+}
+
+func (k *chunker) next(n int64, took time.Duration) {
+	if n < k.size {
+		return
+	}
+	// Aim at a quarter of the timeout per chunk.
+	if took < k.timeout/16 && k.size < 64<<20 {
+		k.size *= 2
+	} else if took > k.timeout/4 && k.size > 64<<10 {
+		k.size /= 2
+	}
+}
+
+// writeTo copies the download to w. Plain TCP into an io.ReaderFrom (such
+// as *os.File) goes through the kernel (splice); otherwise a pooled buffer
+// is used.
+func (t *transfer) writeTo(w io.Writer) (int64, error) {
+	if t.closed {
+		return 0, net.ErrClosed
+	}
+	if t.err != nil {
+		return 0, t.err
+	}
+	var total int64
+	if tc, ok := t.conn.(*net.TCPConn); ok {
+		if rf, ok := w.(io.ReaderFrom); ok {
+			k := chunker{size: 1 << 20, timeout: t.c.d.Timeout}
+			for !t.eof {
+				if err := t.c.deadline(t.ctx, tc); err != nil {
+					t.err = t.fail(err)
+					return total, t.err
+				}
+				start := time.Now()
+				n, err := rf.ReadFrom(&io.LimitedReader{R: tc, N: k.size})
+				total += n
+				t.n += n
+				if err != nil {
+					if isWriteSide(err, w) {
+						t.err = &opError{cmd: t.display, err: err}
+					} else {
+						t.err = t.fail(err)
+					}
+					return total, t.err
+				}
+				if n < k.size {
+					t.eof = true
+				}
+				k.next(n, time.Since(start))
+			}
+			return total, nil
+		}
+	}
+	bp := bufPool.Get().(*[]byte)
+	defer bufPool.Put(bp)
+	buf := *bp
+	for {
+		n, err := t.read(buf)
+		if n > 0 {
+			m, werr := w.Write(buf[:n])
+			total += int64(m)
+			if werr == nil && m < n {
+				werr = io.ErrShortWrite
+			}
+			if werr != nil {
+				t.err = &opError{cmd: t.display, err: werr}
+				return total, t.err
+			}
+		}
+		if err == io.EOF {
+			return total, nil
+		}
+		if err != nil {
+			return total, err
+		}
+	}
+}
+
+// isWriteSide reports whether an error from ReadFrom came from the
+// destination rather than from the network. Errors from the socket are
+// *net.OpError; anything else (disk full, closed file) is the writer's.
+func isWriteSide(err error, w io.Writer) bool {
+	var ne *net.OpError
+	if errors.As(err, &ne) {
+		return false
+	}
+	return !errors.Is(err, os.ErrDeadlineExceeded)
+}
+
+// readFrom copies r to the upload. Plain TCP from an *os.File uses
+// sendfile; otherwise a pooled buffer.
+func (t *transfer) readFrom(r io.Reader) (int64, error) {
+	if t.closed {
+		return 0, net.ErrClosed
+	}
+	if t.err != nil {
+		return 0, t.err
+	}
+	var total int64
+	if tc, ok := t.conn.(*net.TCPConn); ok {
+		if _, ok := r.(*os.File); ok {
+			k := chunker{size: 1 << 20, timeout: t.c.d.Timeout}
+			for {
+				if err := t.c.deadline(t.ctx, tc); err != nil {
+					t.err = t.fail(err)
+					return total, t.err
+				}
+				start := time.Now()
+				n, err := tc.ReadFrom(&io.LimitedReader{R: r, N: k.size})
+				total += n
+				t.n += n
+				if err != nil {
+					t.err = t.fail(err)
+					return total, t.err
+				}
+				if n < k.size {
+					return total, nil
+				}
+				k.next(n, time.Since(start))
+			}
+		}
+	}
+	bp := bufPool.Get().(*[]byte)
+	defer bufPool.Put(bp)
+	buf := *bp
+	for {
+		n, rerr := r.Read(buf)
+		if n > 0 {
+			if _, err := t.write(buf[:n]); err != nil {
+				return total, err
+			}
+			total += int64(n)
+		}
+		if rerr == io.EOF {
+			return total, nil
+		}
+		if rerr != nil {
+			t.err = &opError{cmd: t.display, err: rerr}
+			t.srcErr = true
+			return total, t.err
+		}
+	}
+}
+
+// finish ends the transfer. For a clean end it closes the data connection
+// and reads the final reply (226 or 250). When abort is set, or the
+// transfer failed because of the ctx, it aborts (ABOR) and resynchronises
+// the control connection within abortGrace, closing the Conn if that fails.
+func (t *transfer) finish(abort bool) error {
+	if t.closed {
+		return t.result
+	}
+	t.closed = true
+	c := t.c
+	defer c.end()
+	defer t.stop()
+	defer c.setData(nil)
+	ctxDone := t.ctx.Err() != nil
+	if abort || ctxDone {
+		t.result = c.abort(t.ctx, t.conn)
+		if t.err != nil {
+			t.result = t.err
+		}
+		return t.result
+	}
+	closeErr := t.conn.Close() // sends close_notify under TLS
+	if t.err != nil {
+		// The server usually explains a failed transfer (426, 451, 552);
+		// its reply is more useful than our I/O error.
+		gctx, cancel := context.WithTimeout(context.WithoutCancel(t.ctx), min(abortGrace, c.d.Timeout))
+		defer cancel()
+		rep, err := c.readReply(gctx, t.display)
+		switch {
+		case err != nil:
+			t.result = t.err
+		case rep.Code/100 != 2:
+			t.result = c.unexpected(t.display, rep)
+		default:
+			t.result = t.err
+		}
+		return t.result
+	}
+	rep, err := c.readReply(t.ctx, t.display)
+	if err != nil {
+		t.result = err
+		return err
+	}
+	t.final = rep
+	if rep.Code/100 != 2 {
+		t.result = c.unexpected(t.display, rep)
+		return t.result
+	}
+	if closeErr != nil && !errors.Is(closeErr, net.ErrClosed) {
+		c.log.LogAttrs(t.ctx, LevelTrace, "data close", slog.String("err", closeErr.Error()))
+	}
+	c.log.LogAttrs(t.ctx, LevelTrace, "data closed", slog.Int64("bytes", t.n))
+	return nil
+}
+
+// abort sends ABOR, closes the data connection and reads the two replies
+// that follow (the transfer's, then ABOR's) within abortGrace. If that
+// fails the Conn is closed. It returns nil when the Conn is usable.
+func (c *Conn) abort(ctx context.Context, data net.Conn) error {
+	gctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), min(abortGrace, c.d.Timeout))
+	defer cancel()
+	stop := c.watch(gctx, c.nc)
+	defer stop()
+	if data != nil {
+		data.Close()
+	}
+	if c.closed.Load() {
+		return &opError{cmd: "ABOR", err: net.ErrClosed}
+	}
+	c.log.LogAttrs(ctx, slog.LevelDebug, "send", slog.String("cmd", "ABOR"))
+	if err := c.deadline(gctx, c.nc); err != nil {
+		return c.fail(gctx, "ABOR", err)
+	}
+	if err := c.sendAbort(); err != nil {
+		return c.fail(gctx, "ABOR", err)
+	}
+	for range 2 {
+		rep, err := c.readReply(gctx, "ABOR")
+		if err != nil {
+			return err
+		}
+		if rep.Code/100 == 5 && rep.Code != CodeFileUnavailable && rep.Code != CodeExceededStorage {
+			// The server did not understand ABOR (for example the Telnet
+			// synch bytes); there will be no second reply.
+			return nil
+		}
+	}
+	return nil
+}
+
+// sendAbort writes ABOR. On a plain TCP control connection it is preceded
+// by Telnet IP and Synch, with the Synch's DM byte sent as urgent data
+// (RFC 959 section 4.1.3), which makes servers look at the control
+// connection during a transfer. Under TLS a plain ABOR is sent.
+func (c *Conn) sendAbort() error {
+	if tc, ok := c.nc.(*net.TCPConn); ok && urgentAbort {
+		if rc, err := tc.SyscallConn(); err == nil {
+			if _, err := tc.Write([]byte{0xff, 0xf4, 0xff}); err != nil {
+				return err
+			}
+			var serr error
+			err := rc.Write(func(fd uintptr) bool {
+				serr = syscall.Sendto(int(fd), []byte{0xf2}, syscall.MSG_OOB, nil)
+				return serr != syscall.EAGAIN
+			})
+			if err == nil {
+				err = serr
+			}
+			if err != nil {
+				return err
+			}
+		}
+	}
+	_, err := c.nc.Write([]byte("ABOR\r\n"))
+	return err
+}
+
+// urgentAbort enables the Telnet Synch before ABOR.
+var urgentAbort = true
+
+// retrLines reads a text data connection line by line.
+func (t *transfer) lines(fn func(line string) error) error {
+	br := bufio.NewReaderSize(readerFunc(t.read), 64<<10)
+	for {
+		line, err := readLine(br)
+		if len(line) > 0 || (err == nil) {
+			if ferr := fn(t.c.decode(string(line))); ferr != nil {
+				return ferr
+			}
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// MaxTextLine bounds one line of a line-mode transfer (RetrLines, listings).
+const MaxTextLine = 1 << 20
+
+func readLine(br *bufio.Reader) ([]byte, error) {
+	var line []byte
+	for {
+		chunk, err := br.ReadSlice('\n')
+		line = append(line, chunk...)
+		if len(line) > MaxTextLine {
+			return nil, &ProtocolError{Msg: fmt.Sprintf("line longer than %d bytes in a text transfer", MaxTextLine)}
+		}
+		if err == bufio.ErrBufferFull {
+			continue
+		}
+		if err == io.EOF && len(line) > 0 {
+			err = nil // last line without newline
+			return trimEOL(line), io.EOF
+		}
+		if err != nil {
+			return nil, err
+		}
+		return trimEOL(line), nil
+	}
+}
+
+func trimEOL(b []byte) []byte {
+	if n := len(b); n > 0 && b[n-1] == '\n' {
+		b = b[:n-1]
+	}
+	if n := len(b); n > 0 && b[n-1] == '\r' {
+		b = b[:n-1]
+	}
+	return b
+}
+
+type readerFunc func([]byte) (int, error)
+
+func (f readerFunc) Read(p []byte) (int, error) { return f(p) }
