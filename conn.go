@@ -352,3 +352,8 @@ func (e *opError) Error() string {
 }
 func (e *opError) Unwrap() error { return e.err }
 
+
+// SetPassive switches between passive (true, the default) and active
+// (false) data connections for the rest of the session (ftplib's
+// set_pasv). It must not be called while an operation is running.
+func (c *Conn) SetPassive(passive bool) { c.d.Active = !passive }
