@@ -633,3 +633,36 @@ func TestQuitAndClose(t *testing.T) {
 		t.Errorf("Noop after Quit = %v", err)
 	}
 }
+
+func TestCancelMidTransferAborts(t *testing.T) {
+	t.Parallel()
+	big := bytes.Repeat([]byte("x"), 16<<20)
+	c, _ := dialScript(t, nil, script(loginSteps, []step{
+		{Cmd: "TYPE I", Reply: "200 binary"},
+		{Cmd: "EPSV", Reply: "229 ({EPSV})"},
+		{Cmd: "RETR big", Reply: "150 go", Data: big, DataMayFail: true},
+		{Reply: "426 connection closed; transfer aborted"},
+		{Cmd: "\xff\xf4\xffABOR", Reply: "226 abort ok"},
+		{Cmd: "PWD", Reply: `257 "/"`},
+	})...)
+	login(t, c)
+	ctx, cancel := context.WithCancel(t.Context())
+	r, err := c.Retr(ctx, "big", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 1000)
+	if _, err := io.ReadFull(r, buf); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	if _, err := io.ReadAll(r); !errors.Is(err, context.Canceled) {
+		t.Errorf("Read after cancel = %v, want context.Canceled", err)
+	}
+	if err := r.Close(); !errors.Is(err, context.Canceled) {
+		t.Errorf("Close = %v, want context.Canceled", err)
+	}
+	if p, err := c.Pwd(t.Context()); err != nil || p != "/" {
+		t.Errorf("Pwd after abort = %q, %v", p, err)
+	}
+}

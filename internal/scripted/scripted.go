@@ -32,6 +32,8 @@ type Step struct {
 	// Data, when non-nil, is written on the data connection after the
 	// reply, which is then closed.
 	Data []byte
+	// DataMayFail tolerates a failed write of Data (the client aborting).
+	DataMayFail bool
 	// Recv reads the data connection to EOF after the reply; what was
 	// read is available from Server.Received.
 	Recv bool
@@ -150,7 +152,7 @@ func (s *Server) run() {
 			return
 		}
 		if st.Data != nil || st.Recv {
-			if err := s.data(st); err != nil {
+			if err := s.data(st); err != nil && !st.DataMayFail {
 				s.errorf("step %d: data connection: %v", i, err)
 				return
 			}
