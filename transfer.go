@@ -3,6 +3,7 @@ package ftp
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -348,7 +349,7 @@ func (t *transfer) finish(abort bool) error {
 		}
 		return t.result
 	}
-	closeErr := t.conn.Close() // sends close_notify under TLS
+	closeErr := t.closeData()
 	if t.err != nil {
 		// The server usually explains a failed transfer (426, 451, 552);
 		// its reply is more useful than our I/O error.
@@ -380,6 +381,26 @@ func (t *transfer) finish(abort bool) error {
 	}
 	c.log.LogAttrs(t.ctx, LevelTrace, "data closed", slog.Int64("bytes", t.n))
 	return nil
+}
+
+// closeData closes the data connection at the end of a transfer. After an
+// upload over TLS it sends close_notify, half-closes the TCP connection and
+// waits (within abortGrace) for the server to close its side: closing a
+// socket that still holds unread bytes (TLS 1.3 session tickets) sends a
+// reset that can destroy the end of the upload before the server reads it.
+func (t *transfer) closeData() error {
+	tc, ok := t.conn.(*tls.Conn)
+	if !ok || t.eof {
+		return t.conn.Close()
+	}
+	tc.CloseWrite() // close_notify
+	raw := tc.NetConn()
+	if hc, ok := raw.(interface{ CloseWrite() error }); ok {
+		hc.CloseWrite()
+		raw.SetReadDeadline(time.Now().Add(min(abortGrace, t.c.d.Timeout)))
+		io.Copy(io.Discard, raw)
+	}
+	return tc.Close()
 }
 
 // abort sends ABOR, closes the data connection and reads the two replies
