@@ -5,8 +5,8 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"log/slog"
 	"io"
+	"log/slog"
 	"sync"
 	"time"
 )

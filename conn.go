@@ -85,13 +85,22 @@ func (c *Conn) end() { c.busy.Store(false) }
 
 // watch makes I/O on nc obey ctx: cancelling ctx sets an immediate
 // deadline. The returned stop function must be called when the operation
-// ends.
-func (c *Conn) watch(ctx context.Context, nc net.Conn) (stop func()) {
+// ends; once it returns, ctx no longer affects nc (it waits for a
+// cancellation already under way). It may be called more than once.
+func (c *Conn) watch(ctx context.Context, nc interface{ SetDeadline(time.Time) error }) (stop func()) {
 	if ctx.Done() == nil {
 		return func() {}
 	}
-	s := context.AfterFunc(ctx, func() { nc.SetDeadline(time.Unix(1, 0)) })
-	return func() { s() }
+	fired := make(chan struct{})
+	s := context.AfterFunc(ctx, func() {
+		nc.SetDeadline(time.Unix(1, 0))
+		close(fired)
+	})
+	return sync.OnceFunc(func() {
+		if !s() {
+			<-fired
+		}
+	})
 }
 
 // deadline sets nc's deadline for the next read or write: Timeout from now,
@@ -351,7 +360,6 @@ func (e *opError) Error() string {
 	return b.String()
 }
 func (e *opError) Unwrap() error { return e.err }
-
 
 // SetPassive switches between passive (true, the default) and active
 // (false) data connections for the rest of the session (ftplib's

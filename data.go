@@ -213,8 +213,7 @@ func (c *Conn) accept(ctx context.Context, ln *net.TCPListener) (net.Conn, error
 		t = dl
 	}
 	ln.SetDeadline(t)
-	stop := context.AfterFunc(ctx, func() { ln.SetDeadline(time.Unix(1, 0)) })
-	defer stop()
+	defer c.watch(ctx, ln)()
 	peer := c.peerIP()
 	for {
 		conn, err := ln.AcceptTCP()

@@ -87,6 +87,14 @@ type Dialer struct {
 	// listings can be read and altered on the way.
 	ClearData bool
 
+	// UrgentAbort precedes ABOR with the Telnet "Interrupt Process" and
+	// "Synch" signals, the Synch sent as TCP urgent data (RFC 959 section
+	// 4.1.3), on a plain control connection. Off by default: the client
+	// closes the data connection before sending ABOR, which every server
+	// tested handles, while some (Pure-FTPd) ignore an ABOR preceded by
+	// Telnet signals.
+	UrgentAbort bool
+
 	// DisableUTF8 stops the client from sending OPTS UTF8 ON at login when
 	// the server advertises UTF8 in FEAT.
 	DisableUTF8 bool

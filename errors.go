@@ -105,4 +105,3 @@ func (e *ProtocolError) Unwrap() error { return e.Err }
 
 // Is makes errors.Is(err, ErrProtocol) true.
 func (e *ProtocolError) Is(target error) bool { return target == ErrProtocol }
-

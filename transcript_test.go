@@ -512,8 +512,7 @@ func TestAbortEarlyClose(t *testing.T) {
 		{Cmd: "TYPE I", Reply: "200 binary"},
 		{Cmd: "EPSV", Reply: "229 ({EPSV})"},
 		{Cmd: "RETR big", Reply: "150 go"},
-		// The urgent DM byte is taken out of the stream by the kernel.
-		{Cmd: "\xff\xf4\xffABOR", Reply: "426 aborted\n226 abort ok"},
+		{Cmd: "ABOR", Reply: "426 aborted\n226 abort ok"},
 		{Cmd: "NOOP", Reply: "200 ok"},
 	})...)
 	_ = big
@@ -527,6 +526,30 @@ func TestAbortEarlyClose(t *testing.T) {
 		t.Errorf("Close = %v", err)
 	}
 	if _, err := c.Noop(ctx); err != nil {
+		t.Errorf("Noop after abort = %v", err)
+	}
+}
+
+func TestUrgentAbort(t *testing.T) {
+	t.Parallel()
+	d := &ftp.Dialer{Timeout: 5 * time.Second, UrgentAbort: true}
+	c, _ := dialScript(t, d, script(loginSteps, []step{
+		{Cmd: "TYPE I", Reply: "200 binary"},
+		{Cmd: "EPSV", Reply: "229 ({EPSV})"},
+		{Cmd: "RETR big", Reply: "150 go"},
+		// The urgent DM byte is taken out of the stream by the kernel.
+		{Cmd: "\xff\xf4\xffABOR", Reply: "426 aborted\n226 abort ok"},
+		{Cmd: "NOOP", Reply: "200 ok"},
+	})...)
+	login(t, c)
+	r, err := c.Retr(t.Context(), "big", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Close(); err != nil {
+		t.Errorf("Close = %v", err)
+	}
+	if _, err := c.Noop(t.Context()); err != nil {
 		t.Errorf("Noop after abort = %v", err)
 	}
 }
@@ -641,8 +664,9 @@ func TestCancelMidTransferAborts(t *testing.T) {
 		{Cmd: "TYPE I", Reply: "200 binary"},
 		{Cmd: "EPSV", Reply: "229 ({EPSV})"},
 		{Cmd: "RETR big", Reply: "150 go", Data: big, DataMayFail: true},
-		{Reply: "426 connection closed; transfer aborted"},
-		{Cmd: "\xff\xf4\xffABOR", Reply: "226 abort ok"},
+		{Reply: "150 still going\n226 transfer complete"},
+		{Cmd: "ABOR", Reply: "225 no transfer to abort"},
+		{Cmd: "PWD", Reply: `257 "/"`},
 		{Cmd: "PWD", Reply: `257 "/"`},
 	})...)
 	login(t, c)

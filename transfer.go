@@ -343,6 +343,7 @@ func (t *transfer) finish(abort bool) error {
 	defer c.setData(nil)
 	ctxDone := t.ctx.Err() != nil
 	if abort || ctxDone {
+		t.stop() // the cancelled ctx must not touch the deadlines any more
 		t.result = c.abort(t.ctx, t.conn)
 		if t.err != nil {
 			t.result = t.err
@@ -353,6 +354,7 @@ func (t *transfer) finish(abort bool) error {
 	if t.err != nil {
 		// The server usually explains a failed transfer (426, 451, 552);
 		// its reply is more useful than our I/O error.
+		t.stop()
 		gctx, cancel := context.WithTimeout(context.WithoutCancel(t.ctx), min(abortGrace, c.d.Timeout))
 		defer cancel()
 		rep, err := c.readReply(gctx, t.display)
@@ -403,9 +405,16 @@ func (t *transfer) closeData() error {
 	return tc.Close()
 }
 
-// abort sends ABOR, closes the data connection and reads the two replies
-// that follow (the transfer's, then ABOR's) within abortGrace. If that
-// fails the Conn is closed. It returns nil when the Conn is usable.
+// abort sends ABOR, closes the data connection and reads what follows
+// within abortGrace, closing the Conn if that fails. It returns nil when
+// the Conn is usable.
+//
+// Servers answer in different ways: 426 then 225/226 (vsftpd, ProFTPD,
+// pyftpdlib); a 1xx then 226 (Pure-FTPd); or 226 for a transfer that had
+// completed, then 225/226 for ABOR. After a 4xx one more reply follows.
+// After a 2xx it is unknown whether ABOR's own reply is still to come, so
+// the client sends PWD and skips replies up to its 257, which nothing else
+// produces.
 func (c *Conn) abort(ctx context.Context, data net.Conn) error {
 	gctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), min(abortGrace, c.d.Timeout))
 	defer cancel()
@@ -424,26 +433,41 @@ func (c *Conn) abort(ctx context.Context, data net.Conn) error {
 	if err := c.sendAbort(); err != nil {
 		return c.fail(gctx, "ABOR", err)
 	}
-	for range 2 {
-		rep, err := c.readReply(gctx, "ABOR")
+	final := func() (*Reply, error) {
+		for {
+			rep, err := c.readReply(gctx, "ABOR")
+			if err != nil || rep.Code >= 200 {
+				return rep, err
+			}
+		}
+	}
+	rep, err := final()
+	if err != nil {
+		return err
+	}
+	if rep.Code >= 400 {
+		_, err = final()
+		return err
+	}
+	if _, err := c.writeCmd(gctx, "PWD", ""); err != nil {
+		return err
+	}
+	for {
+		rep, err := c.readReply(gctx, "PWD")
 		if err != nil {
 			return err
 		}
-		if rep.Code/100 == 5 && rep.Code != CodeFileUnavailable && rep.Code != CodeExceededStorage {
-			// The server did not understand ABOR (for example the Telnet
-			// synch bytes); there will be no second reply.
+		if rep.Code == CodePathCreated {
 			return nil
 		}
 	}
-	return nil
 }
 
-// sendAbort writes ABOR. On a plain TCP control connection it is preceded
-// by Telnet IP and Synch, with the Synch's DM byte sent as urgent data
-// (RFC 959 section 4.1.3), which makes servers look at the control
-// connection during a transfer. Under TLS a plain ABOR is sent.
+// sendAbort writes ABOR. With Dialer.UrgentAbort on a plain TCP control
+// connection it is preceded by Telnet IP and Synch, the Synch's DM byte
+// sent as urgent data (RFC 959 section 4.1.3).
 func (c *Conn) sendAbort() error {
-	if tc, ok := c.nc.(*net.TCPConn); ok && urgentAbort {
+	if tc, ok := c.nc.(*net.TCPConn); ok && c.d.UrgentAbort {
 		if rc, err := tc.SyscallConn(); err == nil {
 			if _, err := tc.Write([]byte{0xff, 0xf4, 0xff}); err != nil {
 				return err
@@ -464,9 +488,6 @@ func (c *Conn) sendAbort() error {
 	_, err := c.nc.Write([]byte("ABOR\r\n"))
 	return err
 }
-
-// urgentAbort enables the Telnet Synch before ABOR.
-var urgentAbort = true
 
 // retrLines reads a text data connection line by line.
 func (t *transfer) lines(fn func(line string) error) error {
