@@ -117,6 +117,10 @@ type Config struct {
 	// with an OpenSSL configuration file ($OPENSSL_CONF, MaxProtocol) for
 	// every server, plus ProFTPD's TLSProtocol and pyftpdlib's context.
 	TLSMaxVersion uint16
+	// MaxClients limits simultaneous control connections (vsftpd
+	// max_clients, ProFTPD MaxInstances, pyftpdlib max_cons); more are
+	// refused with 421. Zero means 50. Pure-FTPd ignores it.
+	MaxClients int
 }
 
 // Feature tells whether a server supports something, and why not.

@@ -174,6 +174,7 @@ type tmplData struct {
 	PAMService  string
 	SysUser     string // system account of the write user
 	UID, GID    int
+	MaxClients  int // most simultaneous control connections
 }
 
 func (s *Server) data() (*tmplData, error) {
@@ -194,6 +195,10 @@ func (s *Server) data() (*tmplData, error) {
 		CertKeyFile: s.path("conf", "certkey.pem"),
 		PAMService:  pamService,
 		SysUser:     ftpUser,
+		MaxClients:  50,
+	}
+	if s.Config.MaxClients > 0 {
+		d.MaxClients = s.Config.MaxClients
 	}
 	if s.Kind != Pyftpdlib {
 		var err error
@@ -307,6 +312,7 @@ func (s *Server) command() (*exec.Cmd, error) {
 			"--host", s.Host, "--port", strconv.Itoa(s.Port),
 			"--user", s.User, "--password", s.Password, "--home", s.Dir,
 			"--anon-home", s.AnonDir, "--log", s.path("log", "pyftpdlib.log"),
+			"--max-cons", strconv.Itoa(d.MaxClients),
 		}
 		if d.TLS {
 			args = append(args, "--tls", "--cert", d.CertFile, "--key", d.KeyFile)

@@ -37,6 +37,9 @@ type Step struct {
 	// Recv reads the data connection to EOF after the reply; what was
 	// read is available from Server.Received.
 	Recv bool
+	// RecvN, when positive, makes Recv stop after that many bytes and
+	// close the data connection (a server failing mid-upload).
+	RecvN int
 	// Hang stops the script here without closing anything, until the
 	// test ends (to model a stalled server).
 	Hang bool
@@ -237,7 +240,11 @@ func (s *Server) data(st Step) error {
 		_, err = conn.Write(st.Data)
 		return err
 	}
-	b, err := io.ReadAll(conn)
+	var r io.Reader = conn
+	if st.RecvN > 0 {
+		r = io.LimitReader(conn, int64(st.RecvN))
+	}
+	b, err := io.ReadAll(r)
 	s.mu.Lock()
 	s.recv = append(s.recv, b)
 	s.mu.Unlock()

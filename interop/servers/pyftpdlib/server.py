@@ -30,6 +30,7 @@ def main():
     p.add_argument("--cert")
     p.add_argument("--key")
     p.add_argument("--tls12", action="store_true", help="cap TLS at 1.2")
+    p.add_argument("--max-cons", type=int, default=50)
     a = p.parse_args()
 
     logging.basicConfig(
@@ -74,8 +75,8 @@ def main():
     Handler.log_cmds_list = list(Handler.proto_cmds)
 
     server = FTPServer((a.host, a.port), Handler)
-    server.max_cons = 100
-    server.max_cons_per_ip = 100
+    server.max_cons = a.max_cons
+    server.max_cons_per_ip = a.max_cons
     print("READY %s:%d" % (a.host, a.port), flush=True)
     try:
         server.serve_forever(handle_exit=True)

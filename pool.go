@@ -1,0 +1,420 @@
+package ftp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// PoolConfig configures a Pool. Its zero value (with a Dialer's zero
+// value) is usable: anonymous login, 4 connections, 60 s idle timeout,
+// 3 retries.
+type PoolConfig struct {
+	// Dialer is used for every connection of the pool.
+	Dialer Dialer
+	// User, Password and Account are sent at login (see Conn.LoginAccount).
+	User, Password, Account string
+	// MaxConns is the most connections open at once. Zero means 4. A
+	// "421 too many connections" from the server lowers it for the life of
+	// the Pool.
+	MaxConns int
+	// IdleTimeout closes connections left idle this long. Zero means 60 s.
+	IdleTimeout time.Duration
+	// Retries is how many times a transfer that failed for a transient
+	// reason (421, 425, 426, 450, 451, a reset or dropped connection) is
+	// tried again, resuming from where it stopped. Zero means 3; negative
+	// means none.
+	Retries int
+}
+
+// ErrPoolClosed is returned by a Pool after Close.
+var ErrPoolClosed = errors.New("ftp: pool closed")
+
+// ErrPoolTimeout is returned by Pool.Get when no connection became free
+// within the Dialer's Timeout (for example when one goroutine holds every
+// connection and asks for another).
+var ErrPoolTimeout = errors.New("ftp: no free connection in the pool")
+
+// Pool keeps logged-in connections to one server for concurrent use. It
+// is safe for concurrent use by multiple goroutines. Idle connections are
+// checked with NOOP before reuse and closed after IdleTimeout; Close
+// closes them all.
+type Pool struct {
+	_    noCopy
+	addr string
+	cfg  PoolConfig
+
+	mu      sync.Mutex
+	idle    []idleConn
+	open    int // connections counted against the limit (idle + in use + dialling)
+	limit   int
+	waiters []chan struct{}
+	closed  bool
+	reaping bool
+	stop    chan struct{}
+	reaped  chan struct{}
+}
+
+type idleConn struct {
+	c     *Conn
+	since time.Time
+}
+
+// noCopy makes go vet report copies of the structs that embed it.
+type noCopy struct{}
+
+func (*noCopy) Lock()   {}
+func (*noCopy) Unlock() {}
+
+// NewPool returns a Pool for the server at addr. No connection is made
+// until one is needed.
+func NewPool(addr string, cfg PoolConfig) *Pool {
+	if cfg.MaxConns <= 0 {
+		cfg.MaxConns = 4
+	}
+	if cfg.IdleTimeout <= 0 {
+		cfg.IdleTimeout = 60 * time.Second
+	}
+	if cfg.Retries == 0 {
+		cfg.Retries = 3
+	}
+	return &Pool{addr: addr, cfg: cfg, limit: cfg.MaxConns, stop: make(chan struct{}), reaped: make(chan struct{})}
+}
+
+// Limit returns the current connection limit: MaxConns, or less after the
+// server refused connections with 421.
+func (p *Pool) Limit() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.limit
+}
+
+// Get returns a logged-in connection for the caller's exclusive use; give
+// it back with Put. It waits while the pool is at its limit, until ctx is
+// done or, failing that, the Dialer's Timeout passes (ErrPoolTimeout).
+func (p *Pool) Get(ctx context.Context) (*Conn, error) {
+	timeout := p.cfg.Dialer.Timeout
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	waitLimit := time.NewTimer(timeout)
+	defer waitLimit.Stop()
+	backoff := 100 * time.Millisecond
+	for attempt := 0; ; attempt++ {
+		p.mu.Lock()
+		if p.closed {
+			p.mu.Unlock()
+			return nil, ErrPoolClosed
+		}
+		if n := len(p.idle); n > 0 {
+			ic := p.idle[n-1]
+			p.idle = p.idle[:n-1]
+			p.mu.Unlock()
+			if time.Since(ic.since) > 5*time.Second {
+				// It may have been dropped by the server meanwhile.
+				if _, err := ic.c.Noop(ctx); err != nil {
+					p.discard(ic.c)
+					continue
+				}
+			}
+			return ic.c, nil
+		}
+		if p.open < p.limit {
+			p.open++
+			p.mu.Unlock()
+			c, err := p.connect(ctx)
+			if err == nil {
+				return c, nil
+			}
+			p.mu.Lock()
+			p.open--
+			p.wakeLocked()
+			var re *ReplyError
+			if errors.As(err, &re) && re.Code == CodeServiceNotAvailable && ctx.Err() == nil && attempt < 10 {
+				// Too many connections: lower the limit to what the
+				// server accepts and wait for one to come back, or back
+				// off and try again when none is open.
+				p.limit = max(1, p.open)
+				p.mu.Unlock()
+				if err := sleepCtx(ctx, jitter(backoff)); err != nil {
+					return nil, err
+				}
+				backoff = min(2*backoff, 5*time.Second)
+				continue
+			}
+			p.mu.Unlock()
+			return nil, err
+		}
+		ch := make(chan struct{}, 1)
+		p.waiters = append(p.waiters, ch)
+		p.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			p.dropWaiter(ch)
+			return nil, ctx.Err()
+		case <-waitLimit.C:
+			p.dropWaiter(ch)
+			return nil, fmt.Errorf("%w after %v (limit %d)", ErrPoolTimeout, timeout, p.Limit())
+		}
+	}
+}
+
+func (p *Pool) connect(ctx context.Context) (*Conn, error) {
+	c, err := p.cfg.Dialer.Dial(ctx, p.addr)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := c.LoginAccount(ctx, p.cfg.User, p.cfg.Password, p.cfg.Account); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+func (p *Pool) dropWaiter(ch chan struct{}) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for i, w := range p.waiters {
+		if w == ch {
+			p.waiters = append(p.waiters[:i], p.waiters[i+1:]...)
+			return
+		}
+	}
+	// Already woken: pass the wake-up on.
+	p.wakeLocked()
+}
+
+// wakeLocked wakes one waiter. p.mu must be held.
+func (p *Pool) wakeLocked() {
+	if len(p.waiters) > 0 {
+		ch := p.waiters[0]
+		p.waiters = p.waiters[1:]
+		ch <- struct{}{}
+	}
+}
+
+// Put gives a connection back. A connection that was closed, or is still
+// busy (an unclosed Reader or Writer), is closed and not reused.
+func (p *Pool) Put(c *Conn) {
+	if c == nil {
+		return
+	}
+	if c.closed.Load() || c.busy.Load() {
+		p.discard(c)
+		return
+	}
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		p.discard(c)
+		return
+	}
+	p.idle = append(p.idle, idleConn{c, time.Now()})
+	p.wakeLocked()
+	if !p.reaping {
+		p.reaping = true
+		go p.reap()
+	}
+	p.mu.Unlock()
+}
+
+// discard closes c and frees its place.
+func (p *Pool) discard(c *Conn) {
+	c.Close()
+	p.mu.Lock()
+	p.open--
+	p.wakeLocked()
+	p.mu.Unlock()
+}
+
+// reap closes idle connections older than IdleTimeout until Close.
+func (p *Pool) reap() {
+	defer close(p.reaped)
+	t := time.NewTicker(max(p.cfg.IdleTimeout/4, 10*time.Millisecond))
+	defer t.Stop()
+	for {
+		select {
+		case <-p.stop:
+			return
+		case <-t.C:
+		}
+		var old []*Conn
+		p.mu.Lock()
+		keep := p.idle[:0]
+		for _, ic := range p.idle {
+			if time.Since(ic.since) > p.cfg.IdleTimeout {
+				old = append(old, ic.c)
+			} else {
+				keep = append(keep, ic)
+			}
+		}
+		p.idle = keep
+		p.open -= len(old)
+		for range old {
+			p.wakeLocked()
+		}
+		p.mu.Unlock()
+		for _, c := range old {
+			quitQuietly(c)
+		}
+	}
+}
+
+func quitQuietly(c *Conn) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	c.Quit(ctx)
+}
+
+// Close closes the idle connections, stops the reaper and makes later
+// calls fail with ErrPoolClosed. Connections in use are closed when they
+// are Put back.
+func (p *Pool) Close() error {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return nil
+	}
+	p.closed = true
+	idle := p.idle
+	p.idle = nil
+	p.open -= len(idle)
+	reaping := p.reaping
+	for _, w := range p.waiters {
+		close(w)
+	}
+	p.waiters = nil
+	p.mu.Unlock()
+	close(p.stop)
+	if reaping {
+		<-p.reaped
+	}
+	var wg sync.WaitGroup
+	for _, ic := range idle {
+		wg.Go(func() { quitQuietly(ic.c) })
+	}
+	wg.Wait()
+	return nil
+}
+
+// Do runs fn with a connection from the pool and gives it back. fn must
+// not keep the Conn after returning. It is not retried.
+func (p *Pool) Do(ctx context.Context, fn func(*Conn) error) error {
+	c, err := p.Get(ctx)
+	if err != nil {
+		return err
+	}
+	defer p.Put(c)
+	return fn(c)
+}
+
+// IsTransient reports whether err is worth retrying: a 421, 425, 426, 450
+// or 451 reply, or a connection that was reset, dropped or timed out for
+// inactivity. Context errors are not transient.
+func IsTransient(err error) bool {
+	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	var re *ReplyError
+	if errors.As(err, &re) {
+		switch re.Code {
+		case CodeServiceNotAvailable, CodeCantOpenData, CodeTransferAborted, CodeFileBusy, CodeLocalError:
+			return true
+		}
+		return false
+	}
+	if errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNREFUSED) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) {
+		return true
+	}
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// retry runs op until it succeeds, fails for a non-transient reason, or
+// the retries are used up. op gets a fresh or reused connection each time.
+func (p *Pool) retry(ctx context.Context, op func(c *Conn) error) error {
+	backoff := 200 * time.Millisecond
+	retries := max(p.cfg.Retries, 0)
+	for attempt := 0; ; attempt++ {
+		c, err := p.Get(ctx)
+		if err == nil {
+			err = op(c)
+			p.Put(c)
+		}
+		if err == nil || !IsTransient(err) || attempt >= retries {
+			return err
+		}
+		if serr := sleepCtx(ctx, jitter(backoff)); serr != nil {
+			return err
+		}
+		backoff = min(2*backoff, 10*time.Second)
+	}
+}
+
+// RetrBinary downloads path into w from offset like Conn.RetrBinary, on a
+// connection from the pool. A transient failure is retried, restarting at
+// the byte where it stopped (REST), so w receives every byte exactly once.
+func (p *Pool) RetrBinary(ctx context.Context, path string, w io.Writer, offset int64) (int64, error) {
+	var total int64
+	err := p.retry(ctx, func(c *Conn) error {
+		n, err := c.RetrBinary(ctx, path, w, offset+total)
+		total += n
+		return err
+	})
+	return total, err
+}
+
+// StorBinary uploads r to path like Conn.StorBinary, on a connection from
+// the pool. r must be an io.ReadSeeker positioned at its start (offset 0
+// of path) for retries: after a transient failure the size the server holds
+// is read with SIZE, r is moved there and the upload resumes with REST.
+// It returns the bytes sent in the last attempt plus the resumed offset.
+func (p *Pool) StorBinary(ctx context.Context, path string, r io.ReadSeeker) (int64, error) {
+	var done int64
+	first := true
+	err := p.retry(ctx, func(c *Conn) error {
+		var offset int64
+		if !first {
+			sz, err := c.Size(ctx, path)
+			if err != nil {
+				var re *ReplyError
+				if !errors.As(err, &re) || re.Code != CodeFileUnavailable {
+					return err
+				}
+				sz = 0
+			}
+			offset = sz
+		}
+		first = false
+		if _, err := r.Seek(offset, io.SeekStart); err != nil {
+			return err
+		}
+		n, err := c.StorBinary(ctx, path, r, offset)
+		done = offset + n
+		return err
+	})
+	return done, err
+}
+
+func jitter(d time.Duration) time.Duration {
+	return d/2 + rand.N(d/2+1)
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

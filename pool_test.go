@@ -1,0 +1,69 @@
+package ftp_test
+
+import (
+	"bytes"
+	"testing"
+	"time"
+
+	"github.com/goftplib/ftp"
+	"github.com/goftplib/ftp/internal/scripted"
+)
+
+func TestPoolRetrResumesAfterTransientFailure(t *testing.T) {
+	t.Parallel()
+	content := bytes.Repeat([]byte("0123456789"), 1000)
+	srv := scripted.New(t, script(loginSteps, []step{
+		{Cmd: "TYPE I", Reply: "200 binary"},
+		{Cmd: "EPSV", Reply: "229 ({EPSV})"},
+		{Cmd: "RETR f", Reply: "150 go", Data: content[:3000]},
+		{Reply: "426 Connection closed; transfer aborted."},
+		{Cmd: "EPSV", Reply: "229 ({EPSV})"},
+		{Cmd: "REST 3000", Reply: "350 ok"},
+		{Cmd: "RETR f", Reply: "150 go", Data: content[3000:]},
+		{Reply: "226 done"},
+		{Cmd: "QUIT", Reply: "221 bye"},
+	})...)
+	p := ftp.NewPool(srv.Addr, ftp.PoolConfig{Dialer: ftp.Dialer{Timeout: 5 * time.Second}, MaxConns: 1})
+	var got bytes.Buffer
+	n, err := p.RetrBinary(t.Context(), "f", &got, 0)
+	if err != nil || n != int64(len(content)) || !bytes.Equal(got.Bytes(), content) {
+		t.Fatalf("RetrBinary = %d, %v; identical %v", n, err, bytes.Equal(got.Bytes(), content))
+	}
+	p.Close()
+}
+
+func TestPoolStorResumesAfterTransientFailure(t *testing.T) {
+	t.Parallel()
+	content := bytes.Repeat([]byte("abcdefghij"), 100000)
+	srv := scripted.New(t, script(loginSteps, []step{
+		{Cmd: "TYPE I", Reply: "200 binary"},
+		{Cmd: "EPSV", Reply: "229 ({EPSV})"},
+		{Cmd: "STOR up", Reply: "150 go", Recv: true, RecvN: 4000},
+		{Reply: "426 Connection closed; transfer aborted."},
+		{Cmd: "SIZE up", Reply: "213 4000"},
+		{Cmd: "EPSV", Reply: "229 ({EPSV})"},
+		{Cmd: "REST 4000", Reply: "350 ok"},
+		{Cmd: "STOR up", Reply: "150 go", Recv: true},
+		{Reply: "226 done"},
+		{Cmd: "QUIT", Reply: "221 bye"},
+	})...)
+	p := ftp.NewPool(srv.Addr, ftp.PoolConfig{Dialer: ftp.Dialer{Timeout: 5 * time.Second}, MaxConns: 1})
+	n, err := p.StorBinary(t.Context(), "up", bytes.NewReader(content))
+	if err != nil || n != int64(len(content)) {
+		t.Fatalf("StorBinary = %d, %v", n, err)
+	}
+	p.Close()
+	r := srv.Received()
+	if len(r) != 2 || !bytes.Equal(append(r[0], r[1]...), content) {
+		t.Errorf("server received %d parts; joined identical: %v", len(r), len(r) == 2 && bytes.Equal(append(r[0], r[1]...), content))
+	}
+}
+
+func TestIsTransient(t *testing.T) {
+	t.Parallel()
+	for code, want := range map[int]bool{421: true, 425: true, 426: true, 450: true, 451: true, 452: false, 550: false, 530: false} {
+		if got := ftp.IsTransient(&ftp.ReplyError{Code: code}); got != want {
+			t.Errorf("IsTransient(%d) = %v, want %v", code, got, want)
+		}
+	}
+}
