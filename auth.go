@@ -186,7 +186,7 @@ func (c *Conn) authTLS(ctx context.Context) (*Reply, error) {
 	}
 	if c.r.Buffered() > 0 {
 		c.Close()
-		return rep, &ProtocolError{Cmd: display, Msg: "data after AUTH TLS reply, before the handshake"}
+		return rep, &ProtocolError{Cmd: display, Msg: "data after AUTH TLS reply, before the handshake", Err: ErrTLSRequired}
 	}
 	return rep, c.handshake(ctx)
 }

@@ -3,6 +3,7 @@ package ftp_test
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"io"
 	"io/fs"
@@ -688,5 +689,34 @@ func TestCancelMidTransferAborts(t *testing.T) {
 	}
 	if p, err := c.Pwd(t.Context()); err != nil || p != "/" {
 		t.Errorf("Pwd after abort = %q, %v", p, err)
+	}
+}
+
+func TestAuthTLSRefusedFailsClosed(t *testing.T) {
+	t.Parallel()
+	for _, reply := range []string{"502 AUTH not implemented", "431 unavailable", "334 ADAT needed"} {
+		t.Run(reply[:3], func(t *testing.T) {
+			t.Parallel()
+			srv := scripted.New(t, step{Reply: "220 ready"}, step{Cmd: "AUTH TLS", Reply: reply})
+			d := &ftp.Dialer{Timeout: 5 * time.Second, TLS: &tls.Config{}}
+			_, err := d.Dial(t.Context(), srv.Addr)
+			var re *ftp.ReplyError
+			if !errors.Is(err, ftp.ErrTLSRequired) || !errors.As(err, &re) || re.Cmd != "AUTH TLS" {
+				t.Fatalf("Dial = %v, want ErrTLSRequired with the AUTH TLS reply", err)
+			}
+			// The script ends after AUTH: any USER or PASS would be reported
+			// by the scripted server as an unexpected line.
+		})
+	}
+}
+
+func TestTLSHandshakeFailureIsClear(t *testing.T) {
+	t.Parallel()
+	// The "server" accepts AUTH TLS and then speaks plain text.
+	srv := scripted.New(t, step{Reply: "220 ready"}, step{Cmd: "AUTH TLS", Reply: "234 go ahead"}, step{Raw: []byte("500 OOPS: not TLS at all\r\n"), Close: true})
+	d := &ftp.Dialer{Timeout: 5 * time.Second, TLS: &tls.Config{}}
+	_, err := d.Dial(t.Context(), srv.Addr)
+	if !errors.Is(err, ftp.ErrTLSRequired) {
+		t.Fatalf("Dial = %v, want a TLS handshake error matching ErrTLSRequired", err)
 	}
 }
