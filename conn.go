@@ -179,6 +179,11 @@ func (c *Conn) readReply(ctx context.Context, cmd string) (*Reply, error) {
 	if err := c.deadline(ctx, c.nc); err != nil {
 		return nil, c.fail(ctx, cmd, err)
 	}
+	return c.readReplyNow(ctx, cmd)
+}
+
+// readReplyNow reads one reply with the deadline already set.
+func (c *Conn) readReplyNow(ctx context.Context, cmd string) (*Reply, error) {
 	pr, err := c.r.ReadReply()
 	if err != nil {
 		var fe *proto.FormatError

@@ -110,7 +110,8 @@ var connIDs atomic.Uint64
 
 // Dial connects to the FTP server at addr ("host", "host:port", "[v6]:port";
 // port 21 by default, 990 with ImplicitTLS), reads its greeting (waiting
-// through "120 ready in N minutes"), and when TLS is configured secures the
+// through "120 ready in N minutes" for as long as ctx allows, beyond the
+// Dialer's Timeout), and when TLS is configured secures the
 // control connection. It does not log in; call [Conn.Login]. The caller
 // must Close (or Quit) the returned Conn.
 func (d *Dialer) Dial(ctx context.Context, addr string) (*Conn, error) {
@@ -224,14 +225,25 @@ func (c *Conn) readGreeting(ctx context.Context) error {
 	stop := c.watch(ctx, c.nc)
 	defer stop()
 	var texts []string
+	waiting := false
 	for {
-		rep, err := c.readReply(ctx, "")
+		var rep *Reply
+		var err error
+		if waiting {
+			// After "120 ready in N minutes" only the ctx limits the wait.
+			dl, _ := ctx.Deadline()
+			c.nc.SetDeadline(dl)
+			rep, err = c.readReplyNow(ctx, "")
+		} else {
+			rep, err = c.readReply(ctx, "")
+		}
 		if err != nil {
 			return err
 		}
 		texts = append(texts, rep.String())
 		switch {
 		case rep.Code == CodeServiceReadyIn:
+			waiting = true
 			continue
 		case rep.Code/100 == 2:
 			c.welcome = strings.Join(texts, "\n")
