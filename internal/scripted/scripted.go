@@ -40,6 +40,10 @@ type Step struct {
 	// RecvN, when positive, makes Recv stop after that many bytes and
 	// close the data connection (a server failing mid-upload).
 	RecvN int
+	// ActiveFrom, for active mode, is the local IP the server's data
+	// connection comes from (default 127.0.0.1); a foreign address tests
+	// that the client refuses it.
+	ActiveFrom string
 	// Hang stops the script here without closing anything, until the
 	// test ends (to model a stalled server).
 	Hang bool
@@ -226,7 +230,11 @@ func (s *Server) data(st Step) error {
 		s.dataLn.Close()
 		s.dataLn = nil
 	} else if s.active != "" {
-		conn, err = net.DialTimeout("tcp", s.active, 5*time.Second)
+		d := net.Dialer{Timeout: 5 * time.Second}
+		if st.ActiveFrom != "" {
+			d.LocalAddr = &net.TCPAddr{IP: net.ParseIP(st.ActiveFrom)}
+		}
+		conn, err = d.Dial("tcp", s.active)
 		s.active = ""
 	} else {
 		return fmt.Errorf("no PASV/EPSV listener and no EPRT/PORT address")
