@@ -95,6 +95,16 @@ type Dialer struct {
 	// Telnet signals.
 	UrgentAbort bool
 
+	// ListHidden makes ReadDir, Stat and Walk send "LIST -a" when the
+	// server has no MLSD, so names starting with "." are listed. Most
+	// Unix servers accept it; some take "-a" for a file name.
+	ListHidden bool
+
+	// ServerLocation is the server's time zone, in which LIST times are
+	// read by ReadDir, Stat and Walk. Nil means UTC. MLSD times are UTC
+	// by definition.
+	ServerLocation *time.Location
+
 	// DisableUTF8 stops the client from sending OPTS UTF8 ON at login when
 	// the server advertises UTF8 in FEAT.
 	DisableUTF8 bool

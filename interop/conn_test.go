@@ -76,9 +76,9 @@ func TestNewConnSourceAddrAndStat(t *testing.T) {
 			roundTrip(t, c, "src.bin")
 			c.SetPassive(false)
 			roundTrip(t, c, "src-active.bin")
-			rep, err := c.Stat(ctx, "")
+			rep, err := c.Status(ctx, "")
 			if err != nil || rep.Code/100 != 2 {
-				t.Errorf("Stat = %v, %v", rep, err)
+				t.Errorf("Status = %v, %v", rep, err)
 			}
 			if err := c.Quit(ctx); err != nil {
 				t.Errorf("Quit: %v", err)

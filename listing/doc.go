@@ -1,0 +1,50 @@
+// Package listing parses the directory listings FTP servers send: MLSD and
+// MLST lines (RFC 3659 section 7) with [ParseMLSx], and the free-form
+// output of LIST (RFC 959 section 4.1.3) with [ParseLine] and [Parse].
+//
+// LIST has no standard format; servers send whatever their operating system
+// prints. The parsers here recognise, without being told which server they
+// talk to:
+//
+//	unix     -rw-r--r--   1 owner group  1234 Jan  2 15:04 name
+//	         (and its variants: ISO and numeric dates, localized month names,
+//	         missing group, device numbers, ls -i/-s columns, ACL markers)
+//	netware  d [RWCEAFMS] owner      512       Jan 16 18:53    name
+//	dos      01-02-24  03:04PM       <DIR>          name
+//	eplf     +i8388621.29609,m824255902,/,<TAB>name
+//	vms      NAME.EXT;1  12/34  1-JAN-2024 12:00:00 [GROUP,OWNER] (RWED,RWED,RE,)
+//	os2      1123      A    07-14-99   12:37  name
+//	os400    OWNER  12345 01/02/24 12:00:00 *STMF      name
+//	mvs      VOL001 3390   2024/01/02  1   15  FB      80 27920  PS  DATA.SET
+//	         NAME      01.03 2024/01/02 2024/01/05 09:37    11    11     0 USER1
+//	zvm      NAME     EXT      F         80          1          1 2024-01-02 12:00:00 VOL191
+//	vxworks  2048    Feb-28-1998  05:23:30   name <DIR>
+//	tandem   NAME     101      528  6-Apr-07 14:21:18 255, 0 "oooo"
+//	mlsx     type=file;size=5;modify=20240102150405; name   (some servers answer LIST so)
+//
+// # Safety
+//
+// No Entry returned by this package has a Name that is empty, contains a
+// slash, NUL, CR or LF, or is "." or "..", except that "." has Type
+// [CurrentDir] and ".." has Type [ParentDir] (and those types always carry
+// exactly those names). Such entries come from MLSD's cdir/pdir facts and
+// from listings that show the directory itself (ls -a, an OS/400 *FILE
+// line without a name). A line whose name breaks these rules is rejected
+// with an error wrapping [ErrName]; a single trailing slash that some
+// servers append to directory names is removed.
+//
+// Names are otherwise returned exactly as sent, leading and trailing
+// spaces included, except for formats that pad the name column (NetWare,
+// OS/400, VxWorks): there padding cannot be told from the name.
+//
+// # Never losing a line
+//
+// [Parse] returns every entry it could parse and, joined with
+// [errors.Join], one [*ParseError] for each line it could not: a listing
+// line is never dropped silently. Lines that carry no entry ("total 12",
+// blank lines, VMS "Directory" headers and "Total of" trailers, MVS column
+// headers) are recognised individually and skipped; [ParseLine] reports
+// them as [ErrSkip].
+//
+// All functions are pure (no I/O) and safe for concurrent use.
+package listing
