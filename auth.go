@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 )
@@ -98,6 +99,12 @@ func (c *Conn) afterLogin(ctx context.Context) error {
 		if _, _, err := c.cmd(ctx, "OPTS", "UTF8 ON"); err != nil {
 			return err
 		}
+	}
+	if mode, ok := feats["MODE"]; ok && c.d.Compress && strings.Contains(strings.ToUpper(mode), "Z") {
+		if _, err := c.expect(ctx, "MODE", "Z", 2); err != nil {
+			return err
+		}
+		c.modeZ = true
 	}
 	return nil
 }

@@ -44,11 +44,18 @@ type Conn struct {
 	closeMu  sync.Mutex
 	dataConn net.Conn // open data connection, closed by Close
 
-	features   map[string]string // nil until FEAT was read
-	curType    string            // last TYPE sent ("A", "I"), "" if unknown
-	noEPSV     bool              // EPSV was refused: use PASV from now on
-	noEPRT     bool              // EPRT was refused: use PORT from now on
-	loggedIn   bool
+	features map[string]string // nil until FEAT was read
+	curType  string            // last TYPE sent ("A", "I"), "" if unknown
+	noEPSV   bool              // EPSV was refused: use PASV from now on
+	noEPRT   bool              // EPRT was refused: use PORT from now on
+	loggedIn bool
+	modeZ    bool // MODE Z (deflate) is in effect
+	// ctrlCtx is the ctx of the operation using the control connection,
+	// so that every read of a long reply renews the inactivity deadline.
+	ctrlCtx context.Context
+	// waitLong lifts the inactivity limit (after "120 ready in N
+	// minutes", only the ctx bounds the wait).
+	waitLong   bool
 	lastActive time.Time
 }
 
@@ -107,8 +114,14 @@ func (c *Conn) watch(ctx context.Context, nc interface{ SetDeadline(time.Time) e
 // or the ctx deadline if that is earlier. It returns ctx's error if ctx is
 // already done (so a cancellation racing with this call is never lost).
 func (c *Conn) deadline(ctx context.Context, nc net.Conn) error {
+	if nc == c.nc {
+		c.ctrlCtx = ctx
+	}
 	t := time.Now().Add(c.d.Timeout)
-	if dl, ok := ctx.Deadline(); ok && dl.Before(t) {
+	if c.waitLong {
+		t = time.Time{}
+	}
+	if dl, ok := ctx.Deadline(); ok && (t.IsZero() || dl.Before(t)) {
 		t = dl
 	}
 	nc.SetDeadline(t)
@@ -365,6 +378,20 @@ func (e *opError) Error() string {
 	return b.String()
 }
 func (e *opError) Unwrap() error { return e.err }
+
+// ctrlReader reads the control connection, renewing the inactivity
+// deadline before every read so that Timeout bounds silence, not the time
+// a long reply takes.
+type ctrlReader struct{ c *Conn }
+
+func (r ctrlReader) Read(p []byte) (int, error) {
+	if ctx := r.c.ctrlCtx; ctx != nil {
+		if err := r.c.deadline(ctx, r.c.nc); err != nil {
+			return 0, err
+		}
+	}
+	return r.c.nc.Read(p)
+}
 
 // SetPassive switches between passive (true, the default) and active
 // (false) data connections for the rest of the session (ftplib's

@@ -52,46 +52,53 @@ func (c *Conn) openData(ctx context.Context) (*pendingData, error) {
 	return c.openPassive(ctx)
 }
 
-func (c *Conn) openPassive(ctx context.Context) (*pendingData, error) {
-	var addr string
+// passivePort sends EPSV (or PASV, when EPSV is refused or disabled) and
+// returns the port, and for PASV the host the reply names (nil for EPSV).
+func (c *Conn) passivePort(ctx context.Context) (net.IP, int, error) {
 	if !c.noEPSV && !c.d.DisableEPSV {
 		rep, display, err := c.cmd(ctx, "EPSV", "")
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		switch {
 		case rep.Code == CodeEnteringExtPassive:
 			port, err := parseEPSV(rep.Msg)
 			if err != nil {
-				return nil, c.fail(ctx, display, &ProtocolError{Cmd: display, Msg: err.Error()})
+				return nil, 0, c.fail(ctx, display, &ProtocolError{Cmd: display, Msg: err.Error()})
 			}
-			addr = net.JoinHostPort(c.peerIP().String(), strconv.Itoa(port))
+			return nil, port, nil
 		case rep.Code >= 500:
 			c.noEPSV = true // remembered for the life of the Conn
 		default:
-			return nil, c.unexpected(display, rep)
+			return nil, 0, c.unexpected(display, rep)
 		}
 	}
-	if addr == "" {
-		rep, display, err := c.cmd(ctx, "PASV", "")
-		if err != nil {
-			return nil, err
-		}
-		if rep.Code != CodeEnteringPassive {
-			return nil, c.unexpected(display, rep)
-		}
-		ip, port, err := parsePASV(rep.Msg)
-		if err != nil {
-			return nil, c.fail(ctx, display, &ProtocolError{Cmd: display, Msg: err.Error()})
-		}
-		host := c.peerIP()
-		if c.d.TrustPASVHost && !ip.IsUnspecified() {
-			host = ip
-		} else if !ip.Equal(host) {
-			c.log.LogAttrs(ctx, LevelTrace, "ignoring PASV host", slog.String("pasv", ip.String()), slog.String("using", host.String()))
-		}
-		addr = net.JoinHostPort(host.String(), strconv.Itoa(port))
+	rep, display, err := c.cmd(ctx, "PASV", "")
+	if err != nil {
+		return nil, 0, err
 	}
+	if rep.Code != CodeEnteringPassive {
+		return nil, 0, c.unexpected(display, rep)
+	}
+	ip, port, err := parsePASV(rep.Msg)
+	if err != nil {
+		return nil, 0, c.fail(ctx, display, &ProtocolError{Cmd: display, Msg: err.Error()})
+	}
+	return ip, port, nil
+}
+
+func (c *Conn) openPassive(ctx context.Context) (*pendingData, error) {
+	ip, port, err := c.passivePort(ctx)
+	if err != nil {
+		return nil, err
+	}
+	host := c.peerIP()
+	if ip != nil && c.d.TrustPASVHost && !ip.IsUnspecified() {
+		host = ip
+	} else if ip != nil && !ip.Equal(host) {
+		c.log.LogAttrs(ctx, LevelTrace, "ignoring PASV host", slog.String("pasv", ip.String()), slog.String("using", host.String()))
+	}
+	addr := net.JoinHostPort(host.String(), strconv.Itoa(port))
 	dctx, cancel := context.WithTimeout(ctx, c.d.Timeout)
 	defer cancel()
 	c.log.LogAttrs(ctx, LevelTrace, "data dial", slog.String("addr", addr))

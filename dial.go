@@ -95,6 +95,20 @@ type Dialer struct {
 	// Telnet signals.
 	UrgentAbort bool
 
+	// VerifyChecksums makes RetrBinary and StorBinary (from offset 0)
+	// compare a checksum of the bytes transferred with the server's (HASH,
+	// or XSHA256/XSHA1/XMD5/XCRC; the strongest the server offers) and
+	// fail with ErrChecksumMismatch when they differ. Nothing is checked
+	// when the server offers no checksum. It costs a hash of the data on
+	// the client (leaving the zero-copy path) and a command after each
+	// transfer.
+	VerifyChecksums bool
+
+	// Compress asks for deflate-compressed transfers (MODE Z) after login
+	// when FEAT advertises it; off by default. Data is compressed with
+	// zlib (RFC 1950), which saves bandwidth on slow links and costs CPU.
+	Compress bool
+
 	// ListHidden makes ReadDir, Stat and Walk send "LIST -a" when the
 	// server has no MLSD, so names starting with "." are listed. Most
 	// Unix servers accept it; some take "-a" for a file name.
@@ -224,7 +238,7 @@ func (d *Dialer) newConn(ctx context.Context, nc net.Conn, addr string) (_ *Conn
 }
 
 func (c *Conn) setReader() {
-	c.r = proto.NewReader(c.nc)
+	c.r = proto.NewReader(ctrlReader{c})
 	c.r.Trace = func(line string) {
 		c.log.LogAttrs(context.Background(), LevelTrace, "recv line", slog.String("line", c.decode(line)))
 	}
@@ -239,14 +253,10 @@ func (c *Conn) readGreeting(ctx context.Context) error {
 	for {
 		var rep *Reply
 		var err error
-		if waiting {
-			// After "120 ready in N minutes" only the ctx limits the wait.
-			dl, _ := ctx.Deadline()
-			c.nc.SetDeadline(dl)
-			rep, err = c.readReplyNow(ctx, "")
-		} else {
-			rep, err = c.readReply(ctx, "")
-		}
+		// After "120 ready in N minutes" only the ctx limits the wait.
+		c.waitLong = waiting
+		rep, err = c.readReply(ctx, "")
+		c.waitLong = false
 		if err != nil {
 			return err
 		}

@@ -29,7 +29,7 @@ func within(t *testing.T, limit time.Duration, f func()) {
 	t.Helper()
 	start := time.Now()
 	f()
-	if el := time.Since(start); el > limit+2*time.Second {
+	if el := time.Since(start); el > limit+10*time.Second { // generous: the machine may be loaded; a hang is unbounded
 		t.Errorf("call took %v, limit %v", el, limit)
 	}
 }
@@ -107,7 +107,7 @@ func TestFaultHugeReplies(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			c, _ := dialScript(t, faultDialer(), script(loginSteps, []step{{Cmd: "NOOP", Raw: []byte(raw), Close: true}})...)
+			c, _ := dialScript(t, faultDialer(), script(loginSteps, []step{{Cmd: "NOOP", Raw: []byte(raw), Close: true, WriteMayFail: true}})...)
 			login(t, c)
 			within(t, faultTimeout, func() {
 				_, err := c.Noop(t.Context())

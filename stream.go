@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"github.com/goftplib/ftp/internal/proto"
+	"hash"
 	"io"
 	"io/fs"
 	"strings"
@@ -138,6 +139,13 @@ func (c *Conn) Retr(ctx context.Context, path string, offset int64) (*Reader, er
 // announced a size and fewer bytes arrived, the error matches
 // ErrShortTransfer. On error, what was written to w is incomplete.
 func (c *Conn) RetrBinary(ctx context.Context, path string, w io.Writer, offset int64) (int64, error) {
+	algo, h, err := c.verifier(ctx, offset)
+	if err != nil {
+		return 0, err
+	}
+	if h != nil {
+		w = io.MultiWriter(w, h)
+	}
 	r, err := c.Retr(ctx, path, offset)
 	if err != nil {
 		return 0, err
@@ -146,10 +154,30 @@ func (c *Conn) RetrBinary(ctx context.Context, path string, w io.Writer, offset 
 	if cerr := r.Close(); err == nil {
 		err = cerr
 	}
-	if err == nil && r.t.size >= 0 && offset+n < r.t.size {
+	if err == nil && r.t.size >= 0 && offset+n < r.t.size && !c.modeZ {
 		err = fmt.Errorf("%w: got %d bytes from offset %d, announced %d", ErrShortTransfer, n, offset, r.t.size)
 	}
+	if err == nil && h != nil {
+		err = c.verify(ctx, path, algo, h)
+	}
 	return n, err
+}
+
+// verifier returns the algorithm and hash for a verified transfer, or
+// nil when verification is off, not possible from offset, or unsupported.
+func (c *Conn) verifier(ctx context.Context, offset int64) (string, hash.Hash, error) {
+	if !c.d.VerifyChecksums || offset != 0 {
+		return "", nil, nil
+	}
+	if err := c.begin(); err != nil {
+		return "", nil, err
+	}
+	algo, err := c.verifyAlgo(ctx)
+	c.end()
+	if err != nil || algo == "" {
+		return "", nil, err
+	}
+	return algo, newHash(algo), nil
 }
 
 // Stor starts uploading to path in binary mode (TYPE I, STOR), after
@@ -175,11 +203,22 @@ func (c *Conn) Appe(ctx context.Context, path string) (*Writer, error) {
 // offset when offset > 0 (ftplib's storbinary), and returns the number of
 // bytes sent.
 func (c *Conn) StorBinary(ctx context.Context, path string, r io.Reader, offset int64) (int64, error) {
+	algo, h, err := c.verifier(ctx, offset)
+	if err != nil {
+		return 0, err
+	}
+	if h != nil {
+		r = io.TeeReader(r, h)
+	}
 	w, err := c.Stor(ctx, path, offset)
 	if err != nil {
 		return 0, err
 	}
-	return copyUp(w, r)
+	n, err := copyUp(w, r)
+	if err == nil && h != nil {
+		err = c.verify(ctx, path, algo, h)
+	}
+	return n, err
 }
 
 // Append uploads r to the end of path (APPE) and returns the number of

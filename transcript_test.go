@@ -194,7 +194,7 @@ func TestInjectionRefusedBeforeSending(t *testing.T) {
 func TestOversizeReplyLine(t *testing.T) {
 	t.Parallel()
 	long := "200 " + strings.Repeat("x", 9000)
-	c, _ := dialScript(t, nil, script(loginSteps, []step{{Cmd: "NOOP", Reply: long}})...)
+	c, _ := dialScript(t, nil, script(loginSteps, []step{{Cmd: "NOOP", Reply: long, WriteMayFail: true}})...)
 	login(t, c)
 	_, err := c.Noop(t.Context())
 	var pe *ftp.ProtocolError
@@ -718,5 +718,39 @@ func TestTLSHandshakeFailureIsClear(t *testing.T) {
 	_, err := d.Dial(t.Context(), srv.Addr)
 	if !errors.Is(err, ftp.ErrTLSRequired) {
 		t.Fatalf("Dial = %v, want a TLS handshake error matching ErrTLSRequired", err)
+	}
+}
+
+func TestVerifyChecksumMismatch(t *testing.T) {
+	t.Parallel()
+	d := &ftp.Dialer{Timeout: 5 * time.Second, VerifyChecksums: true}
+	c, _ := dialScript(t, d,
+		step{Reply: "220 ready"},
+		step{Cmd: "USER anonymous", Reply: "331 password please"},
+		step{Cmd: "PASS anonymous@", Reply: "230 in"},
+		step{Cmd: "FEAT", Reply: "211-Features:\n HASH SHA-1*;SHA-256;MD5\n XCRC\n211 End"},
+		step{Cmd: "TYPE I", Reply: "200 binary"},
+		step{Cmd: "EPSV", Reply: "229 ({EPSV})"},
+		step{Cmd: "RETR f", Reply: "150 go", Data: []byte("hello world")},
+		step{Reply: "226 done"},
+		step{Cmd: "OPTS HASH SHA-256", Reply: "200 SHA-256"},
+		// The server's digest is of other bytes.
+		step{Cmd: "HASH f", Reply: "213 SHA-256 0-11 0000000000000000000000000000000000000000000000000000000000000000 f"},
+		step{Cmd: "HASH f", Reply: "213 SHA-256 0-11 b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9 f"},
+		step{Cmd: "XCRC f", Reply: "250 0D4A1185"},
+	)
+	login(t, c)
+	_, err := c.RetrBinary(t.Context(), "f", io.Discard, 0)
+	if !errors.Is(err, ftp.ErrChecksumMismatch) {
+		t.Fatalf("RetrBinary = %v, want ErrChecksumMismatch", err)
+	}
+	if sum, err := c.Checksum(t.Context(), "f", ftp.SHA256); err != nil || sum != "b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9" {
+		t.Errorf("Checksum = %q, %v", sum, err)
+	}
+	if sum, err := c.Checksum(t.Context(), "f", ftp.CRC32); err != nil || sum != "0d4a1185" {
+		t.Errorf("Checksum(CRC32) = %q, %v", sum, err)
+	}
+	if _, err := c.Checksum(t.Context(), "f", ftp.SHA512); !errors.Is(err, ftp.ErrNoChecksum) {
+		t.Errorf("Checksum(SHA-512) = %v, want ErrNoChecksum", err)
 	}
 }

@@ -26,13 +26,15 @@ type transfer struct {
 	c       *Conn
 	ctx     context.Context
 	stop    func()
-	conn    net.Conn // as used: TLS or plain
+	conn    net.Conn // as used: TLS or plain, or z
+	z       *zconn   // MODE Z wrapper of conn, or nil
 	display string
 	size    int64
 	n       int64
 	eof     bool  // the server closed the data connection (downloads)
 	err     error // first I/O error
 	srcErr  bool  // err came from the upload's source, not the network
+	wrote   bool  // the transfer is an upload
 	closed  bool
 	result  error
 	final   *Reply
@@ -103,10 +105,15 @@ func (c *Conn) startTransfer(ctx context.Context, verb, arg string, offset int64
 	}
 	c.log.LogAttrs(ctx, LevelTrace, "data open", slog.String("addr", conn.RemoteAddr().String()))
 	c.setData(conn)
+	var z *zconn
+	if c.modeZ {
+		z = &zconn{Conn: conn}
+		conn = z
+	}
 	ok = true
 	dstop := c.watch(ctx, conn)
 	return &transfer{
-		c: c, ctx: ctx, conn: conn, display: display,
+		c: c, ctx: ctx, conn: conn, z: z, display: display,
 		size: parse150(rep.Msg),
 		stop: func() { dstop(); stop() },
 	}, nil
@@ -163,6 +170,7 @@ func (t *transfer) write(p []byte) (int, error) {
 		t.err = t.fail(err)
 		return 0, t.err
 	}
+	t.wrote = true
 	n, err := t.conn.Write(p)
 	t.n += int64(n)
 	if err != nil {
@@ -391,9 +399,19 @@ func (t *transfer) finish(abort bool) error {
 // socket that still holds unread bytes (TLS 1.3 session tickets) sends a
 // reset that can destroy the end of the upload before the server reads it.
 func (t *transfer) closeData() error {
-	tc, ok := t.conn.(*tls.Conn)
+	conn := t.conn
+	if t.z != nil {
+		conn = t.z.Conn
+		if t.wrote || !t.eof {
+			if err := t.z.finish(); err != nil {
+				conn.Close()
+				return err
+			}
+		}
+	}
+	tc, ok := conn.(*tls.Conn)
 	if !ok || t.eof {
-		return t.conn.Close()
+		return conn.Close()
 	}
 	tc.CloseWrite() // close_notify
 	raw := tc.NetConn()

@@ -117,6 +117,9 @@ func monthName(tok string) (time.Month, bool) {
 	n := 0
 	for i := 0; i < len(tok); {
 		c := tok[i]
+		if n+utf8.UTFMax > len(buf) {
+			return 0, false
+		}
 		if c < utf8.RuneSelf {
 			if c >= 'A' && c <= 'Z' {
 				c += 'a' - 'A'
@@ -127,12 +130,11 @@ func monthName(tok string) (time.Month, bool) {
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(tok[i:])
-		i += size
-		r = unicode.ToLower(r)
-		if n+utf8.UTFMax > len(buf) {
-			return 0, false
+		if r == utf8.RuneError {
+			return 0, false // no month name has invalid UTF-8
 		}
-		n += utf8.EncodeRune(buf[n:], r)
+		i += size
+		n += utf8.EncodeRune(buf[n:], unicode.ToLower(r))
 	}
 	m, ok := monthNames[string(buf[:n])]
 	return m, ok
@@ -336,17 +338,28 @@ func dateOf(tok string) (date, bool) {
 // validDate reports whether d is a real date (any leap year when d.y is
 // 0).
 func validDate(d date) bool {
-	if d.m < 1 || d.m > 12 || d.d < 1 || d.d > 31 {
+	if d.m < 1 || d.m > 12 || d.d < 1 {
 		return false
 	}
-	y := d.y
-	if y == 0 {
-		y = 2000
-	} else if y < 1900 || y > 9999 {
+	if d.y != 0 && (d.y < 1900 || d.y > 9999) {
 		return false
 	}
-	t := time.Date(y, time.Month(d.m), d.d, 0, 0, 0, 0, time.UTC)
-	return t.Day() == d.d
+	return d.d <= daysIn(d.m, d.y)
+}
+
+// daysIn returns the number of days of month m in year y (29 for
+// February of year 0, the unknown year).
+func daysIn(m, y int) int {
+	switch m {
+	case 2:
+		if y == 0 || y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
 }
 
 // timeCtx carries what turning dates into times needs.
@@ -383,22 +396,38 @@ func (tc *timeCtx) make(d date, c clock) time.Time {
 	// The year that puts the date nearest to now: ls prints dates without
 	// a year only for files at most six months old (GNU) or at most six
 	// months away (BSD).
-	var best time.Time
+	y := now.Year()
+	at := func(y int) (time.Time, bool) {
+		if d.d > daysIn(d.m, y) {
+			return time.Time{}, false // Feb 29 in a common year
+		}
+		return time.Date(y, time.Month(d.m), d.d, c.h, c.m, c.s, c.ns, tc.loc), true
+	}
+	best, ok := at(y)
+	if ok && !best.After(now) && now.Sub(best) < 150*24*time.Hour {
+		return best // the common case: a recent file
+	}
 	var bestDist time.Duration
-	for y := now.Year() + 1; y >= now.Year()-4; y-- {
-		t := time.Date(y, time.Month(d.m), d.d, c.h, c.m, c.s, c.ns, tc.loc)
-		if t.Day() != d.d {
-			continue // Feb 29 in a common year
+	if ok {
+		bestDist = absDur(best.Sub(now))
+	}
+	for _, yy := range [...]int{y + 1, y - 1, y - 2, y - 3, y - 4} {
+		t, ok := at(yy)
+		if !ok {
+			continue
 		}
-		dist := t.Sub(now)
-		if dist < 0 {
-			dist = -dist
-		}
-		if best.IsZero() || dist < bestDist {
+		if dist := absDur(t.Sub(now)); best.IsZero() || dist < bestDist {
 			best, bestDist = t, dist
 		}
 	}
 	return best
+}
+
+func absDur(d time.Duration) time.Duration {
+	if d < 0 {
+		return -d
+	}
+	return d
 }
 
 // clockAMPM parses a 12-hour time: "03:47PM", "3:47 PM" (suffix given

@@ -33,9 +33,39 @@
 // with an error wrapping [ErrName]; a single trailing slash that some
 // servers append to directory names is removed.
 //
-// Names are otherwise returned exactly as sent, leading and trailing
-// spaces included, except for formats that pad the name column (NetWare,
-// OS/400, VxWorks): there padding cannot be told from the name.
+// # Names
+//
+// Names are otherwise returned exactly as sent, with leading and trailing
+// spaces (a CR or LF ending the line is not part of it). Where the name
+// starts is a rule of each format:
+//
+//   - unix: right after the single blank that follows the time or year
+//     column, as ls prints it: two blanks after "09:31" mean a name that
+//     starts with a blank. A date without a time ("2004.07.15") is padded,
+//     so blanks after it are removed. A symlink's "name -> target" is split at the " -> " whose
+//     target length matches the listed size (ls lists a symlink's size as
+//     its target's length), else at the first; other entries keep " -> "
+//     in the name.
+//   - dos: a file's name follows the single blank after the size; after
+//     "<DIR>", IIS aligns names ten blanks further (blanks beyond those
+//     belong to the name), other servers' padding is removed.
+//   - os2: two blanks after the time.
+//   - netware, os400, vxworks, vms and the IBM formats pad their columns:
+//     leading blanks (and, for vxworks, trailing ones) are padding.
+//   - mlsx: after the single space that ends the facts (RFC 3659).
+//
+// VMS files keep their version ("NAME.TXT;3"): several versions can be
+// listed, and RETR accepts the versioned name; directories ("SUB.DIR;1")
+// are named without extension and version ("SUB").
+//
+// # Times
+//
+// LIST times are read in Options.Location (UTC by default), a missing year
+// is inferred from Options.Now, and Entry.Precision tells whether a time of
+// day was given. Numeric dates are read year first when the year has four
+// digits, day first with dots ("31.12.24") or when the first number
+// exceeds 12, and month first otherwise, as US servers print them;
+// two-digit years below 70 are 20xx.
 //
 // # Never losing a line
 //

@@ -85,6 +85,8 @@ func parseMLSx(line string) (Entry, error) {
 	if factStr != "" {
 		e.Facts = make(map[string]string, strings.Count(factStr, ";")+1)
 	}
+	var owner, group [3]string
+	sizd := ""
 	for factStr != "" {
 		var fact string
 		fact, factStr, _ = strings.Cut(factStr, ";")
@@ -95,10 +97,8 @@ func parseMLSx(line string) (Entry, error) {
 		if !ok || k == "" {
 			return Entry{}, errf(line, ErrFormat, "mlsx: malformed fact "+fact)
 		}
-		e.Facts[factKey(k)] = v
-	}
-	var owner, group [3]string
-	for k, v := range e.Facts {
+		k = factKey(k)
+		e.Facts[k] = v
 		switch k {
 		case "type":
 			var m fs.FileMode
@@ -108,6 +108,8 @@ func parseMLSx(line string) (Entry, error) {
 			if n, ok := atoi(v); ok {
 				e.Size = n
 			}
+		case "sizd":
+			sizd = v
 		case "modify":
 			e.Time, e.Precision = mlsxTime(v)
 		case "perm":
@@ -129,7 +131,7 @@ func parseMLSx(line string) (Entry, error) {
 		}
 	}
 	if e.Size < 0 && e.Type != File {
-		if n, ok := atoi(e.Facts["sizd"]); ok {
+		if n, ok := atoi(sizd); ok {
 			e.Size = n
 		}
 	}

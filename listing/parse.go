@@ -98,26 +98,42 @@ func parseLines(lines []string, opts *Options, yield func(*result)) {
 	}
 }
 
-// parser parses one format; it returns errNotMine when the line does not
-// have the format's shape.
-type parser func(line string, f *fields, st *state, tc *timeCtx) (Entry, error)
+// formats lists the LIST formats in the order they are tried (by
+// parseAs); the first whose parser claims a line decides.
+var formats = [...]string{
+	FormatUnix, FormatNetware, FormatVMS, FormatDOS, FormatOS400, FormatMVS, FormatMVS,
+	FormatZVM, FormatTandem, FormatOS2, FormatVxWorks,
+}
 
-// parsers are tried in order; the first that claims a line decides.
-var parsers = []struct {
-	format string
-	parse  parser
-}{
-	{FormatUnix, parseUnix},
-	{FormatNetware, parseNetware},
-	{FormatVMS, parseVMS},
-	{FormatDOS, parseDOS},
-	{FormatOS400, parseOS400},
-	{FormatMVS, parseMVSMember},
-	{FormatMVS, parseMVSDataset},
-	{FormatZVM, parseZVM},
-	{FormatTandem, parseTandem},
-	{FormatOS2, parseOS2},
-	{FormatVxWorks, parseVxWorks},
+// parseAs runs the parser of formats[i]. Each returns errNotMine when the
+// line does not have its format's shape. (A switch rather than a table of
+// functions: direct calls keep f, st and tc on the stack.)
+func parseAs(i int, line string, f *fields, st *state, tc *timeCtx) (Entry, error) {
+	switch i {
+	case 0:
+		return parseUnix(line, f, st, tc)
+	case 1:
+		return parseNetware(line, f, st, tc)
+	case 2:
+		return parseVMS(line, f, st, tc)
+	case 3:
+		return parseDOS(line, f, st, tc)
+	case 4:
+		return parseOS400(line, f, st, tc)
+	case 5:
+		return parseMVSMember(line, f, st, tc)
+	case 6:
+		return parseMVSDataset(line, f, st, tc)
+	case 7:
+		return parseZVM(line, f, st, tc)
+	case 8:
+		return parseTandem(line, f, st, tc)
+	case 9:
+		return parseOS2(line, f, st, tc)
+	case 10:
+		return parseVxWorks(line, f, st, tc)
+	}
+	return Entry{}, errNotMine
 }
 
 func parseLine(raw string, st *state, tc *timeCtx) (Entry, error) {
@@ -130,22 +146,25 @@ func parseLine(raw string, st *state, tc *timeCtx) (Entry, error) {
 		if err == nil {
 			err = finish(&e, line, FormatEPLF)
 		}
-		return e, err
+		if err != nil {
+			return Entry{}, err
+		}
+		return e, nil
 	}
 	var f fields
 	f.split(line)
-	for i, p := range parsers {
+	for i, format := range formats {
 		if i == 1 && skipLine(&f, st) {
 			return Entry{}, ErrSkip
 		}
-		e, err := p.parse(line, &f, st, tc)
+		e, err := parseAs(i, line, &f, st, tc)
 		if err == errNotMine {
 			continue
 		}
 		if err != nil {
-			return Entry{}, errf(line, ErrFormat, p.format+": "+err.Error())
+			return Entry{}, errf(line, ErrFormat, format+": "+err.Error())
 		}
-		if err := finish(&e, line, p.format); err != nil {
+		if err := finish(&e, line, format); err != nil {
 			return Entry{}, err
 		}
 		return e, nil

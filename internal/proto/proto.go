@@ -185,7 +185,8 @@ func CheckArg(s string) error {
 }
 
 // Command builds the wire form of a command line ("VERB arg\r\n"). The verb
-// must be letters only; arguments are checked with CheckArg. Nothing is
+// must be letters and digits (XSHA256, XMD5); arguments are checked with
+// CheckArg. Nothing is
 // written when an error is returned.
 func Command(verb string, arg string) ([]byte, error) {
 	if verb == "" {
@@ -193,8 +194,8 @@ func Command(verb string, arg string) ([]byte, error) {
 	}
 	for i := 0; i < len(verb); i++ {
 		c := verb[i]
-		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z') {
-			return nil, fmt.Errorf("command verb %q is not alphabetic", verb)
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9') {
+			return nil, fmt.Errorf("command verb %q is not alphanumeric", verb)
 		}
 	}
 	if err := CheckArg(arg); err != nil {

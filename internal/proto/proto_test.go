@@ -51,7 +51,10 @@ func TestCommand(t *testing.T) {
 			t.Errorf("Command(%q) = %v, want ErrInvalidArgument", bad, err)
 		}
 	}
-	if _, err := Command("RE TR", ""); err == nil {
+	if b, err := Command("XSHA256", "f"); err != nil || string(b) != "XSHA256 f\r\n" {
+		t.Errorf("Command(XSHA256) = %q, %v", b, err)
+	}
+	if _, err := Command("RE-TR", ""); err == nil {
 		t.Error("non-alphabetic verb accepted")
 	}
 	if _, err := Command("STOR", strings.Repeat("a", MaxCommand)); err == nil {

@@ -32,6 +32,9 @@ type Step struct {
 	// Data, when non-nil, is written on the data connection after the
 	// reply, which is then closed.
 	Data []byte
+	// WriteMayFail tolerates a failed write of the reply (a client that
+	// gives up on an oversized reply and closes) and ends the script.
+	WriteMayFail bool
 	// DataMayFail tolerates a failed write of Data (the client aborting).
 	DataMayFail bool
 	// Recv reads the data connection to EOF after the reply; what was
@@ -155,7 +158,9 @@ func (s *Server) run() {
 			out = []byte(strings.ReplaceAll(r, "\n", "\r\n") + "\r\n")
 		}
 		if _, err := conn.Write(out); err != nil {
-			s.errorf("step %d: write: %v", i, err)
+			if !st.WriteMayFail {
+				s.errorf("step %d: write: %v", i, err)
+			}
 			return
 		}
 		if st.Data != nil || st.Recv {
