@@ -23,3 +23,6 @@ echo "== go test -race"
 # Without the servers the interop tests skip; FTP_INTEROP=required (set by
 # .ci/run) turns a missing server into a failure.
 go test -race -count=1 -timeout 25m ./...
+
+echo "== fuzz smoke run"
+FUZZTIME="${FUZZTIME:-3s}" bash scripts/fuzz.sh
