@@ -1,0 +1,224 @@
+// Package faultproxy is a loopback FTP proxy for fault-injection tests: it
+// forwards a control connection to a real server, rewrites EPSV and PASV
+// replies so passive data connections go through it too, and can cut data
+// connections in the middle of a transfer with a TCP reset.
+package faultproxy
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"regexp"
+	"strconv"
+	"sync"
+	"sync/atomic"
+)
+
+// Proxy forwards FTP sessions to a server.
+type Proxy struct {
+	// Addr is the proxy's control address, to dial instead of the server.
+	Addr string
+
+	target string
+	ln     net.Listener
+
+	// cutAfter and cuts: the next `cuts` data connections are reset after
+	// cutAfter bytes have passed in either direction.
+	cutAfter atomic.Int64
+	cuts     atomic.Int64
+	// Cut counts the data connections that were cut.
+	Cut atomic.Int64
+
+	mu     sync.Mutex
+	conns  map[io.Closer]struct{}
+	wg     sync.WaitGroup
+	closed bool
+}
+
+// Start listens on 127.0.0.1 and forwards to target (host:port).
+func Start(target string) (*Proxy, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	p := &Proxy{Addr: ln.Addr().String(), target: target, ln: ln, conns: map[io.Closer]struct{}{}}
+	p.wg.Go(p.acceptLoop)
+	return p, nil
+}
+
+// CutData makes the next n data connections fail after bytes bytes.
+func (p *Proxy) CutData(n int, bytes int64) {
+	p.cutAfter.Store(bytes)
+	p.cuts.Store(int64(n))
+}
+
+// Close stops the proxy and every connection through it, and waits for
+// its goroutines.
+func (p *Proxy) Close() error {
+	p.mu.Lock()
+	p.closed = true
+	for c := range p.conns {
+		c.Close()
+	}
+	p.mu.Unlock()
+	err := p.ln.Close()
+	p.wg.Wait()
+	return err
+}
+
+func (p *Proxy) track(c io.Closer) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		c.Close()
+		return false
+	}
+	p.conns[c] = struct{}{}
+	return true
+}
+
+func (p *Proxy) untrack(c io.Closer) {
+	p.mu.Lock()
+	delete(p.conns, c)
+	p.mu.Unlock()
+	c.Close()
+}
+
+func (p *Proxy) acceptLoop() {
+	for {
+		client, err := p.ln.Accept()
+		if err != nil {
+			return
+		}
+		p.wg.Go(func() { p.control(client) })
+	}
+}
+
+var (
+	re229 = regexp.MustCompile(`\(\|\|\|(\d+)\|\)`)
+	re227 = regexp.MustCompile(`(\d+),(\d+),(\d+),(\d+),(\d+),(\d+)`)
+)
+
+func (p *Proxy) control(client net.Conn) {
+	server, err := net.Dial("tcp", p.target)
+	if err != nil {
+		client.Close()
+		return
+	}
+	if !p.track(client) || !p.track(server) {
+		client.Close()
+		server.Close()
+		return
+	}
+	defer p.untrack(client)
+	defer p.untrack(server)
+	p.wg.Go(func() {
+		io.Copy(server, client)
+		server.Close()
+	})
+	host, _, _ := net.SplitHostPort(p.target)
+	br := bufio.NewReader(server)
+	for {
+		line, err := br.ReadString('\n')
+		if err != nil {
+			return
+		}
+		switch {
+		case len(line) > 4 && line[:4] == "229 ":
+			if m := re229.FindStringSubmatch(line); m != nil {
+				port, err := p.dataListener(net.JoinHostPort(host, m[1]))
+				if err != nil {
+					return
+				}
+				line = line[:4] + fmt.Sprintf("Entering Extended Passive Mode (|||%d|)\r\n", port)
+			}
+		case len(line) > 4 && line[:4] == "227 ":
+			if m := re227.FindStringSubmatch(line); m != nil {
+				p1, _ := strconv.Atoi(m[5])
+				p2, _ := strconv.Atoi(m[6])
+				port, err := p.dataListener(net.JoinHostPort(host, strconv.Itoa(p1*256+p2)))
+				if err != nil {
+					return
+				}
+				line = fmt.Sprintf("227 Entering Passive Mode (127,0,0,1,%d,%d)\r\n", port>>8, port&0xff)
+			}
+		}
+		if _, err := io.WriteString(client, line); err != nil {
+			return
+		}
+	}
+}
+
+// dataListener accepts one data connection and forwards it to addr.
+func (p *Proxy) dataListener(addr string) (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	if !p.track(ln) {
+		return 0, net.ErrClosed
+	}
+	p.wg.Go(func() {
+		defer p.untrack(ln)
+		client, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		server, err := net.Dial("tcp", addr)
+		if err != nil {
+			client.Close()
+			return
+		}
+		if !p.track(client) || !p.track(server) {
+			client.Close()
+			server.Close()
+			return
+		}
+		defer p.untrack(client)
+		defer p.untrack(server)
+		limit := int64(-1)
+		if p.cuts.Add(-1) >= 0 {
+			limit = p.cutAfter.Load()
+		}
+		var passed atomic.Int64
+		var once sync.Once
+		cut := func() {
+			once.Do(func() {
+				p.Cut.Add(1)
+				for _, c := range []net.Conn{client, server} {
+					if tc, ok := c.(*net.TCPConn); ok {
+						tc.SetLinger(0) // reset, not an orderly close
+					}
+					c.Close()
+				}
+			})
+		}
+		pipe := func(dst, src net.Conn) {
+			buf := make([]byte, 32<<10)
+			for {
+				n, err := src.Read(buf)
+				if n > 0 {
+					if limit >= 0 && passed.Add(int64(n)) > limit {
+						cut()
+						return
+					}
+					if _, werr := dst.Write(buf[:n]); werr != nil {
+						return
+					}
+				}
+				if err != nil {
+					if tc, ok := dst.(*net.TCPConn); ok {
+						tc.CloseWrite()
+					}
+					return
+				}
+			}
+		}
+		var wg sync.WaitGroup
+		wg.Go(func() { pipe(server, client) })
+		pipe(client, server)
+		wg.Wait()
+	})
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}
