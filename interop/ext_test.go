@@ -71,18 +71,9 @@ func TestVerifiedTransfers(t *testing.T) {
 			if srv == nil {
 				t.Skip(reason)
 			}
-			var logs bytes.Buffer
 			d := dialer(srv, dataModes[0])
 			d.VerifyChecksums = true
-			d.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-			c, err := d.Dial(t.Context(), srv.Addr)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
-			if _, err := c.Login(t.Context(), srv.User, srv.Password); err != nil {
-				t.Fatal(err)
-			}
+			c, logs := connectLogged(t, srv, d, slog.LevelDebug)
 			content := data(777777)
 			if _, err := c.StorBinary(t.Context(), "v.bin", bytes.NewReader(content), 0); err != nil {
 				t.Fatalf("verified StorBinary: %v", err)
@@ -110,18 +101,9 @@ func TestModeZ(t *testing.T) {
 			if srv == nil {
 				t.Skip(reason)
 			}
-			var logs bytes.Buffer
 			d := dialer(srv, dataModes[0])
 			d.Compress = true
-			d.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-			c, err := d.Dial(t.Context(), srv.Addr)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
-			if _, err := c.Login(t.Context(), srv.User, srv.Password); err != nil {
-				t.Fatal(err)
-			}
+			c, logs := connectLogged(t, srv, d, slog.LevelDebug)
 			if !strings.Contains(logs.String(), `cmd="MODE Z"`) {
 				t.Fatalf("MODE Z not sent:\n%s", logs.String())
 			}

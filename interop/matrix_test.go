@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -94,6 +95,23 @@ func connect(t *testing.T, srv *ftpservers.Server, dm dataMode) *ftp.Conn {
 		t.Fatalf("Login: %v\n%s", err, srv.Logs())
 	}
 	return c
+}
+
+// connectLogged dials with d and logs in as the write user, recording the
+// dialogue at level in the returned buffer.
+func connectLogged(t *testing.T, srv *ftpservers.Server, d *ftp.Dialer, level slog.Level) (*ftp.Conn, *bytes.Buffer) {
+	t.Helper()
+	logs := &bytes.Buffer{}
+	d.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: level}))
+	c, err := d.Dial(t.Context(), srv.Addr)
+	if err != nil {
+		t.Fatalf("Dial %s: %v", srv.Addr, err)
+	}
+	t.Cleanup(func() { c.Close() })
+	if _, err := c.Login(t.Context(), srv.User, srv.Password); err != nil {
+		t.Fatalf("Login: %v", err)
+	}
+	return c, logs
 }
 
 // TestMatrix runs every operation against every server in every mode:

@@ -240,18 +240,8 @@ func TestPasswordNotLoggedRealServer(t *testing.T) {
 			if srv == nil {
 				t.Skip(reason)
 			}
-			var logs bytes.Buffer
-			d := dialer(srv, dataModes[0])
-			d.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: ftp.LevelTrace}))
-			c, err := d.Dial(t.Context(), srv.Addr)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
-			if _, err := c.Login(t.Context(), srv.User, srv.Password); err != nil {
-				t.Fatal(err)
-			}
-			_, err = c.LoginAccount(t.Context(), srv.User, srv.Password+"-wrong", "acct-secret")
+			c, logs := connectLogged(t, srv, dialer(srv, dataModes[0]), ftp.LevelTrace)
+			_, err := c.LoginAccount(t.Context(), srv.User, srv.Password+"-wrong", "acct-secret")
 			for _, s := range []string{logs.String(), errString(err)} {
 				if strings.Contains(s, srv.Password) || strings.Contains(s, "acct-secret") {
 					t.Errorf("secret leaked: %s", s)
