@@ -26,6 +26,7 @@ import (
 // returns ErrBusy. Close is safe from any goroutine and interrupts what is
 // in flight. Use a Pool for concurrency.
 type Conn struct {
+	_    noCopy
 	d    *Dialer
 	addr string
 	id   uint64

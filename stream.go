@@ -11,6 +11,14 @@ import (
 	"strings"
 )
 
+var (
+	_ io.ReadCloser      = (*Reader)(nil)
+	_ io.WriterTo        = (*Reader)(nil)
+	_ io.WriteCloser     = (*Writer)(nil)
+	_ io.ReaderFrom      = (*Writer)(nil)
+	_ io.ReadWriteCloser = (*DataConn)(nil)
+)
+
 // Reader is a download in progress, returned by [Conn.Retr]. It is an
 // io.ReadCloser; the Conn is busy until Close. Close reads the server's
 // final reply (226 or 250) and reports a failed transfer; closing before
