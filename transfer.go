@@ -358,7 +358,8 @@ func (t *transfer) finish(abort bool) error {
 		}
 		return t.result
 	}
-	closeErr := t.closeData()
+	fullClose, closeErr := t.closeData()
+	defer fullClose()
 	if t.err != nil {
 		// The server usually explains a failed transfer (426, 451, 552);
 		// its reply is more useful than our I/O error.
@@ -393,34 +394,34 @@ func (t *transfer) finish(abort bool) error {
 	return nil
 }
 
-// closeData closes the data connection at the end of a transfer. After an
-// upload over TLS it sends close_notify, half-closes the TCP connection and
-// waits (within abortGrace) for the server to close its side: closing a
-// socket that still holds unread bytes (TLS 1.3 session tickets) sends a
-// reset that can destroy the end of the upload before the server reads it.
-func (t *transfer) closeData() error {
+// closeData ends the data connection at the end of a transfer and
+// returns a function that finishes closing it, to be called once the
+// final reply has been read. After an upload over TLS it sends
+// close_notify and half-closes the TCP connection, but releases the socket
+// only after the server's 226: closing a socket that still holds unread
+// bytes (TLS 1.3 session tickets) sends a reset that could destroy the end
+// of the upload before the server has read it, and waiting for the
+// server's own close instead would hang on servers that keep it open.
+func (t *transfer) closeData() (func(), error) {
 	conn := t.conn
 	if t.z != nil {
 		conn = t.z.Conn
 		if t.wrote || !t.eof {
 			if err := t.z.finish(); err != nil {
 				conn.Close()
-				return err
+				return func() {}, err
 			}
 		}
 	}
 	tc, ok := conn.(*tls.Conn)
-	if !ok || t.eof {
-		return conn.Close()
+	if !ok || !t.wrote {
+		return func() {}, conn.Close()
 	}
-	tc.CloseWrite() // close_notify
-	raw := tc.NetConn()
-	if hc, ok := raw.(interface{ CloseWrite() error }); ok {
-		hc.CloseWrite()
-		raw.SetReadDeadline(time.Now().Add(min(abortGrace, t.c.d.Timeout)))
-		io.Copy(io.Discard, raw)
+	err := tc.CloseWrite() // close_notify
+	if hc, ok := tc.NetConn().(interface{ CloseWrite() error }); ok {
+		hc.CloseWrite() // FIN: the server sees the end of the file
 	}
-	return tc.Close()
+	return func() { tc.NetConn().Close() }, err
 }
 
 // abort sends ABOR, closes the data connection and reads what follows
