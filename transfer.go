@@ -13,7 +13,6 @@ import (
 	"regexp"
 	"strconv"
 	"sync"
-	"syscall"
 	"time"
 )
 
@@ -487,21 +486,8 @@ func (c *Conn) abort(ctx context.Context, data net.Conn) error {
 // sent as urgent data (RFC 959 section 4.1.3).
 func (c *Conn) sendAbort() error {
 	if tc, ok := c.nc.(*net.TCPConn); ok && c.d.UrgentAbort {
-		if rc, err := tc.SyscallConn(); err == nil {
-			if _, err := tc.Write([]byte{0xff, 0xf4, 0xff}); err != nil {
-				return err
-			}
-			var serr error
-			err := rc.Write(func(fd uintptr) bool {
-				serr = syscall.Sendto(int(fd), []byte{0xf2}, syscall.MSG_OOB, nil)
-				return serr != syscall.EAGAIN
-			})
-			if err == nil {
-				err = serr
-			}
-			if err != nil {
-				return err
-			}
+		if err := sendSynch(tc); err != nil {
+			return err
 		}
 	}
 	_, err := c.nc.Write([]byte("ABOR\r\n"))

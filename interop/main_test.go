@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package interop_test runs the client against real FTP servers (vsftpd,
 // ProFTPD, Pure-FTPd, pyftpdlib) started on loopback by
 // internal/ftpservers, in every mode they offer.

@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package ftpservers starts real FTP servers (vsftpd, ProFTPD, Pure-FTPd and
 // pyftpdlib) on the loopback interface, for interoperability tests.
 //

@@ -1,0 +1,246 @@
+package main
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"strings"
+
+	"golang.org/x/term"
+
+	"github.com/goftplib/ftp"
+	"github.com/goftplib/ftp/netrc"
+)
+
+// parseURL parses a command-line URL; a bad URL is a usage error. A
+// password in it draws a warning (once).
+func (a *app) parseURL(raw string) (*ftp.URL, error) {
+	u, err := ftp.ParseURL(raw)
+	if err != nil {
+		return nil, &usageError{errText(err)}
+	}
+	if u.HasPassword && u.Password != "" {
+		a.mu.Lock()
+		warn := !a.warnedPasswd
+		a.warnedPasswd = true
+		a.mu.Unlock()
+		if warn {
+			a.warnf("a password in the URL is visible to other users in process lists; use FTP_PASSWORD or ~/.netrc")
+		}
+	}
+	return u, nil
+}
+
+// tlsMode returns "none", "explicit" or "implicit" for u and --tls.
+func (a *app) tlsMode(u *ftp.URL) (string, error) {
+	byScheme := map[string]string{"ftp": "none", "ftpes": "explicit", "ftps": "implicit"}[u.Scheme]
+	switch a.g.tls {
+	case "":
+		return byScheme, nil
+	case "none", "explicit", "implicit":
+		if u.Scheme != "ftp" && a.g.tls != byScheme {
+			return "", usagef("--tls %s conflicts with the %s:// URL", a.g.tls, u.Scheme)
+		}
+		return a.g.tls, nil
+	}
+	return "", usagef("--tls must be none, explicit or implicit, not %q", a.g.tls)
+}
+
+// logger returns the logger for the protocol dialogue at the -v level,
+// or nil.
+func (a *app) logger(showConn bool) *slog.Logger {
+	switch {
+	case a.g.verbose <= 0:
+		return nil
+	case a.g.verbose == 1:
+		return slog.New(newDialogue(a.writer(a.stderr), slog.LevelDebug, showConn))
+	default:
+		return slog.New(newDialogue(a.writer(a.stderr), ftp.LevelTrace, showConn))
+	}
+}
+
+// dialer builds the ftp.Dialer for u from the global flags.
+func (a *app) dialer(u *ftp.URL) (ftp.Dialer, error) {
+	if a.g.timeout < 0 {
+		return ftp.Dialer{}, usagef("--timeout must not be negative")
+	}
+	d := ftp.Dialer{
+		Timeout: a.g.timeout,
+		Active:  a.g.active,
+		Logger:  a.logger(false),
+	}
+	mode, err := a.tlsMode(u)
+	if err != nil {
+		return d, err
+	}
+	if mode == "none" {
+		if a.g.insecure || a.g.ca != "" {
+			return d, usagef("--insecure and --ca need TLS: use an ftps:// or ftpes:// URL or --tls")
+		}
+		return d, nil
+	}
+	cfg := &tls.Config{ServerName: u.Hostname(), InsecureSkipVerify: a.g.insecure}
+	if a.g.insecure {
+		a.warnf("--insecure: the server's certificate is not verified")
+	}
+	if a.g.ca != "" {
+		pem, err := os.ReadFile(a.g.ca)
+		if err != nil {
+			return d, err
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return d, fmt.Errorf("--ca %s: no PEM certificate found", a.g.ca)
+		}
+		cfg.RootCAs = pool
+	}
+	d.TLS = cfg
+	d.ImplicitTLS = mode == "implicit"
+	return d, nil
+}
+
+// creds are the login credentials for a URL.
+type creds struct {
+	user, password, account string
+}
+
+// credentials works out who to log in as. The user comes from --user, the
+// URL, or .netrc, else anonymous; the password from the URL,
+// $FTP_PASSWORD, .netrc, or a prompt when standard input is a terminal.
+func (a *app) credentials(u *ftp.URL) (creds, error) {
+	c := creds{user: u.User}
+	if a.g.user != "" {
+		c.user = a.g.user
+	}
+	anonymous := func() bool { return c.user == "" || c.user == "anonymous" || c.user == "ftp" }
+	switch {
+	case u.HasPassword:
+		c.password = u.Password
+		return c, nil
+	case c.user == "anonymous" || c.user == "ftp":
+		return c, nil // the library sends "anonymous@"
+	}
+	env := a.getenv("FTP_PASSWORD")
+	if env != "" && c.user != "" {
+		c.password = env
+		return c, nil
+	}
+	f, err := a.loadNetrc()
+	if err != nil {
+		return c, err
+	}
+	if m, ok := f.Lookup(u.Hostname(), c.user); ok {
+		if c.user == "" {
+			c.user = m.Login
+		}
+		if m.Password != "" || anonymous() {
+			c.password, c.account = m.Password, m.Account
+			return c, nil
+		}
+	}
+	switch {
+	case anonymous():
+		if env != "" {
+			a.warnf("FTP_PASSWORD is set but no user name is given (--user or the URL): logging in anonymously")
+		}
+		return c, nil
+	case env != "":
+		c.password = env
+		return c, nil
+	}
+	pw, err := a.prompt(fmt.Sprintf("Password for %s@%s: ", c.user, u.Hostname()))
+	if err != nil {
+		return c, err
+	}
+	c.password = pw
+	return c, nil
+}
+
+// loadNetrc reads --netrc FILE, or $NETRC or ~/.netrc when they exist.
+// An unusable default file is warned about and ignored.
+func (a *app) loadNetrc() (*netrc.File, error) {
+	if a.g.netrc != "" {
+		return netrc.ParseFile(a.g.netrc)
+	}
+	f, err := netrc.Load()
+	if err != nil {
+		if !errors.Is(err, fs.ErrNotExist) {
+			a.warnf("ignoring .netrc: %s", errText(err))
+		}
+		return nil, nil
+	}
+	return f, nil
+}
+
+// prompt reads a password without echo from the terminal on standard
+// input.
+func (a *app) prompt(msg string) (string, error) {
+	f, ok := a.stdin.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return "", errors.New("no password: set FTP_PASSWORD, add the host to ~/.netrc, or run on a terminal to be asked")
+	}
+	a.printf(a.stderr, "%s", msg)
+	b, err := term.ReadPassword(int(f.Fd()))
+	a.printf(a.stderr, "\n")
+	if err != nil {
+		return "", fmt.Errorf("reading the password: %w", err)
+	}
+	return strings.TrimRight(string(b), "\r\n"), nil
+}
+
+// connect dials the server of u and logs in. The caller must Close or
+// Quit the Conn.
+func (a *app) connect(u *ftp.URL) (*ftp.Conn, error) {
+	return a.connectWith(u, nil)
+}
+
+// connectWith is connect with a chance to adjust the Dialer first.
+func (a *app) connectWith(u *ftp.URL, adjust func(*ftp.Dialer)) (*ftp.Conn, error) {
+	d, err := a.dialer(u)
+	if err != nil {
+		return nil, err
+	}
+	if adjust != nil {
+		adjust(&d)
+	}
+	cr, err := a.credentials(u)
+	if err != nil {
+		return nil, err
+	}
+	c, err := d.Dial(a.ctx, u.Host)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := c.LoginAccount(a.ctx, cr.user, cr.password, cr.account); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// pool returns a Pool of up to n logged-in connections to the server of
+// u; the caller must Close it.
+func (a *app) pool(u *ftp.URL, n int) (*ftp.Pool, error) {
+	d, err := a.dialer(u)
+	if err != nil {
+		return nil, err
+	}
+	d.Logger = a.logger(n > 1)
+	cr, err := a.credentials(u)
+	if err != nil {
+		return nil, err
+	}
+	return ftp.NewPool(u.Host, ftp.PoolConfig{
+		Dialer: d, User: cr.user, Password: cr.password, Account: cr.account,
+		MaxConns: n, Retries: a.g.retries,
+	}), nil
+}
+
+// quit ends a session politely; errors are of no interest by then.
+func (a *app) quit(c *ftp.Conn) {
+	c.Quit(a.ctx)
+}

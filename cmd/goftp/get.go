@@ -1,0 +1,204 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"github.com/goftplib/ftp"
+	"github.com/goftplib/ftp/internal/safepath"
+	"github.com/goftplib/ftp/mirror"
+)
+
+// remoteFile is one file to download: its URL, remote path and local
+// name.
+type remoteFile struct {
+	u      *ftp.URL
+	remote string
+	name   string // checked with safepath
+}
+
+func (a *app) get(args []string) error {
+	fs := a.subFlags("get")
+	resume := fs.Bool("c", false, "continue partial downloads (.NAME"+mirror.PartSuffix+" files) where they stopped")
+	out := fs.String("o", "", "write to `LOCAL`: a file name, or a directory if it exists or ends in /")
+	pos, err := a.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) == 0 {
+		return usagef("get needs at least one URL")
+	}
+	var urls []*ftp.URL
+	for _, raw := range pos {
+		u, err := a.parseURL(raw)
+		if err != nil {
+			return err
+		}
+		if u.Base() == "" {
+			return usagef("%s names a directory: use ls, or mirror to download a tree", u.Redacted())
+		}
+		urls = append(urls, u)
+	}
+	dir, rename := ".", ""
+	if *out != "" {
+		if fi, err := os.Stat(*out); err == nil && fi.IsDir() || strings.HasSuffix(*out, "/") || strings.HasSuffix(*out, string(filepath.Separator)) {
+			dir = *out
+		} else {
+			dir, rename = filepath.Dir(*out), filepath.Base(*out)
+		}
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+
+	pools := a.pools()
+	defer pools.close()
+	prog := a.newProgress(a.stdout)
+	failed := false
+	fail := func(err error) {
+		a.printError(err)
+		failed = true
+	}
+	var files []remoteFile
+	for _, u := range urls {
+		p, err := pools.get(u)
+		if err != nil {
+			return err
+		}
+		fs, err := a.expand(p, u)
+		if err != nil {
+			fail(err)
+		}
+		files = append(files, fs...)
+	}
+	if rename != "" && len(files) > 1 {
+		return usagef("-o %s: with several files, -o must name a directory", *out)
+	}
+	for _, f := range files {
+		name := f.name
+		if rename != "" {
+			name = rename
+		}
+		p, _ := pools.get(f.u)
+		label := f.remote
+		_, err := mirror.Fetch(a.ctx, p, f.remote, root, name, mirror.FetchOptions{
+			Resume: *resume,
+			Meter:  func(size, offset int64) mirror.Meter { return prog.start(label, size, offset) },
+		})
+		if err != nil {
+			if a.ctx.Err() != nil {
+				return err
+			}
+			fail(err)
+		}
+	}
+	if failed {
+		return errReported
+	}
+	return nil
+}
+
+// hasMeta reports whether s holds glob metacharacters (path.Match).
+func hasMeta(s string) bool { return strings.ContainsAny(s, `*?[\`) }
+
+// expand turns a URL into the files to download: itself, or, when its
+// last segment is a glob pattern, the names NLST lists in its directory
+// that match. Names from the server that are not safe local names are
+// refused, each with an error naming it.
+func (a *app) expand(p *ftp.Pool, u *ftp.URL) ([]remoteFile, error) {
+	base := u.Base()
+	if !hasMeta(base) {
+		if err := safepath.Check(base); err != nil {
+			return nil, fmt.Errorf("%s: %w", u.Redacted(), err)
+		}
+		return []remoteFile{{u: u, remote: u.Path(), name: base}}, nil
+	}
+	if _, err := path.Match(base, ""); err != nil {
+		return nil, usagef("bad pattern %q: %v", base, err)
+	}
+	dir := u.Dir()
+	var names []string
+	err := p.Do(a.ctx, func(c *ftp.Conn) error {
+		var args []string
+		if dir != "" {
+			args = append(args, dir)
+		}
+		var err error
+		names, err = c.NLST(a.ctx, args...)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	var files []remoteFile
+	var errs []error
+	for _, n := range names {
+		// Servers answer NLST dir with "dir/name" or "name".
+		if dir != "" {
+			n = strings.TrimPrefix(n, strings.TrimSuffix(dir, "/")+"/")
+		}
+		if n == "." || n == ".." {
+			continue // the directory itself and its parent, never files
+		}
+		if err := safepath.Check(n); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if ok, _ := path.Match(base, n); !ok {
+			continue
+		}
+		files = append(files, remoteFile{u: u, remote: joinRemote(dir, n), name: n})
+	}
+	if len(files) == 0 && len(errs) == 0 {
+		errs = append(errs, fmt.Errorf("no files match %s", u.Redacted()))
+	}
+	return files, errors.Join(errs...)
+}
+
+// joinRemote joins a remote directory ("" for the login directory) and a
+// name.
+func joinRemote(dir, name string) string {
+	switch {
+	case dir == "":
+		return name
+	case strings.HasSuffix(dir, "/"):
+		return dir + name
+	}
+	return dir + "/" + name
+}
+
+// pools keeps one Pool per server and login for a command.
+type poolSet struct {
+	a *app
+	m map[string]*ftp.Pool
+}
+
+func (a *app) pools() *poolSet { return &poolSet{a: a, m: map[string]*ftp.Pool{}} }
+
+func (s *poolSet) get(u *ftp.URL) (*ftp.Pool, error) {
+	key := u.Scheme + "://" + u.User + ":" + u.Password + "@" + u.Host
+	if p, ok := s.m[key]; ok {
+		return p, nil
+	}
+	p, err := s.a.pool(u, 1)
+	if err != nil {
+		return nil, err
+	}
+	s.m[key] = p
+	return p, nil
+}
+
+func (s *poolSet) close() {
+	for _, p := range s.m {
+		p.Close()
+	}
+}

@@ -1,0 +1,108 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/goftplib/ftp/mirror"
+)
+
+func (a *app) mirror(args []string) error {
+	fs := a.subFlags("mirror")
+	upload := fs.Bool("R", false, "reverse: upload the local SRC directory to the DST URL")
+	del := fs.Bool("delete", false, "delete files and directories at the destination that the source does not have")
+	parallel := fs.Int("P", 4, "transfer with `N` connections at once")
+	dry := fs.Bool("dry-run", false, "show what would be done, change nothing")
+	pos, err := a.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 2 {
+		return usagef("mirror needs SRC and DST")
+	}
+	if *parallel < 1 || *parallel > 64 {
+		return usagef("-P must be between 1 and 64")
+	}
+	rawURL, local := pos[0], pos[1]
+	if *upload {
+		rawURL, local = pos[1], pos[0]
+	}
+	u, err := a.parseURL(rawURL)
+	if err != nil {
+		return err
+	}
+	p, err := a.pool(u, *parallel)
+	if err != nil {
+		return err
+	}
+	defer p.Close()
+	prog := a.newProgress(a.stdout)
+	verb := map[bool]string{false: "", true: "would "}[*dry]
+	opts := &mirror.Options{
+		Delete:   *del,
+		DryRun:   *dry,
+		Parallel: *parallel,
+		Retries:  a.g.retries,
+		Report: func(act mirror.Action) {
+			p := act.Path
+			if p == "" {
+				p = "."
+			}
+			switch {
+			case act.Err != nil:
+				a.printError(fmt.Errorf("%s %s: %w", act.Op, p, act.Err))
+			case (act.Op == mirror.OpGet || act.Op == mirror.OpPut) && !*dry:
+				// The progress line says it.
+			case act.Op == mirror.OpGet || act.Op == mirror.OpPut:
+				a.printf(a.stdout, "%s%s %s (%s, %s)\n", verb, act.Op, p, act.Reason, sizeText(act.Size))
+			case act.Op == mirror.OpSkip:
+				a.printf(a.stdout, "skip %s (%s)\n", p, act.Reason)
+			case act.Op == mirror.OpDelete:
+				a.printf(a.stdout, "%sdelete %s (%s)\n", verb, p, act.Reason)
+			default:
+				a.printf(a.stdout, "%s%s %s\n", verb, act.Op, p)
+			}
+		},
+		Meter: func(act mirror.Action, size, offset int64) mirror.Meter {
+			return prog.start(fmt.Sprintf("%s %s", act.Op, act.Path), size, offset)
+		},
+	}
+	remote := strings.TrimSuffix(u.Path(), "/")
+	if remote == "" && strings.HasPrefix(u.Path(), "/") {
+		remote = "/"
+	}
+	var res mirror.Result
+	if *upload {
+		res, err = mirror.Upload(a.ctx, p, local, remote, opts)
+	} else {
+		res, err = mirror.Download(a.ctx, p, remote, local, opts)
+	}
+	if *dry {
+		a.printf(a.stdout, "mirror (dry run): %d files (%s) to transfer, %d up to date, %d to delete, %d directories to create",
+			res.Files, humanBytes(float64(res.Bytes)), res.UpToDate, res.Deleted, res.Dirs)
+	} else {
+		a.printf(a.stdout, "mirror: %d files (%s) transferred, %d up to date, %d deleted, %d directories created",
+			res.Files, humanBytes(float64(res.Bytes)), res.UpToDate, res.Deleted, res.Dirs)
+	}
+	if res.Failed > 0 {
+		a.printf(a.stdout, ", %d failed", res.Failed)
+	}
+	a.printf(a.stdout, "\n")
+	if err != nil {
+		if a.ctx.Err() != nil {
+			return a.ctx.Err()
+		}
+		if res.Failed > 0 {
+			return errReported // each failure was printed
+		}
+		return err
+	}
+	return nil
+}
+
+func sizeText(n int64) string {
+	if n < 0 {
+		return "size unknown"
+	}
+	return humanBytes(float64(n))
+}

@@ -1,0 +1,57 @@
+package main
+
+import (
+	"strings"
+)
+
+func (a *app) mkdir(args []string) error {
+	fs := a.subFlags("mkdir")
+	parents := fs.Bool("p", false, "create missing parent directories; no error if the directory exists")
+	pos, err := a.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("mkdir needs one URL")
+	}
+	u, err := a.parseURL(pos[0])
+	if err != nil {
+		return err
+	}
+	segs := u.Segments
+	for len(segs) > 0 && segs[len(segs)-1] == "" {
+		segs = segs[:len(segs)-1]
+	}
+	if len(segs) == 0 || strings.Join(segs, "") == "" {
+		return usagef("mkdir needs a directory path in the URL")
+	}
+	c, err := a.connect(u)
+	if err != nil {
+		return err
+	}
+	defer a.quit(c)
+	target := strings.Join(segs, "/")
+	if !*parents {
+		_, err := c.Mkd(a.ctx, target)
+		return err
+	}
+	home, err := c.Pwd(a.ctx)
+	if err != nil {
+		return err
+	}
+	for i := 1; i < len(segs); i++ {
+		if p := strings.Join(segs[:i], "/"); p != "" {
+			c.Mkd(a.ctx, p) // may exist; a real failure shows at the end
+		}
+	}
+	if _, err := c.Mkd(a.ctx, target); err != nil {
+		// Fine if it is already a directory.
+		if _, cerr := c.Cwd(a.ctx, target); cerr != nil {
+			return err
+		}
+		if _, cerr := c.Cwd(a.ctx, home); cerr != nil {
+			return cerr
+		}
+	}
+	return nil
+}

@@ -1,0 +1,190 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/goftplib/ftp"
+	"github.com/goftplib/ftp/listing"
+)
+
+// errText is the text printed after "goftp: " for err: the library's
+// own "ftp: " prefixes are dropped, so that the server's reply reads
+// "goftp: RETR a.txt: 550 No such file".
+func errText(err error) string {
+	s := err.Error()
+	s = strings.ReplaceAll(s, "\nftp: ", "\n")
+	s = strings.ReplaceAll(s, ": ftp: ", ": ")
+	return strings.TrimPrefix(s, "ftp: ")
+}
+
+// dialogue is a slog.Handler that prints the protocol dialogue the way
+// ftplib's debug output does: "> CMD" for what the client sends, "< 200
+// text" for replies; at trace level every received line and the data
+// connection events. Passwords are already masked by the library.
+type dialogue struct {
+	out   func(text string) // writes whole lines
+	level slog.Level
+	conn  bool   // show connection ids (several connections at once)
+	id    string // the connection id from Logger.With
+}
+
+func newDialogue(out func(string), level slog.Level, showConn bool) *dialogue {
+	return &dialogue{out: out, level: level, conn: showConn}
+}
+
+func (h *dialogue) Enabled(_ context.Context, l slog.Level) bool { return l >= h.level }
+
+func (h *dialogue) WithAttrs(attrs []slog.Attr) slog.Handler {
+	h2 := *h
+	for _, a := range attrs {
+		if a.Key == "conn" {
+			h2.id = a.Value.String()
+		}
+	}
+	return &h2
+}
+
+func (h *dialogue) WithGroup(string) slog.Handler { return h }
+
+func (h *dialogue) Handle(_ context.Context, r slog.Record) error {
+	attrs := map[string]string{}
+	var order []string
+	r.Attrs(func(a slog.Attr) bool {
+		attrs[a.Key] = a.Value.String()
+		order = append(order, a.Key)
+		return true
+	})
+	prefix := ""
+	if h.conn && h.id != "" {
+		prefix = "[" + h.id + "] "
+	}
+	trace := h.level < slog.LevelDebug
+	var b strings.Builder
+	switch r.Message {
+	case "send":
+		fmt.Fprintf(&b, "%s> %s\n", prefix, attrs["cmd"])
+	case "recv":
+		if trace {
+			return nil // every line is shown as "recv line"
+		}
+		var code int
+		fmt.Sscan(attrs["code"], &code)
+		for _, l := range strings.Split((&ftp.Reply{Code: code, Msg: attrs["msg"]}).String(), "\n") {
+			fmt.Fprintf(&b, "%s< %s\n", prefix, l)
+		}
+	case "recv line":
+		fmt.Fprintf(&b, "%s< %s\n", prefix, attrs["line"])
+	default:
+		fmt.Fprintf(&b, "%s* %s", prefix, r.Message)
+		for _, k := range order {
+			fmt.Fprintf(&b, " %s=%s", k, attrs[k])
+		}
+		b.WriteByte('\n')
+	}
+	h.out(b.String())
+	return nil
+}
+
+// jsonEntry is how ls --json and parselist print a listing entry.
+type jsonEntry struct {
+	Name   string `json:"name"`
+	Type   string `json:"type"`
+	Size   int64  `json:"size"`
+	Time   string `json:"time"`
+	Target string `json:"target"`
+}
+
+func toJSON(e listing.Entry) jsonEntry {
+	j := jsonEntry{Name: e.Name, Size: e.Size, Target: e.Target}
+	switch e.Type {
+	case listing.File:
+		j.Type = "file"
+	case listing.Dir, listing.CurrentDir, listing.ParentDir:
+		j.Type = "dir"
+	case listing.Link:
+		j.Type = "link"
+	default:
+		j.Type = "other"
+	}
+	if !e.Time.IsZero() {
+		j.Time = e.Time.Format(time.RFC3339Nano)
+	}
+	return j
+}
+
+// writeJSON writes v as one line of JSON.
+func writeJSON(w io.Writer, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(b, '\n'))
+	return err
+}
+
+// longLine formats an entry for ls -l: mode, size, time, name.
+func longLine(e listing.Entry) string {
+	mode := e.Mode
+	switch e.Type {
+	case listing.Dir:
+		mode |= fs.ModeDir
+	case listing.Link:
+		mode |= fs.ModeSymlink
+	}
+	ms := mode.String()
+	if mode.Perm() == 0 && e.Perm == "" && e.Format != listing.FormatUnix {
+		// Permissions unknown (not zero): show them as ls does.
+		ms = ms[:len(ms)-9] + "?????????"
+	}
+	size := "-"
+	if e.Size >= 0 {
+		size = fmt.Sprint(e.Size)
+	}
+	when := "-"
+	if !e.Time.IsZero() {
+		switch {
+		case e.Precision >= 24*time.Hour:
+			when = e.Time.Format("2006-01-02")
+		default:
+			when = e.Time.Format("2006-01-02 15:04")
+		}
+	}
+	name := quoteName(e.Name)
+	if e.Target != "" {
+		name += " -> " + quoteName(e.Target)
+	}
+	return fmt.Sprintf("%s %12s %-16s %s", ms, size, when, name)
+}
+
+// quoteName returns a server-supplied name fit for a terminal: as is
+// unless it holds control characters, which are escaped.
+func quoteName(s string) string {
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0 {
+			q := fmt.Sprintf("%q", s)
+			return q
+		}
+	}
+	return s
+}
+
+// humanBytes formats n bytes with binary units: "512 B", "3.0 MiB".
+func humanBytes(n float64) string {
+	units := []string{"B", "KiB", "MiB", "GiB", "TiB"}
+	i := 0
+	for n >= 1024 && i < len(units)-1 {
+		n /= 1024
+		i++
+	}
+	if i == 0 {
+		return fmt.Sprintf("%.0f %s", n, units[i])
+	}
+	return fmt.Sprintf("%.1f %s", n, units[i])
+}

@@ -1,0 +1,217 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+
+	"github.com/goftplib/ftp/mirror"
+)
+
+// progress reports transfers: on a terminal, a live bar per transfer
+// (several at once, one line each, when transfers run in parallel); in a
+// pipe or file, one line per file when it completes.
+type progress struct {
+	a     *app
+	w     io.Writer
+	board *board // nil when w is not a terminal
+}
+
+// newProgress returns the progress reporter writing to w.
+func (a *app) newProgress(w io.Writer) *progress {
+	p := &progress{a: a, w: w}
+	if width, ok := terminalWidth(w); ok {
+		a.mu.Lock()
+		if a.board == nil {
+			a.board = &board{mu: &a.mu, w: w, width: width}
+		}
+		p.board = a.board
+		a.mu.Unlock()
+	}
+	return p
+}
+
+// terminalWidth reports whether w is a terminal, and its width.
+func terminalWidth(w io.Writer) (int, bool) {
+	f, ok := w.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return 0, false
+	}
+	width, _, err := term.GetSize(int(f.Fd()))
+	if err != nil || width <= 0 {
+		width = 80
+	}
+	return width, true
+}
+
+// meter follows one transfer. It implements mirror.Meter; on a terminal
+// it is also an io.Writer counting the bytes for the bar.
+type meter struct {
+	p      *progress
+	label  string
+	offset int64
+	start  time.Time
+	bar    *progressbar.ProgressBar
+	slot   *slot
+	once   sync.Once
+}
+
+// liveMeter is a meter that counts bytes as they pass.
+type liveMeter struct{ *meter }
+
+func (m liveMeter) Write(b []byte) (int, error) {
+	m.bar.Add(len(b))
+	return len(b), nil
+}
+
+// start begins following a transfer of size bytes (-1 unknown) resumed
+// at offset. The returned Meter is an io.Writer only on a terminal, so
+// transfers keep the zero-copy path otherwise.
+func (p *progress) start(label string, size, offset int64) mirror.Meter {
+	m := &meter{p: p, label: label, offset: offset, start: time.Now()}
+	if p.board == nil {
+		return m
+	}
+	m.slot = p.board.add()
+	m.bar = progressbar.NewOptions64(size,
+		progressbar.OptionSetWriter(m.slot),
+		progressbar.OptionSetDescription(fitLabel(label, 24)),
+		progressbar.OptionSetWidth(20),
+		progressbar.OptionShowBytes(true),
+		progressbar.OptionShowTotalBytes(true),
+		progressbar.OptionShowCount(),
+		progressbar.OptionSetPredictTime(true),
+		progressbar.OptionThrottle(80*time.Millisecond),
+		progressbar.OptionSetRenderBlankState(true),
+		progressbar.OptionSpinnerType(14),
+	)
+	if offset > 0 {
+		m.bar.Set64(offset)
+	}
+	return liveMeter{m}
+}
+
+// Done ends the transfer: the bar is replaced by a summary line, or in
+// plain mode the summary line is printed. Failures print nothing here;
+// the command reports them.
+func (m *meter) Done(n int64, err error) {
+	m.once.Do(func() {
+		line := ""
+		if err == nil {
+			line = m.summary(n)
+		}
+		if m.slot != nil {
+			m.bar.Finish() // stops the spinner of a bar of unknown size
+			m.p.board.remove(m.slot, line)
+			return
+		}
+		if line != "" {
+			m.p.a.printf(m.p.w, "%s\n", line)
+		}
+	})
+}
+
+// summary is the line printed for a finished transfer.
+func (m *meter) summary(n int64) string {
+	d := time.Since(m.start)
+	rate := float64(n) / max(d.Seconds(), 1e-6)
+	s := fmt.Sprintf("%s  %s in %s (%s/s)", m.label, humanBytes(float64(n)), d.Round(time.Millisecond), humanBytes(rate))
+	if m.offset > 0 {
+		s += fmt.Sprintf(", resumed at %s", humanBytes(float64(m.offset)))
+	}
+	return s
+}
+
+// fitLabel shortens s to at most n runes, keeping its end.
+func fitLabel(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s + strings.Repeat(" ", n-utf8.RuneCountInString(s))
+	}
+	r := []rune(s)
+	return "…" + string(r[len(r)-n+1:])
+}
+
+// board draws several progress bars, one per line, below the output
+// that came before them, redrawing them in place with ANSI escapes.
+type board struct {
+	mu    *sync.Mutex // the app's output lock
+	w     io.Writer
+	width int
+	slots []*slot
+	drawn int // lines drawn by the last redraw
+}
+
+// slot is one bar's line; progressbar renders into it.
+type slot struct {
+	b    *board
+	line string
+}
+
+func (b *board) add() *slot {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	s := &slot{b: b}
+	b.slots = append(b.slots, s)
+	return s
+}
+
+// Write takes what progressbar renders ("\r" then the bar) and redraws
+// the board.
+func (s *slot) Write(p []byte) (int, error) {
+	text := string(p)
+	if i := strings.LastIndexByte(text, '\r'); i >= 0 {
+		text = text[i+1:]
+	}
+	text = strings.TrimRight(strings.TrimLeft(text, "\n"), " \n")
+	if text == "" {
+		return len(p), nil
+	}
+	s.b.mu.Lock()
+	defer s.b.mu.Unlock()
+	s.line = text
+	s.b.redraw("")
+	return len(p), nil
+}
+
+// remove takes s off the board, printing final (if any) above the bars.
+func (b *board) remove(s *slot, final string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for i, x := range b.slots {
+		if x == s {
+			b.slots = append(b.slots[:i], b.slots[i+1:]...)
+			break
+		}
+	}
+	b.redraw(final)
+}
+
+// redraw moves the cursor to the first bar line, clears to the end of
+// the screen, prints above (a finished line, if any) and the bars. The
+// output lock must be held.
+func (b *board) redraw(above string) {
+	var sb strings.Builder
+	if b.drawn > 0 {
+		fmt.Fprintf(&sb, "\x1b[%dF", b.drawn)
+	}
+	sb.WriteString("\x1b[J")
+	if above != "" {
+		sb.WriteString(above + "\n")
+	}
+	for _, s := range b.slots {
+		line := s.line
+		if utf8.RuneCountInString(line) >= b.width {
+			line = string([]rune(line)[:b.width-1])
+		}
+		sb.WriteString(line + "\n")
+	}
+	b.drawn = len(b.slots)
+	io.WriteString(b.w, sb.String())
+}

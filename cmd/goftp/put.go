@@ -1,0 +1,82 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/goftplib/ftp"
+	"github.com/goftplib/ftp/mirror"
+)
+
+func (a *app) put(args []string) error {
+	fs := a.subFlags("put")
+	resume := fs.Bool("c", false, "continue interrupted uploads from the size the server holds (REST)")
+	pos, err := a.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) < 2 {
+		return usagef("put needs local files and a URL")
+	}
+	u, err := a.parseURL(pos[len(pos)-1])
+	if err != nil {
+		return err
+	}
+	locals := pos[:len(pos)-1]
+	toDir := u.Base() == "" || len(locals) > 1
+	for _, l := range locals {
+		fi, err := os.Stat(l)
+		if err != nil {
+			return err
+		}
+		if fi.IsDir() {
+			return usagef("%s is a directory: use mirror -R to upload a tree", l)
+		}
+	}
+	pools := a.pools()
+	defer pools.close()
+	p, err := pools.get(u)
+	if err != nil {
+		return err
+	}
+	prog := a.newProgress(a.stdout)
+	failed := false
+	for _, l := range locals {
+		remote := u.Path()
+		if toDir {
+			remote = joinRemote(strings.TrimSuffix(u.Path(), "/"), filepath.Base(l))
+			if strings.Trim(u.Path(), "/") == "" && strings.HasPrefix(u.Path(), "/") {
+				remote = "/" + filepath.Base(l)
+			}
+		}
+		err := a.putFile(p, l, remote, *resume, prog)
+		if err != nil {
+			if a.ctx.Err() != nil {
+				return err
+			}
+			a.printError(fmt.Errorf("put %s: %w", l, err))
+			failed = true
+		}
+	}
+	if failed {
+		return errReported
+	}
+	return nil
+}
+
+func (a *app) putFile(p *ftp.Pool, local, remote string, resume bool, prog *progress) error {
+	root, err := os.OpenRoot(filepath.Dir(local))
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	_, err = mirror.Send(a.ctx, p, root, filepath.Base(local), remote, mirror.SendOptions{
+		Resume:  resume,
+		Direct:  true,
+		Retries: a.g.retries,
+		Meter:   func(size, offset int64) mirror.Meter { return prog.start(remote, size, offset) },
+	})
+	return err
+}

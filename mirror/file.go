@@ -1,0 +1,255 @@
+package mirror
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/goftplib/ftp"
+)
+
+// Meter follows one transfer, for progress reports. Done is called once
+// when the transfer ends, with the bytes moved in this run (a resumed
+// offset not included) and the error.
+//
+// A Meter that also implements io.Writer is given a copy of every byte as
+// it passes. That takes the transfer off the kernel's zero-copy path
+// (splice, sendfile), so implement Write only to show live progress.
+type Meter interface {
+	Done(n int64, err error)
+}
+
+// FetchOptions configures Fetch.
+type FetchOptions struct {
+	// Resume continues the partial file left by an interrupted earlier
+	// attempt, from its size (REST), when that is not larger than the
+	// remote file. Otherwise the partial file is started afresh.
+	Resume bool
+	// Size is the remote file's size as listed; 0 means unknown, and
+	// Fetch asks the server (SIZE).
+	Size int64
+	// ModTime, when not zero, becomes the local file's modification time.
+	ModTime time.Time
+	// Meter, when not nil, is called as the transfer starts with the
+	// file's size (-1 when unknown) and the offset it resumes from, and
+	// returns the Meter that follows it (or nil).
+	Meter func(size, offset int64) Meter
+}
+
+// Fetch downloads the remote file remote into name, a path relative to
+// root (checked by the caller: see internal/safepath), through a
+// connection of p. The bytes go to a partial file next to name (see
+// PartSuffix), which is renamed to name only when the download is
+// complete, so name is never left truncated, and an interrupted download
+// can be resumed with FetchOptions.Resume. Transient failures are retried
+// by the Pool from the byte where they stopped. Every file operation goes
+// through root, so nothing outside it can be touched, symbolic links
+// included. It returns the bytes received in this run.
+func Fetch(ctx context.Context, p *ftp.Pool, remote string, root *os.Root, name string, opts FetchOptions) (int64, error) {
+	size, asked := opts.Size, false
+	if size <= 0 {
+		size, asked = -1, true
+		p.Do(ctx, func(c *ftp.Conn) error {
+			if n, err := c.Size(ctx, remote); err == nil {
+				size = n
+			}
+			return nil // RETR's reply explains failures better
+		})
+	}
+	part := filepath.Join(filepath.Dir(name), partName(filepath.Base(name)))
+	var offset int64
+	if opts.Resume {
+		if fi, err := root.Lstat(part); err == nil && fi.Mode().IsRegular() && (size < 0 || fi.Size() <= size) {
+			offset = fi.Size()
+		}
+	}
+	flags := os.O_WRONLY | os.O_CREATE
+	if offset == 0 {
+		flags |= os.O_TRUNC
+	}
+	f, err := root.OpenFile(part, flags, 0o644)
+	if err != nil {
+		return 0, err
+	}
+	if offset > 0 {
+		if _, err := f.Seek(offset, io.SeekStart); err != nil {
+			f.Close()
+			return 0, err
+		}
+	}
+	var m Meter
+	if opts.Meter != nil {
+		m = opts.Meter(size, offset)
+	}
+	var w io.Writer = f
+	if mw, ok := m.(io.Writer); ok {
+		w = io.MultiWriter(f, mw)
+	}
+	var n int64
+	if size < 0 || offset < size || size == 0 && asked {
+		n, err = p.RetrBinary(ctx, remote, w, offset)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil && asked && size >= 0 && offset+n < size {
+		err = fmt.Errorf("%w: %d bytes of %d (the partial file is kept)", ftp.ErrShortTransfer, offset+n, size)
+	}
+	if err == nil && !opts.ModTime.IsZero() {
+		err = root.Chtimes(part, opts.ModTime, opts.ModTime)
+	}
+	if err == nil {
+		err = root.Rename(part, name)
+	} else if offset+n == 0 {
+		root.Remove(part) // nothing worth resuming
+	}
+	if m != nil {
+		m.Done(n, err)
+	}
+	return n, err
+}
+
+// SendOptions configures Send.
+type SendOptions struct {
+	// Resume continues an interrupted upload: the size of the remote
+	// partial file (SIZE) is the offset to resume from (REST, then STOR),
+	// when it is not larger than the local file.
+	Resume bool
+	// Direct uploads to the final name, as ftp(1)'s put does, instead of
+	// to a partial file (see PartSuffix) renamed when complete. Use it
+	// where the server does not allow renaming (upload-only directories).
+	// With Resume, the final name's size is then the offset.
+	Direct bool
+	// ModTime, when not zero, is set on the remote file after the upload
+	// (MFMT, or MDTM with two arguments); servers that refuse it are
+	// ignored.
+	ModTime time.Time
+	// Retries is how many times a transient failure (see
+	// ftp.IsTransient) is retried, resuming where the server's copy ends.
+	// Zero means 3; negative means none.
+	Retries int
+	// Meter, when not nil, is called as the transfer starts with the
+	// file's size and the offset it resumes from, and returns the Meter
+	// that follows it (or nil).
+	Meter func(size, offset int64) Meter
+}
+
+// Send uploads name, a path relative to root, to the remote path remote
+// through a connection of p: by default to a partial file beside it,
+// renamed to remote when complete, so that an interrupted upload never
+// replaces remote with a truncated file (see SendOptions.Direct). It
+// returns the bytes sent in this run.
+func Send(ctx context.Context, p *ftp.Pool, root *os.Root, name, remote string, opts SendOptions) (int64, error) {
+	f, err := root.Open(name)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return 0, err
+	}
+	if !fi.Mode().IsRegular() {
+		return 0, &fs.PathError{Op: "upload", Path: name, Err: errors.New("not a regular file")}
+	}
+	size := fi.Size()
+	target := remote
+	if !opts.Direct {
+		i := strings.LastIndexByte(remote, '/')
+		target = remote[:i+1] + partName(remote[i+1:])
+	}
+	retries := opts.Retries
+	switch {
+	case retries == 0:
+		retries = 3
+	case retries < 0:
+		retries = 0
+	}
+	var m Meter
+	started := false
+	var sent int64
+	resume := opts.Resume
+	backoff := 200 * time.Millisecond
+	for attempt := 0; ; attempt++ {
+		err = p.Do(ctx, func(c *ftp.Conn) error {
+			var off int64
+			if resume {
+				n, err := c.Size(ctx, target)
+				switch {
+				case err == nil && n <= size:
+					off = n
+				case err == nil, isNotExist(err), errors.Is(err, ftp.ErrPermanent):
+					// Larger than the local file, absent, or SIZE refused:
+					// start over.
+				default:
+					return err
+				}
+			}
+			if !started {
+				started = true
+				if opts.Meter != nil {
+					m = opts.Meter(size, off)
+				}
+			}
+			if resume && off == size && size > 0 {
+				return nil // the earlier attempt sent everything
+			}
+			if _, err := f.Seek(off, io.SeekStart); err != nil {
+				return err
+			}
+			var r io.Reader = f
+			if mw, ok := m.(io.Writer); ok {
+				r = io.TeeReader(f, mw)
+			}
+			n, err := c.StorBinary(ctx, target, r, off)
+			sent += n
+			return err
+		})
+		if err == nil || !ftp.IsTransient(err) || attempt >= retries || ctx.Err() != nil {
+			break
+		}
+		resume = true
+		if serr := sleep(ctx, backoff); serr != nil {
+			break
+		}
+		backoff = min(2*backoff, 5*time.Second)
+	}
+	if err == nil && target != remote {
+		err = p.Do(ctx, func(c *ftp.Conn) error {
+			if _, err := c.Rename(ctx, target, remote); err == nil || !errors.Is(err, ftp.ErrPermanent) {
+				return err
+			}
+			// Some servers do not rename over an existing file.
+			c.Delete(ctx, remote)
+			_, err := c.Rename(ctx, target, remote)
+			return err
+		})
+	}
+	if err == nil && !opts.ModTime.IsZero() {
+		p.Do(ctx, func(c *ftp.Conn) error {
+			c.SetModTime(ctx, remote, opts.ModTime)
+			return nil
+		})
+	}
+	if m != nil {
+		m.Done(sent, err)
+	}
+	return sent, err
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

@@ -1,0 +1,75 @@
+package mirror
+
+import (
+	"testing"
+	"time"
+
+	"github.com/goftplib/ftp/listing"
+)
+
+func TestSameTime(t *testing.T) {
+	t.Parallel()
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Skip(err)
+	}
+	local := time.Date(2024, 5, 6, 7, 8, 37, 500, time.UTC)
+	for _, tc := range []struct {
+		remote time.Time
+		prec   time.Duration
+		same   bool
+	}{
+		{time.Time{}, 0, true}, // unknown: the size decides
+		{local, time.Nanosecond, true},
+		{local.Truncate(time.Second), time.Second, true},
+		{local.Add(time.Second), time.Second, false},
+		{time.Date(2024, 5, 6, 7, 8, 0, 0, time.UTC), time.Minute, true},
+		{time.Date(2024, 5, 6, 7, 9, 0, 0, time.UTC), time.Minute, false},
+		{time.Date(2024, 5, 6, 9, 8, 0, 0, berlin), time.Minute, true}, // same instant, server zone
+		{time.Date(2024, 5, 6, 0, 0, 0, 0, time.UTC), 24 * time.Hour, true},
+		{time.Date(2024, 5, 5, 0, 0, 0, 0, time.UTC), 24 * time.Hour, false},
+	} {
+		if got := sameTime(local, tc.remote, tc.prec); got != tc.same {
+			t.Errorf("sameTime(%v, %v, %v) = %t, want %t", local, tc.remote, tc.prec, got, tc.same)
+		}
+	}
+	if !newer(local, local.Add(-time.Hour), time.Second) || newer(local, local.Add(time.Hour), time.Second) ||
+		newer(local, local.Truncate(time.Minute), time.Minute) || newer(local, time.Time{}, 0) {
+		t.Error("newer is wrong")
+	}
+}
+
+func TestSentName(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		e    listing.Entry
+		dir  string
+		want string
+	}{
+		{listing.Entry{Name: "b", Format: listing.FormatMLSx, Raw: "type=file; a/b"}, "", "a/b"},
+		{listing.Entry{Name: "b", Format: listing.FormatMLSx, Raw: "type=file; pub/b"}, "pub", "b"},
+		{listing.Entry{Name: "b", Format: listing.FormatMLSx, Raw: "type=file; /pub/b"}, "/pub/", "b"},
+		{listing.Entry{Name: "passwd", Format: listing.FormatMLSx, Raw: "type=file; /etc/passwd"}, "/", "/etc/passwd"},
+		{listing.Entry{Name: "d", Type: listing.Dir, Format: listing.FormatMLSx, Raw: "type=dir; d/"}, "", "d"},
+		{listing.Entry{Name: "evil", Raw: "../evil"}, "", "../evil"},
+		{listing.Entry{Name: "x", Raw: "dir/x"}, "dir", "x"},
+		{listing.Entry{Name: "x y", Format: listing.FormatUnix, Raw: "-rw-r--r-- 1 a b 1 Jan 1 2024 x y"}, "", "x y"},
+	} {
+		if got := sentName(tc.e, tc.dir); got != tc.want {
+			t.Errorf("sentName(%q in %q) = %q, want %q", tc.e.Raw, tc.dir, got, tc.want)
+		}
+	}
+}
+
+func TestPartName(t *testing.T) {
+	t.Parallel()
+	if got := partName("a.bin"); got != ".a.bin.goftp-part" {
+		t.Errorf("partName = %q", got)
+	}
+	for name, want := range map[string]string{".a.bin.goftp-part": "a.bin", ".x.goftp-part": "x", "a.goftp-part": "", ".goftp-part": ""} {
+		got, ok := isPartOf(name)
+		if got != want || ok != (want != "") {
+			t.Errorf("isPartOf(%q) = %q, %t; want %q", name, got, ok, want)
+		}
+	}
+}

@@ -1,0 +1,615 @@
+// Package mirror synchronises a directory tree between an FTP server and
+// the local disk, in either direction, over the connections of an
+// [ftp.Pool]: [Download] makes a local directory a copy of a remote one,
+// [Upload] the reverse.
+//
+// Only what changed is transferred: a file is copied when it is missing
+// at the destination, when the sizes differ, or when the modification
+// times differ (for downloads; for uploads, when the local file is newer,
+// since not every server lets clients set a file's time). Times are
+// compared at the precision of the listing (LIST often shows minutes or
+// days only). Downloaded files get the remote modification time;
+// uploaded files get the local one when the server allows it (MFMT).
+//
+// Safety: names listed by the server reach the local disk only when
+// internal/safepath accepts them ("..", "/etc/passwd", "a/b" and names
+// with NUL, CR or LF are refused and reported), and every local file
+// operation goes through an [os.Root] opened on the local directory.
+//
+// Interruptions lose nothing: each file is transferred to a partial file
+// (see [PartSuffix]) renamed only when complete, and the next run resumes
+// partial files where they stopped (REST). Deletion (Options.Delete) is
+// skipped in a directory whose remote listing was incomplete.
+package mirror
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+
+	"github.com/goftplib/ftp"
+	"github.com/goftplib/ftp/internal/safepath"
+	"github.com/goftplib/ftp/listing"
+)
+
+// Op is the kind of an Action.
+type Op string
+
+// The operations of a synchronisation.
+const (
+	OpGet    Op = "get"    // download a file
+	OpPut    Op = "put"    // upload a file
+	OpMkdir  Op = "mkdir"  // create a directory at the destination
+	OpDelete Op = "delete" // remove a file or directory tree at the destination
+	OpSkip   Op = "skip"   // an entry that is not synchronised (links, devices)
+	OpList   Op = "list"   // a directory listing (reported only when it fails)
+)
+
+// Action is one step of a synchronisation, as reported to Options.Report.
+type Action struct {
+	Op Op
+	// Path is the entry's slash-separated path relative to the
+	// synchronised directories; "" for the top directory.
+	Path string
+	// Size is the file's size for OpGet and OpPut, -1 when unknown.
+	Size int64
+	// Reason says why: "new", "size", "time" for transfers, "not in
+	// source" for deletions, the entry's type for OpSkip.
+	Reason string
+	// Err is the failure, nil when the action succeeded (or, with
+	// DryRun, was only planned).
+	Err error
+}
+
+// Options configures Download and Upload. The zero value copies what
+// changed, deletes nothing, and runs as many transfers at once as the
+// Pool allows.
+type Options struct {
+	// Delete removes, at the destination, files and directories that the
+	// source does not have. Partial files of transfers still to be
+	// resumed are kept.
+	Delete bool
+	// DryRun reports the actions that would be taken and changes nothing.
+	DryRun bool
+	// Parallel is the number of transfers and listings running at once;
+	// zero means the Pool's limit (Pool.Limit).
+	Parallel int
+	// Retries is passed to SendOptions.Retries for uploads; downloads are
+	// retried by the Pool (PoolConfig.Retries).
+	Retries int
+	// Report, when not nil, is called for every action once it is done,
+	// failed, or (with DryRun) planned. Calls are serialised.
+	Report func(Action)
+	// Meter, when not nil, is called as each transfer starts and returns
+	// the Meter that follows it (see FetchOptions.Meter). It may be called
+	// from several goroutines at once.
+	Meter func(a Action, size, offset int64) Meter
+}
+
+// Result counts what a synchronisation did (or, with DryRun, would do).
+type Result struct {
+	Files    int   // files transferred
+	Bytes    int64 // bytes transferred (planned: sizes as listed)
+	UpToDate int   // files already identical
+	Dirs     int   // directories created
+	Deleted  int   // files and directory trees deleted
+	Failed   int   // actions that failed
+}
+
+// Download makes the local directory localDir a copy of the remote
+// directory remoteDir ("" for the login directory), creating localDir if
+// needed. It continues past failures, reports each to Options.Report,
+// and returns them joined; a cancelled ctx stops it, leaving partial
+// files that the next run resumes.
+func Download(ctx context.Context, p *ftp.Pool, remoteDir, localDir string, opts *Options) (Result, error) {
+	s := newSyncer(ctx, p, remoteDir, opts)
+	localExists := true
+	if !s.opts.DryRun {
+		if err := os.MkdirAll(localDir, 0o755); err != nil {
+			return Result{}, err
+		}
+	}
+	root, err := os.OpenRoot(localDir)
+	switch {
+	case err == nil:
+		defer root.Close()
+		s.root = root
+	case s.opts.DryRun && errors.Is(err, fs.ErrNotExist):
+		localExists = false
+	default:
+		return Result{}, err
+	}
+	return s.run(func() { s.downloadDir("", localExists) })
+}
+
+// Upload makes the remote directory remoteDir ("" for the login
+// directory) a copy of the local directory localDir, creating remoteDir
+// (not its parents) if needed. Files are uploaded to partial files
+// renamed when complete (see Send). Failures are handled as in Download.
+func Upload(ctx context.Context, p *ftp.Pool, localDir, remoteDir string, opts *Options) (Result, error) {
+	s := newSyncer(ctx, p, remoteDir, opts)
+	root, err := os.OpenRoot(localDir)
+	if err != nil {
+		return Result{}, err
+	}
+	defer root.Close()
+	s.root = root
+	return s.run(func() { s.uploadDir("", false) })
+}
+
+type job struct {
+	a   Action
+	run func() (int64, error)
+}
+
+type syncer struct {
+	ctx    context.Context
+	p      *ftp.Pool
+	opts   Options
+	remote string
+	root   *os.Root // nil in a dry run whose local directory does not exist
+
+	jobs    chan job
+	walkers sync.WaitGroup
+	sem     chan struct{}
+
+	mu   sync.Mutex
+	res  Result
+	errs []error
+}
+
+func newSyncer(ctx context.Context, p *ftp.Pool, remote string, opts *Options) *syncer {
+	s := &syncer{ctx: ctx, p: p, remote: remote}
+	if opts != nil {
+		s.opts = *opts
+	}
+	if s.opts.Parallel <= 0 || s.opts.Parallel > p.Limit() {
+		// More would only wait in Pool.Get, whose wait is bounded.
+		s.opts.Parallel = max(1, p.Limit())
+	}
+	s.jobs = make(chan job, 64)
+	s.sem = make(chan struct{}, s.opts.Parallel)
+	return s
+}
+
+// run walks the tree from top while workers run the transfers it queues.
+func (s *syncer) run(top func()) (Result, error) {
+	var workers sync.WaitGroup
+	for range s.opts.Parallel {
+		workers.Go(func() {
+			for j := range s.jobs {
+				var n int64
+				err := s.limit(func() error {
+					var err error
+					n, err = j.run()
+					return err
+				})
+				if err != nil && s.ctx.Err() != nil {
+					continue // reported once, at the end
+				}
+				s.mu.Lock()
+				if err == nil {
+					s.res.Files++
+					s.res.Bytes += n
+				}
+				s.mu.Unlock()
+				s.report(j.a, err)
+			}
+		})
+	}
+	s.dir(top)
+	s.walkers.Wait()
+	close(s.jobs)
+	workers.Wait()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.ctx.Err(); err != nil {
+		s.errs = append(s.errs, err)
+	}
+	return s.res, errors.Join(s.errs...)
+}
+
+// dir runs fn, a directory's walk, in its own goroutine.
+func (s *syncer) dir(fn func()) {
+	s.walkers.Go(fn)
+}
+
+// limit runs fn, which uses the Pool, when fewer than Parallel such
+// calls are running: listings and transfers share the connections, and
+// none should wait in Pool.Get while a long transfer holds them all.
+func (s *syncer) limit(fn func() error) error {
+	select {
+	case s.sem <- struct{}{}:
+	case <-s.ctx.Done():
+		return s.ctx.Err()
+	}
+	defer func() { <-s.sem }()
+	return fn()
+}
+
+// do runs fn on a connection of the Pool, within limit.
+func (s *syncer) do(fn func(c *ftp.Conn) error) error {
+	return s.limit(func() error { return s.p.Do(s.ctx, fn) })
+}
+
+// report records the outcome of a.
+func (s *syncer) report(a Action, err error) {
+	a.Err = err
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err != nil {
+		s.res.Failed++
+		p := a.Path
+		if p == "" {
+			p = "."
+		}
+		s.errs = append(s.errs, fmt.Errorf("%s %s: %w", a.Op, p, err))
+	}
+	if s.opts.Report != nil {
+		s.opts.Report(a)
+	}
+}
+
+// reportAll reports each error joined in err (one per listing line
+// refused) as a failure of its own.
+func (s *syncer) reportAll(a Action, err error) {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range j.Unwrap() {
+			s.reportAll(a, e)
+		}
+		return
+	}
+	s.report(a, err)
+}
+
+func (s *syncer) count(f func(r *Result)) {
+	s.mu.Lock()
+	f(&s.res)
+	s.mu.Unlock()
+}
+
+// queue plans a transfer: reported at once in a dry run, else run by a
+// worker.
+func (s *syncer) queue(a Action, run func(Action) (int64, error)) {
+	if s.opts.DryRun {
+		s.count(func(r *Result) {
+			r.Files++
+			r.Bytes += max(a.Size, 0)
+		})
+		s.report(a, nil)
+		return
+	}
+	select {
+	case s.jobs <- job{a, func() (int64, error) { return run(a) }}:
+	case <-s.ctx.Done():
+	}
+}
+
+// meter returns the FetchOptions/SendOptions Meter hook for a.
+func (s *syncer) meter(a Action) func(size, offset int64) Meter {
+	if s.opts.Meter == nil {
+		return nil
+	}
+	return func(size, offset int64) Meter { return s.opts.Meter(a, size, offset) }
+}
+
+// localPath turns a relative slash path built from checked names into a
+// path under root.
+func localPath(rel string) string {
+	if rel == "" {
+		return "."
+	}
+	return filepath.FromSlash(rel)
+}
+
+// readLocal lists a local directory under root by name (Lstat
+// information: links are not followed).
+func (s *syncer) readLocal(rel string) (map[string]fs.FileInfo, error) {
+	m := map[string]fs.FileInfo{}
+	if s.root == nil {
+		return m, nil
+	}
+	d, err := s.root.Open(localPath(rel))
+	if err != nil {
+		return nil, err
+	}
+	defer d.Close()
+	des, err := d.ReadDir(-1)
+	if err != nil {
+		return nil, err
+	}
+	for _, de := range des {
+		fi, err := de.Info()
+		if err != nil {
+			continue // removed meanwhile
+		}
+		m[de.Name()] = fi
+	}
+	return m, nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// downloadDir synchronises the remote directory rel into the local one.
+func (s *syncer) downloadDir(rel string, localExists bool) {
+	var entries []listing.Entry
+	lerr := s.do(func(c *ftp.Conn) error {
+		var err error
+		entries, err = List(s.ctx, c, remoteJoin(s.remote, rel))
+		return err
+	})
+	if lerr != nil {
+		if s.ctx.Err() != nil {
+			return
+		}
+		s.reportAll(Action{Op: OpList, Path: rel, Size: -1}, lerr)
+	}
+	local := map[string]fs.FileInfo{}
+	if localExists {
+		var err error
+		if local, err = s.readLocal(rel); err != nil {
+			s.report(Action{Op: OpList, Path: rel, Size: -1}, err)
+			return
+		}
+	}
+	remoteFiles := map[string]bool{}
+	for _, e := range entries {
+		if s.ctx.Err() != nil {
+			return
+		}
+		r := remoteJoin(rel, e.Name)
+		lp, err := safepath.Join(localPath(rel), e.Name)
+		if err != nil { // List checked it already; never trust one check
+			s.report(Action{Op: OpGet, Path: r, Size: -1}, err)
+			continue
+		}
+		li, has := local[e.Name]
+		remoteFiles[e.Name] = true
+		switch e.Type {
+		case listing.Dir:
+			if has && !li.IsDir() {
+				if !s.removeLocal(lp, r, "a directory on the server") {
+					continue
+				}
+				has = false
+			}
+			if !has {
+				if !s.mkdirLocal(lp, r) {
+					continue
+				}
+			}
+			s.dir(func() { s.downloadDir(r, has || !s.opts.DryRun) })
+		case listing.File:
+			reason := ""
+			switch {
+			case !has:
+				reason = "new"
+			case li.IsDir():
+				if !s.removeLocal(lp, r, "a file on the server") {
+					continue
+				}
+				reason = "new"
+			case !li.Mode().IsRegular():
+				reason = "type"
+			case e.Size >= 0 && li.Size() != e.Size:
+				reason = "size"
+			case !sameTime(li.ModTime(), e.Time, e.Precision):
+				reason = "time"
+			}
+			if reason == "" {
+				s.count(func(r *Result) { r.UpToDate++ })
+				continue
+			}
+			s.queue(Action{Op: OpGet, Path: r, Size: e.Size, Reason: reason}, func(a Action) (int64, error) {
+				return Fetch(s.ctx, s.p, remoteJoin(s.remote, r), s.root, lp, FetchOptions{
+					Resume: true, Size: max(e.Size, 0), ModTime: e.Time, Meter: s.meter(a),
+				})
+			})
+		default:
+			s.report(Action{Op: OpSkip, Path: r, Size: e.Size, Reason: e.Type.String()}, nil)
+		}
+	}
+	if !s.opts.Delete || lerr != nil {
+		return
+	}
+	for _, name := range sortedKeys(local) {
+		if remoteFiles[name] {
+			continue
+		}
+		if base, ok := isPartOf(name); ok && remoteFiles[base] {
+			continue // to be resumed
+		}
+		s.removeLocal(filepath.Join(localPath(rel), name), remoteJoin(rel, name), "not in source")
+	}
+}
+
+// removeLocal deletes a local file or tree for --delete; without Delete
+// it reports the conflict. It reports whether the path is gone.
+func (s *syncer) removeLocal(lp, r, reason string) bool {
+	a := Action{Op: OpDelete, Path: r, Size: -1, Reason: reason}
+	if !s.opts.Delete {
+		s.report(a, fmt.Errorf("in the way of %s (use Delete to replace it)", reason))
+		return false
+	}
+	var err error
+	if !s.opts.DryRun {
+		err = s.root.RemoveAll(lp)
+	}
+	if err == nil {
+		s.count(func(r *Result) { r.Deleted++ })
+	}
+	s.report(a, err)
+	return err == nil
+}
+
+func (s *syncer) mkdirLocal(lp, r string) bool {
+	var err error
+	if !s.opts.DryRun {
+		err = s.root.Mkdir(lp, 0o755)
+	}
+	if err == nil {
+		s.count(func(r *Result) { r.Dirs++ })
+	}
+	s.report(Action{Op: OpMkdir, Path: r, Size: -1}, err)
+	return err == nil
+}
+
+// uploadDir synchronises the local directory rel to the remote one.
+func (s *syncer) uploadDir(rel string, remoteKnown bool) {
+	rdir := remoteJoin(s.remote, rel)
+	local, err := s.readLocal(rel)
+	if err != nil {
+		s.report(Action{Op: OpList, Path: rel, Size: -1}, err)
+		return
+	}
+	if rel == "" && rdir != "" && !s.opts.DryRun {
+		// The top directory may not exist yet; an error (it exists, or
+		// cannot be made) shows up at the listing or the uploads.
+		s.do(func(c *ftp.Conn) error {
+			c.Mkd(s.ctx, rdir)
+			return nil
+		})
+	}
+	var entries []listing.Entry
+	var lerr error
+	if rel == "" || remoteKnown {
+		lerr = s.do(func(c *ftp.Conn) error {
+			var err error
+			entries, err = List(s.ctx, c, rdir)
+			return err
+		})
+		if lerr != nil && len(entries) == 0 && isNotExist(lerr) && s.opts.DryRun {
+			lerr = nil // to be created
+		}
+		if lerr != nil {
+			if s.ctx.Err() != nil {
+				return
+			}
+			s.reportAll(Action{Op: OpList, Path: rel, Size: -1}, lerr)
+		}
+	}
+	remote := map[string]listing.Entry{}
+	for _, e := range entries {
+		remote[e.Name] = e
+	}
+	for _, name := range sortedKeys(local) {
+		if s.ctx.Err() != nil {
+			return
+		}
+		if _, ok := isPartOf(name); ok {
+			continue // a download in progress
+		}
+		li := local[name]
+		lp := filepath.Join(localPath(rel), name)
+		r := remoteJoin(rel, name)
+		if li.Mode()&fs.ModeSymlink != 0 {
+			// Follow links that stay inside the root (os.Root refuses the
+			// others).
+			fi, err := s.root.Stat(lp)
+			if err != nil {
+				s.report(Action{Op: OpSkip, Path: r, Size: -1, Reason: "link"}, nil)
+				continue
+			}
+			li = fi
+		}
+		re, has := remote[name]
+		switch {
+		case li.IsDir():
+			if has && re.Type != listing.Dir {
+				if !s.removeRemote(r, "a directory locally") {
+					continue
+				}
+				has = false
+			}
+			if !has && !s.mkdirRemote(r) {
+				continue
+			}
+			s.dir(func() { s.uploadDir(r, has) })
+		case li.Mode().IsRegular():
+			reason := ""
+			switch {
+			case !has:
+				reason = "new"
+			case re.Type == listing.Dir:
+				if !s.removeRemote(r, "a file locally") {
+					continue
+				}
+				reason = "new"
+			case re.Size >= 0 && re.Size != li.Size():
+				reason = "size"
+			case newer(li.ModTime(), re.Time, re.Precision):
+				reason = "time"
+			}
+			if reason == "" {
+				s.count(func(r *Result) { r.UpToDate++ })
+				continue
+			}
+			mt := li.ModTime()
+			s.queue(Action{Op: OpPut, Path: r, Size: li.Size(), Reason: reason}, func(a Action) (int64, error) {
+				return Send(s.ctx, s.p, s.root, lp, remoteJoin(s.remote, r), SendOptions{
+					Resume: true, ModTime: mt, Retries: s.opts.Retries, Meter: s.meter(a),
+				})
+			})
+		default:
+			s.report(Action{Op: OpSkip, Path: r, Size: -1, Reason: "other"}, nil)
+		}
+	}
+	if !s.opts.Delete || lerr != nil {
+		return
+	}
+	for _, name := range sortedKeys(remote) {
+		if _, ok := local[name]; ok {
+			continue
+		}
+		if base, ok := isPartOf(name); ok {
+			if _, ok := local[base]; ok {
+				continue // to be resumed
+			}
+		}
+		s.removeRemote(remoteJoin(rel, name), "not in source")
+	}
+}
+
+func (s *syncer) removeRemote(r, reason string) bool {
+	a := Action{Op: OpDelete, Path: r, Size: -1, Reason: reason}
+	if !s.opts.Delete {
+		s.report(a, fmt.Errorf("in the way of %s (use Delete to replace it)", reason))
+		return false
+	}
+	var err error
+	if !s.opts.DryRun {
+		err = s.do(func(c *ftp.Conn) error { return RemoveAll(s.ctx, c, remoteJoin(s.remote, r)) })
+	}
+	if err == nil {
+		s.count(func(r *Result) { r.Deleted++ })
+	}
+	s.report(a, err)
+	return err == nil
+}
+
+func (s *syncer) mkdirRemote(r string) bool {
+	var err error
+	if !s.opts.DryRun {
+		err = s.do(func(c *ftp.Conn) error {
+			_, err := c.Mkd(s.ctx, remoteJoin(s.remote, r))
+			return err
+		})
+	}
+	if err == nil {
+		s.count(func(r *Result) { r.Dirs++ })
+	}
+	s.report(Action{Op: OpMkdir, Path: r, Size: -1}, err)
+	return err == nil
+}

@@ -1,0 +1,176 @@
+package mirror
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"path"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/goftplib/ftp"
+	"github.com/goftplib/ftp/internal/safepath"
+	"github.com/goftplib/ftp/listing"
+)
+
+// List lists the remote directory dir ("" for the working directory) on
+// c with Conn.ReadDir: MLSD when the server has it, else LIST parsed by
+// package listing. The entries "." and ".." are left out; the rest is
+// sorted by name.
+//
+// Nothing is dropped silently: entries whose name, as the server sent it,
+// is not a safe local file name (see internal/safepath: "..",
+// "/etc/passwd", "a/b", names with NUL, CR or LF) and lines that cannot
+// be parsed are left out of the result and reported in the returned
+// error, one joined error each, along with the entries that could be
+// used. (A pathname that starts with dir, which some servers send, is
+// read as the name after it.) A failed listing command returns its
+// *ftp.ReplyError and no entries.
+func List(ctx context.Context, c *ftp.Conn, dir string) ([]listing.Entry, error) {
+	entries, err := c.ReadDir(ctx, dir)
+	errs := []error{err}
+	var out []listing.Entry
+	for _, e := range entries {
+		if e.Type == listing.CurrentDir || e.Type == listing.ParentDir {
+			continue
+		}
+		if err := safepath.Check(sentName(e, dir)); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		out = append(out, e)
+	}
+	slices.SortFunc(out, func(a, b listing.Entry) int { return strings.Compare(a.Name, b.Name) })
+	return out, errors.Join(errs...)
+}
+
+// sentName returns the name of e as the server sent it: package listing
+// keeps only the last element of an MLSx pathname, and Conn.ReadDir the
+// base of an NLST name, where a client must refuse "a/b" or "/etc/passwd"
+// rather than quietly use "b" or "passwd".
+func sentName(e listing.Entry, dir string) string {
+	n := e.Name
+	switch e.Format {
+	case listing.FormatMLSx:
+		if i := strings.IndexAny(e.Raw, " \t"); i >= 0 {
+			n = e.Raw[i+1:]
+		}
+	case "": // NLST, when LIST is not implemented
+		n = e.Raw
+	default:
+		return n
+	}
+	if dir != "" && dir != "/" {
+		n = strings.TrimPrefix(n, strings.TrimSuffix(dir, "/")+"/")
+	}
+	if e.Type == listing.Dir && len(n) > 1 {
+		n = strings.TrimSuffix(n, "/")
+	}
+	return n
+}
+
+// RemoveAll removes the remote path p: a file with DELE, or a directory
+// with everything in it (listed with List, files deleted with DELE,
+// subdirectories removed depth first, then RMD). Entries that List
+// reports as unsafe are not touched, and the directory then stays; the
+// error says why. Symbolic links are deleted, never followed.
+func RemoveAll(ctx context.Context, c *ftp.Conn, p string) error {
+	_, derr := c.Delete(ctx, p)
+	if derr == nil {
+		return nil
+	}
+	if !errors.Is(derr, ftp.ErrPermanent) {
+		return derr
+	}
+	// Perhaps a directory.
+	entries, lerr := List(ctx, c, p)
+	if lerr != nil && len(entries) == 0 {
+		if _, err := c.Rmd(ctx, p); err == nil {
+			return nil
+		}
+		var re *ftp.ReplyError
+		if errors.As(lerr, &re) {
+			return derr // not a directory either: DELE's reply explains best
+		}
+		return lerr
+	}
+	var errs []error
+	if lerr != nil {
+		errs = append(errs, lerr)
+	}
+	for _, e := range entries {
+		child := path.Join(p, e.Name)
+		var err error
+		if e.Type == listing.Dir {
+			err = RemoveAll(ctx, c, child)
+		} else {
+			_, err = c.Delete(ctx, child)
+		}
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if len(errs) > 0 {
+		return errors.Join(errs...)
+	}
+	_, err := c.Rmd(ctx, p)
+	return err
+}
+
+// isNotExist reports whether err says that a remote path does not exist
+// (a 550 reply to a command naming it; some servers answer 450).
+func isNotExist(err error) bool {
+	var re *ftp.ReplyError
+	return errors.Is(err, fs.ErrNotExist) || errors.As(err, &re) && (re.Code == 550 || re.Code == 450)
+}
+
+// sameTime reports whether a local modification time matches a listed
+// remote one of the given precision. An unknown remote time (zero)
+// matches anything: the size alone decides then.
+func sameTime(local, remote time.Time, prec time.Duration) bool {
+	if remote.IsZero() {
+		return true
+	}
+	prec = max(prec, time.Second)
+	if prec >= 24*time.Hour {
+		ly, lm, ld := local.In(remote.Location()).Date()
+		ry, rm, rd := remote.Date()
+		return ly == ry && lm == rm && ld == rd
+	}
+	return local.Truncate(prec).Equal(remote.Truncate(prec))
+}
+
+// newer reports whether local is clearly after remote, given the remote
+// time's precision; false when remote is unknown.
+func newer(local, remote time.Time, prec time.Duration) bool {
+	return !remote.IsZero() && !sameTime(local, remote, prec) && local.After(remote)
+}
+
+// remoteJoin joins a remote directory and a name; "" is the working
+// directory.
+func remoteJoin(dir, name string) string {
+	if dir == "" {
+		return name
+	}
+	return path.Join(dir, name)
+}
+
+// partName is the name of the partial file of name while it is being
+// transferred, locally or remotely.
+func partName(name string) string { return "." + name + PartSuffix }
+
+// PartSuffix ends the names of partial files: a download of "a.bin" is
+// written to ".a.bin.goftp-part" and renamed to "a.bin" when complete, so
+// that an interrupted transfer never leaves a truncated file under the
+// real name and can be resumed.
+const PartSuffix = ".goftp-part"
+
+// isPartOf reports whether name is the partial file of another name, and
+// which.
+func isPartOf(name string) (string, bool) {
+	if !strings.HasPrefix(name, ".") || !strings.HasSuffix(name, PartSuffix) || len(name) <= len(PartSuffix)+1 {
+		return "", false
+	}
+	return name[1 : len(name)-len(PartSuffix)], true
+}
