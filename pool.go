@@ -26,6 +26,13 @@ type PoolConfig struct {
 	MaxConns int
 	// IdleTimeout closes connections left idle this long. Zero means 60 s.
 	IdleTimeout time.Duration
+	// WaitTimeout bounds how long Get waits for a free connection when
+	// the pool is at its limit, so that a goroutine holding every
+	// connection and asking for one more fails with ErrPoolTimeout instead
+	// of waiting forever. Zero means the Dialer's Timeout (60 s by
+	// default); negative means no bound but the ctx (for long transfers
+	// that hold every connection).
+	WaitTimeout time.Duration
 	// Retries is how many times a transfer that failed for a transient
 	// reason (421, 425, 426, 450, 451, a reset or dropped connection) is
 	// tried again, resuming from where it stopped. Zero means 3; negative
@@ -97,14 +104,21 @@ func (p *Pool) Limit() int {
 
 // Get returns a logged-in connection for the caller's exclusive use; give
 // it back with Put. It waits while the pool is at its limit, until ctx is
-// done or, failing that, the Dialer's Timeout passes (ErrPoolTimeout).
+// done or WaitTimeout passes (ErrPoolTimeout).
 func (p *Pool) Get(ctx context.Context) (*Conn, error) {
-	timeout := p.cfg.Dialer.Timeout
-	if timeout <= 0 {
+	timeout := p.cfg.WaitTimeout
+	if timeout == 0 {
+		timeout = p.cfg.Dialer.Timeout
+	}
+	if timeout == 0 {
 		timeout = DefaultTimeout
 	}
-	waitLimit := time.NewTimer(timeout)
-	defer waitLimit.Stop()
+	var waitLimit <-chan time.Time
+	if timeout > 0 {
+		t := time.NewTimer(timeout)
+		defer t.Stop()
+		waitLimit = t.C
+	}
 	backoff := 100 * time.Millisecond
 	for attempt := 0; ; attempt++ {
 		p.mu.Lock()
@@ -159,7 +173,7 @@ func (p *Pool) Get(ctx context.Context) (*Conn, error) {
 		case <-ctx.Done():
 			p.dropWaiter(ch)
 			return nil, ctx.Err()
-		case <-waitLimit.C:
+		case <-waitLimit:
 			p.dropWaiter(ch)
 			return nil, fmt.Errorf("%w after %v (limit %d)", ErrPoolTimeout, timeout, p.Limit())
 		}
