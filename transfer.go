@@ -370,7 +370,7 @@ func (t *transfer) finish(abort bool) error {
 		case err != nil:
 			t.result = t.err
 		case rep.Code/100 != 2:
-			t.result = c.unexpected(t.display, rep)
+			t.result = t.explain(c.unexpected(t.display, rep))
 		default:
 			t.result = t.err
 		}
@@ -383,7 +383,7 @@ func (t *transfer) finish(abort bool) error {
 	}
 	t.final = rep
 	if rep.Code/100 != 2 {
-		t.result = c.unexpected(t.display, rep)
+		t.result = t.explain(c.unexpected(t.display, rep))
 		return t.result
 	}
 	if closeErr != nil && !errors.Is(closeErr, net.ErrClosed) {
@@ -391,6 +391,21 @@ func (t *transfer) finish(abort bool) error {
 	}
 	c.log.LogAttrs(t.ctx, LevelTrace, "data closed", slog.Int64("bytes", t.n))
 	return nil
+}
+
+// explain adds the likely cause to a refusal of a TLS data connection
+// that did not resume the control connection's session.
+func (t *transfer) explain(re *ReplyError) error {
+	tc, ok := t.conn.(*tls.Conn)
+	if t.z != nil {
+		tc, ok = t.z.Conn.(*tls.Conn)
+	}
+	if !ok || tc.ConnectionState().DidResume || (re.Code != CodeCantOpenData && re.Code != 522) {
+		return re
+	}
+	return fmt.Errorf("%w (the TLS data connection did not resume the control connection's session, "+
+		"which this server may require; Go resumes TLS 1.2 sessions only with session tickets: "+
+		"use TLS 1.3, or enable session tickets on the server)", re)
 }
 
 // closeData ends the data connection at the end of a transfer and

@@ -77,6 +77,9 @@ func TestTLSVersionsAndReuse(t *testing.T) {
 						if !errors.As(err, &re) || re.Code/100 != 4 && re.Code/100 != 5 {
 							t.Fatalf("transfer without resumable session = %v, want a refusal reply", err)
 						}
+						if !strings.Contains(err.Error(), "did not resume") {
+							t.Errorf("refusal not explained: %v", err)
+						}
 						t.Skipf("known limitation: %s", srv.Caps.TLS12Resumption.Reason)
 					}
 					roundTrip(t, c, "tls.bin")
