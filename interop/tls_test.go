@@ -72,7 +72,10 @@ func TestTLSVersionsAndReuse(t *testing.T) {
 						// Go cannot resume this server's TLS 1.2 sessions
 						// (no tickets); the server must refuse the data
 						// connection, and the client must say so clearly.
-						_, err := c.RetrBinary(t.Context(), "none", io.Discard, 0)
+						if err := srv.WriteFile("tls12.bin", data(1000)); err != nil {
+							t.Fatal(err)
+						}
+						_, err := c.RetrBinary(t.Context(), "tls12.bin", io.Discard, 0)
 						var re *ftp.ReplyError
 						if !errors.As(err, &re) || re.Code/100 != 4 && re.Code/100 != 5 {
 							t.Fatalf("transfer without resumable session = %v, want a refusal reply", err)
