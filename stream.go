@@ -42,6 +42,10 @@ func (r *Reader) Size() int64 { return r.t.size }
 // Close ends the download: see Reader. It is safe to call more than once.
 func (r *Reader) Close() error { return r.t.finish(!r.t.eof) }
 
+// Reply returns the server's final reply (226 or 250) once Close has
+// succeeded, or nil (the string ftplib's retrbinary returns).
+func (r *Reader) Reply() *Reply { return r.t.final }
+
 // Writer is an upload in progress, returned by [Conn.Stor] and
 // [Conn.Appe]. It is an io.WriteCloser; the Conn is busy until Close.
 // Close closes the data connection, which tells the server the file is
@@ -59,6 +63,9 @@ func (w *Writer) ReadFrom(r io.Reader) (int64, error) { return w.t.readFrom(r) }
 
 // Close ends the upload: see Writer. It is safe to call more than once.
 func (w *Writer) Close() error { return w.t.finish(false) }
+
+// Reply returns the server's final reply once Close has succeeded, or nil.
+func (w *Writer) Reply() *Reply { return w.t.final }
 
 // Abort stops the upload with ABOR instead of completing it; the server
 // may keep the part already sent.
@@ -81,6 +88,9 @@ func (d *DataConn) Size() int64 { return d.t.size }
 
 // Close closes the data connection and reads the final reply.
 func (d *DataConn) Close() error { return d.t.finish(false) }
+
+// Reply returns the server's final reply once Close has succeeded, or nil.
+func (d *DataConn) Reply() *Reply { return d.t.final }
 
 // Abort aborts the transfer with ABOR and reads the replies that follow.
 func (d *DataConn) Abort() error { return d.t.finish(true) }

@@ -498,6 +498,9 @@ func TestBusyWhileReaderOpen(t *testing.T) {
 	if err := r.Close(); err != nil {
 		t.Errorf("Close = %v", err)
 	}
+	if rep := r.Reply(); rep == nil || rep.Code != 226 {
+		t.Errorf("Reply() = %v, want the 226", rep)
+	}
 	if err := r.Close(); err != nil {
 		t.Errorf("second Close = %v", err)
 	}
@@ -584,6 +587,18 @@ func TestContextCancel(t *testing.T) {
 	defer cancel2()
 	if _, err := c.Noop(ctx); !errors.Is(err, net.ErrClosed) {
 		t.Errorf("Noop on a closed conn = %v, want net.ErrClosed", err)
+	}
+}
+
+func TestNegativeOffset(t *testing.T) {
+	t.Parallel()
+	c, _ := dialScript(t, nil, script(loginSteps, []step{{Cmd: "TYPE I", Reply: "200 ok"}, {Cmd: "NOOP", Reply: "200 ok"}})...)
+	login(t, c)
+	if _, err := c.RetrBinary(t.Context(), "f", io.Discard, -1); !errors.Is(err, fs.ErrInvalid) {
+		t.Errorf("RetrBinary(offset -1) = %v, want fs.ErrInvalid", err)
+	}
+	if _, err := c.Noop(t.Context()); err != nil {
+		t.Errorf("Noop after a refused offset = %v", err)
 	}
 }
 

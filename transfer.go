@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"os"
@@ -43,6 +44,9 @@ type transfer struct {
 // sends verb arg and waits for the 1xx reply. The busy guard must be held;
 // on error it is released by the caller.
 func (c *Conn) startTransfer(ctx context.Context, verb, arg string, offset int64) (*transfer, error) {
+	if offset < 0 {
+		return nil, fmt.Errorf("ftp: %s: negative restart offset %d: %w", verb, offset, fs.ErrInvalid)
+	}
 	stop := c.watch(ctx, c.nc)
 	ok := false
 	defer func() {
@@ -63,8 +67,6 @@ func (c *Conn) startTransfer(ctx context.Context, verb, arg string, offset int64
 		if _, err := c.expect(ctx, "REST", strconv.FormatInt(offset, 10), 3, CodePendingFurtherInfo); err != nil {
 			return nil, err
 		}
-	} else if offset < 0 {
-		return nil, fmt.Errorf("ftp: negative restart offset %d", offset)
 	}
 	display, err := c.writeCmd(ctx, verb, arg)
 	if err != nil {
