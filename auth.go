@@ -59,6 +59,7 @@ func (c *Conn) LoginAccount(ctx context.Context, user, password, account string)
 		return rep, c.unexpected(display, rep)
 	}
 	c.loggedIn = true
+	c.features = nil // a FEAT read before login may differ from the one after
 	if c.ctrlTLS != nil && !c.d.ClearData && !c.protP {
 		if _, err := c.prot(ctx, true); err != nil {
 			return rep, err
