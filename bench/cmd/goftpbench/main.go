@@ -1,0 +1,284 @@
+// Command goftpbench is this library's client in bench/compare.sh: the
+// same operations, with the same command line, as the peers
+// (bench/peers/ftplib_bench.py, bench/peers/jlaffaye).
+//
+//	goftpbench -addr HOST:PORT -user U -pass P [-tls -ca FILE] [-p N] OP ARGS
+//
+// OP is one of:
+//
+//	get REMOTE LOCAL         Conn.RetrBinary into a file (splice on plain TCP)
+//	put LOCAL REMOTE         Conn.StorBinary from a file (sendfile on plain TCP)
+//	mget REMOTEDIR LOCALDIR  NLST, then every file: one Conn, or a Pool of -p N
+//	mput LOCALDIR REMOTEDIR  every file of LOCALDIR: one Conn, or a Pool of -p N
+//	list REMOTEDIR           LIST; prints the number of lines
+//	parse FILE               listing.Parse on the lines of FILE; prints
+//	                         "parsed=N seconds=S" (parse time only)
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/goftplib/ftp"
+	"github.com/goftplib/ftp/listing"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+type config struct {
+	addr, user, pass string
+	p                int
+	d                ftp.Dialer
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fl := flag.NewFlagSet("goftpbench", flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	var cfg config
+	fl.StringVar(&cfg.addr, "addr", "", "server host:port")
+	fl.StringVar(&cfg.user, "user", "anonymous", "user name")
+	fl.StringVar(&cfg.pass, "pass", "", "password")
+	useTLS := fl.Bool("tls", false, "explicit TLS (AUTH TLS, PROT P)")
+	ca := fl.String("ca", "", "PEM file of the CA to trust (with -tls)")
+	fl.IntVar(&cfg.p, "p", 1, "connections for mget/mput")
+	if err := fl.Parse(args); err != nil {
+		return 2
+	}
+	if fl.Arg(0) == "parse" && fl.NArg() == 2 {
+		if err := parse(stdout, fl.Arg(1)); err != nil {
+			fmt.Fprintln(stderr, "goftpbench:", err)
+			return 1
+		}
+		return 0
+	}
+	if cfg.addr == "" || fl.NArg() < 1 {
+		fmt.Fprintln(stderr, "usage: goftpbench -addr HOST:PORT [flags] get|put|mget|mput|list ARGS")
+		return 2
+	}
+	cfg.d.Timeout = time.Minute
+	if *useTLS {
+		cfg.d.TLS = &tls.Config{}
+		if *ca != "" {
+			pem, err := os.ReadFile(*ca)
+			if err != nil {
+				fmt.Fprintln(stderr, "goftpbench:", err)
+				return 1
+			}
+			pool := x509.NewCertPool()
+			pool.AppendCertsFromPEM(pem)
+			cfg.d.TLS.RootCAs = pool
+		}
+	}
+	op, rest := fl.Arg(0), fl.Args()[1:]
+	want := map[string]int{"get": 2, "put": 2, "mget": 2, "mput": 2, "list": 1}
+	if n, ok := want[op]; !ok || len(rest) != n {
+		fmt.Fprintf(stderr, "goftpbench: bad operation %q %q\n", op, rest)
+		return 2
+	}
+	var err error
+	switch op {
+	case "get":
+		err = withConn(ctx, &cfg, func(c *ftp.Conn) error { return get(ctx, c, rest[0], rest[1]) })
+	case "put":
+		err = withConn(ctx, &cfg, func(c *ftp.Conn) error { return put(ctx, c, rest[0], rest[1]) })
+	case "mget":
+		err = mget(ctx, &cfg, rest[0], rest[1])
+	case "mput":
+		err = mput(ctx, &cfg, rest[0], rest[1])
+	case "list":
+		err = withConn(ctx, &cfg, func(c *ftp.Conn) error {
+			lines, err := c.List(ctx, rest[0])
+			fmt.Fprintln(stdout, len(lines))
+			return err
+		})
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "goftpbench:", err)
+		return 1
+	}
+	return 0
+}
+
+func withConn(ctx context.Context, cfg *config, fn func(*ftp.Conn) error) error {
+	c, err := cfg.d.Dial(ctx, cfg.addr)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if _, err := c.Login(ctx, cfg.user, cfg.pass); err != nil {
+		return err
+	}
+	if err := fn(c); err != nil {
+		return err
+	}
+	return c.Quit(ctx)
+}
+
+func get(ctx context.Context, c *ftp.Conn, remote, local string) error {
+	f, err := os.Create(local)
+	if err != nil {
+		return err
+	}
+	_, err = c.RetrBinary(ctx, remote, f, 0)
+	return errors.Join(err, f.Close())
+}
+
+func put(ctx context.Context, c *ftp.Conn, local, remote string) error {
+	f, err := os.Open(local)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, err = c.StorBinary(ctx, remote, f, 0)
+	return err
+}
+
+// each runs fn for every name: on one Conn when cfg.p is 1, else on a
+// Pool of cfg.p connections with cfg.p goroutines. list, when set, runs
+// first on a connection and returns the names.
+func each(ctx context.Context, cfg *config, names []string, list func(*ftp.Conn) ([]string, error),
+	one func(*ftp.Conn, string) error, pooled func(*ftp.Pool, string) error) error {
+	if cfg.p <= 1 {
+		return withConn(ctx, cfg, func(c *ftp.Conn) error {
+			if list != nil {
+				var err error
+				if names, err = list(c); err != nil {
+					return err
+				}
+			}
+			for _, n := range names {
+				if err := one(c, n); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	p := ftp.NewPool(cfg.addr, ftp.PoolConfig{Dialer: cfg.d, User: cfg.user, Password: cfg.pass, MaxConns: cfg.p})
+	defer p.Close()
+	if list != nil {
+		if err := p.Do(ctx, func(c *ftp.Conn) error {
+			var err error
+			names, err = list(c)
+			return err
+		}); err != nil {
+			return err
+		}
+	}
+	jobs := make(chan string)
+	errs := make(chan error, cfg.p)
+	var wg sync.WaitGroup
+	for range cfg.p {
+		wg.Go(func() {
+			for n := range jobs {
+				if err := pooled(p, n); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	var err error
+feed:
+	for _, n := range names {
+		select {
+		case jobs <- n:
+		case err = <-errs:
+			break feed
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		err = errors.Join(err, e)
+	}
+	return err
+}
+
+func mget(ctx context.Context, cfg *config, rdir, ldir string) error {
+	if err := os.MkdirAll(ldir, 0o755); err != nil {
+		return err
+	}
+	list := func(c *ftp.Conn) ([]string, error) {
+		all, err := c.NLST(ctx, rdir)
+		var names []string
+		for _, n := range all {
+			if b := path.Base(n); b != "." && b != ".." {
+				names = append(names, b)
+			}
+		}
+		return names, err
+	}
+	return each(ctx, cfg, nil, list,
+		func(c *ftp.Conn, n string) error { return get(ctx, c, rdir+"/"+n, filepath.Join(ldir, n)) },
+		func(p *ftp.Pool, n string) error {
+			f, err := os.Create(filepath.Join(ldir, n))
+			if err != nil {
+				return err
+			}
+			_, err = p.RetrBinary(ctx, rdir+"/"+n, f, 0)
+			return errors.Join(err, f.Close())
+		})
+}
+
+func mput(ctx context.Context, cfg *config, ldir, rdir string) error {
+	entries, err := os.ReadDir(ldir)
+	if err != nil {
+		return err
+	}
+	var names []string
+	for _, e := range entries {
+		if e.Type().IsRegular() {
+			names = append(names, e.Name())
+		}
+	}
+	sort.Strings(names)
+	return each(ctx, cfg, names, nil,
+		func(c *ftp.Conn, n string) error { return put(ctx, c, filepath.Join(ldir, n), rdir+"/"+n) },
+		func(p *ftp.Pool, n string) error {
+			f, err := os.Open(filepath.Join(ldir, n))
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			_, err = p.StorBinary(ctx, rdir+"/"+n, f)
+			return err
+		})
+}
+
+// parse times listing.Parse on the lines of file, after reading them.
+func parse(stdout io.Writer, file string) error {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	lines := strings.Split(strings.TrimSuffix(string(data), "\r\n"), "\r\n")
+	opts := &listing.Options{Now: time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)}
+	start := time.Now()
+	entries, err := listing.Parse(lines, opts)
+	took := time.Since(start)
+	bad := 0
+	if err != nil {
+		bad = len(lines) - len(entries)
+	}
+	fmt.Fprintf(stdout, "parsed=%d failed=%d seconds=%.6f\n", len(entries), bad, took.Seconds())
+	return nil
+}

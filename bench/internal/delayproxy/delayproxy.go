@@ -1,0 +1,573 @@
+// Package delayproxy is an FTP proxy for benchmarks that emulates a slow
+// network on loopback: it adds a fixed one-way delay to every byte that
+// crosses it, in both directions, on the control connection and on every
+// passive data connection.
+//
+// A client connects to [Proxy.Addr] instead of the server. The proxy
+// forwards the control connection to the server and rewrites the server's
+// 227 (PASV) and 229 (EPSV) replies so that they name listeners of its own,
+// which forward the data connections to the ports the server announced.
+//
+// Each direction of each connection is a delay line, not a sleep per read:
+// a reader stamps every chunk with the time it arrived and queues it, and a
+// writer delivers it delay later. Chunks keep their order, the end of the
+// stream (FIN) is delayed like the bytes before it, and the throughput is
+// not capped (up to queueLen chunks are in flight per direction). With a
+// one-way delay of 25 ms, every request/reply exchange takes at least
+// 50 ms.
+//
+// Limits: TCP handshakes are not delayed (the proxy accepts at once), so a
+// data connection costs no round trip of its own; active mode (PORT/EPRT)
+// is not supported; after AUTH TLS the control connection is forwarded
+// opaquely, so its PASV/EPSV replies are not rewritten (use plain FTP).
+//
+// The proxy counts the commands it forwards, per verb (see [Proxy.Stats]),
+// which tells how many round trips a client needs per file.
+package delayproxy
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+const (
+	chunkSize = 32 << 10 // largest chunk read at once
+	queueLen  = 512      // chunks in flight per direction (16 MiB at most)
+	// dataAcceptTimeout bounds how long a passive listener waits for the
+	// client.
+	dataAcceptTimeout = 30 * time.Second
+	dialTimeout       = 10 * time.Second
+)
+
+// Proxy is a running delaying proxy. It is safe for concurrent use.
+type Proxy struct {
+	// Addr is the host:port clients connect to.
+	Addr string
+
+	target string
+	host   string // target's host, where data connections go
+	delay  time.Duration
+	ln     net.Listener
+	done   chan struct{}
+	wg     sync.WaitGroup
+
+	mu      sync.Mutex
+	closed  bool
+	closers map[io.Closer]struct{}
+	stats   Stats
+}
+
+// Stats counts what went through the proxy.
+type Stats struct {
+	Sessions  int            // control connections
+	DataConns int            // data connections
+	Commands  map[string]int // command lines sent by clients, by upper-case verb
+	Bytes     int64          // payload bytes forwarded, both directions, all connections
+}
+
+// Total returns the number of commands sent, all verbs together.
+func (s Stats) Total() int {
+	n := 0
+	for _, v := range s.Commands {
+		n += v
+	}
+	return n
+}
+
+// String lists the command counts, most frequent first.
+func (s Stats) String() string {
+	type kv struct {
+		k string
+		v int
+	}
+	var l []kv
+	for k, v := range s.Commands {
+		l = append(l, kv{k, v})
+	}
+	for i := 1; i < len(l); i++ { // insertion sort: a handful of verbs
+		for j := i; j > 0 && (l[j].v > l[j-1].v || l[j].v == l[j-1].v && l[j].k < l[j-1].k); j-- {
+			l[j], l[j-1] = l[j-1], l[j]
+		}
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "sessions=%d data=%d bytes=%d commands=%d", s.Sessions, s.DataConns, s.Bytes, s.Total())
+	for _, e := range l {
+		fmt.Fprintf(&b, " %s=%d", e.k, e.v)
+	}
+	return b.String()
+}
+
+// New starts a proxy on a free loopback port (the same address family as
+// target) that forwards to the FTP server at target with the given one-way
+// delay. The caller must Close it.
+func New(target string, delay time.Duration) (*Proxy, error) {
+	host, _, err := net.SplitHostPort(target)
+	if err != nil {
+		return nil, fmt.Errorf("delayproxy: %w", err)
+	}
+	if delay < 0 {
+		return nil, fmt.Errorf("delayproxy: negative delay %v", delay)
+	}
+	laddr := "127.0.0.1:0"
+	if ip := net.ParseIP(host); ip != nil && ip.To4() == nil {
+		laddr = "[::1]:0"
+	}
+	ln, err := net.Listen("tcp", laddr)
+	if err != nil {
+		return nil, fmt.Errorf("delayproxy: %w", err)
+	}
+	p := &Proxy{
+		Addr:    ln.Addr().String(),
+		target:  target,
+		host:    host,
+		delay:   delay,
+		ln:      ln,
+		done:    make(chan struct{}),
+		closers: map[io.Closer]struct{}{},
+		stats:   Stats{Commands: map[string]int{}},
+	}
+	p.wg.Go(p.serve)
+	return p, nil
+}
+
+// Delay returns the one-way delay.
+func (p *Proxy) Delay() time.Duration { return p.delay }
+
+// Stats returns a copy of the counters.
+func (p *Proxy) Stats() Stats {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s := p.stats
+	s.Commands = make(map[string]int, len(p.stats.Commands))
+	for k, v := range p.stats.Commands {
+		s.Commands[k] = v
+	}
+	return s
+}
+
+// ResetStats sets the counters to zero.
+func (p *Proxy) ResetStats() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.stats = Stats{Commands: map[string]int{}}
+}
+
+// Close stops the proxy: it closes the listener and every connection and
+// waits until all its goroutines have returned. It is safe to call more
+// than once.
+func (p *Proxy) Close() error {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		p.wg.Wait()
+		return nil
+	}
+	p.closed = true
+	close(p.done)
+	cs := p.closers
+	p.closers = nil
+	p.mu.Unlock()
+	err := p.ln.Close()
+	for c := range cs {
+		c.Close()
+	}
+	p.wg.Wait()
+	return err
+}
+
+// track registers c to be closed by Close. It reports false (and closes c)
+// when the proxy is already closed.
+func (p *Proxy) track(c io.Closer) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		c.Close()
+		return false
+	}
+	p.closers[c] = struct{}{}
+	return true
+}
+
+func (p *Proxy) untrack(c io.Closer) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	delete(p.closers, c)
+}
+
+func (p *Proxy) count(f func(*Stats)) {
+	p.mu.Lock()
+	f(&p.stats)
+	p.mu.Unlock()
+}
+
+func (p *Proxy) serve() {
+	for {
+		c, err := p.ln.Accept()
+		if err != nil {
+			return
+		}
+		if !p.track(c) {
+			return
+		}
+		p.count(func(s *Stats) { s.Sessions++ })
+		p.wg.Go(func() { p.session(c) })
+	}
+}
+
+// session forwards one control connection.
+func (p *Proxy) session(c net.Conn) {
+	defer p.untrack(c)
+	defer c.Close()
+	s, err := net.DialTimeout("tcp", p.target, dialTimeout)
+	if err != nil {
+		return
+	}
+	if !p.track(s) {
+		return
+	}
+	defer p.untrack(s)
+	defer s.Close()
+
+	sess := &session{p: p}
+	defer sess.closeListeners()
+	abort := func() { c.Close(); s.Close() }
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		r := &lineReader{br: bufio.NewReaderSize(c, chunkSize), onLine: sess.command}
+		p.relay(s, c, r, abort)
+	})
+	wg.Go(func() {
+		r := &lineReader{br: bufio.NewReaderSize(s, chunkSize), onLine: sess.reply}
+		p.relay(c, s, r, abort)
+	})
+	wg.Wait()
+}
+
+// relay copies src (read through r) to dst through a delay line, then
+// half-closes dst; on failure it calls abort.
+func (p *Proxy) relay(dst, src net.Conn, r io.Reader, abort func()) {
+	n, err := delayCopy(p.done, p.delay, dst, r, abort)
+	p.count(func(s *Stats) { s.Bytes += n })
+	if err != nil {
+		return
+	}
+	if cw, ok := dst.(interface{ CloseWrite() error }); ok {
+		cw.CloseWrite()
+	} else {
+		dst.Close()
+	}
+}
+
+// session is the state of one control connection.
+type session struct {
+	p *Proxy
+
+	mu        sync.Mutex
+	listeners []net.Listener
+}
+
+// command observes a line from the client.
+func (s *session) command(line []byte) []byte {
+	verb, _, _ := strings.Cut(strings.TrimRight(string(line), "\r\n"), " ")
+	verb = strings.ToUpper(verb)
+	s.p.count(func(st *Stats) { st.Commands[verb]++ })
+	if verb == "AUTH" {
+		return nil // the rest is opaque: stop parsing this direction
+	}
+	return line
+}
+
+// reply rewrites a line from the server: 227 and 229 replies name a
+// listener of the proxy, which forwards to the port the server announced.
+func (s *session) reply(line []byte) []byte {
+	l := string(line)
+	switch {
+	case strings.HasPrefix(l, "234"): // AUTH accepted: TLS follows
+		return nil
+	case strings.HasPrefix(l, "229 "):
+		port, ok := parseEPSV(l)
+		if !ok {
+			return line
+		}
+		lp, ok := s.listen(port)
+		if !ok {
+			return line
+		}
+		return fmt.Appendf(nil, "229 Entering Extended Passive Mode (|||%d|)\r\n", lp)
+	case strings.HasPrefix(l, "227 "):
+		port, ok := parsePASV(l)
+		if !ok {
+			return line
+		}
+		lp, ok := s.listen(port)
+		if !ok {
+			return line
+		}
+		ip := net.ParseIP(hostOnly(s.p.Addr)).To4()
+		if ip == nil {
+			return line
+		}
+		return fmt.Appendf(nil, "227 Entering Passive Mode (%d,%d,%d,%d,%d,%d).\r\n", ip[0], ip[1], ip[2], ip[3], lp>>8, lp&0xff)
+	}
+	return line
+}
+
+// listen opens a passive listener that forwards one connection to the
+// server's port and returns its port.
+func (s *session) listen(serverPort int) (int, bool) {
+	ln, err := net.Listen("tcp", net.JoinHostPort(hostOnly(s.p.Addr), "0"))
+	if err != nil {
+		return 0, false
+	}
+	if !s.p.track(ln) {
+		return 0, false
+	}
+	s.mu.Lock()
+	s.listeners = append(s.listeners, ln)
+	s.mu.Unlock()
+	target := net.JoinHostPort(s.p.host, strconv.Itoa(serverPort))
+	s.p.wg.Go(func() { s.p.data(ln, target) })
+	return ln.Addr().(*net.TCPAddr).Port, true
+}
+
+func (s *session) closeListeners() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, ln := range s.listeners {
+		ln.Close()
+	}
+	s.listeners = nil
+}
+
+// data accepts one connection on ln and forwards it to target.
+func (p *Proxy) data(ln net.Listener, target string) {
+	defer p.untrack(ln)
+	if tl, ok := ln.(*net.TCPListener); ok {
+		tl.SetDeadline(time.Now().Add(dataAcceptTimeout))
+	}
+	c, err := ln.Accept()
+	ln.Close()
+	if err != nil {
+		return
+	}
+	if !p.track(c) {
+		return
+	}
+	defer p.untrack(c)
+	defer c.Close()
+	s, err := net.DialTimeout("tcp", target, dialTimeout)
+	if err != nil {
+		return
+	}
+	if !p.track(s) {
+		return
+	}
+	defer p.untrack(s)
+	defer s.Close()
+	p.count(func(st *Stats) { st.DataConns++ })
+	abort := func() { c.Close(); s.Close() }
+	var wg sync.WaitGroup
+	wg.Go(func() { p.relay(s, c, c, abort) })
+	wg.Go(func() { p.relay(c, s, s, abort) })
+	wg.Wait()
+}
+
+// lineReader returns one control line per Read, passed through onLine,
+// until onLine returns nil; from then on it passes bytes through as they
+// come.
+type lineReader struct {
+	br      *bufio.Reader
+	onLine  func([]byte) []byte
+	opaque  bool
+	pending []byte
+}
+
+func (r *lineReader) Read(p []byte) (int, error) {
+	if len(r.pending) > 0 {
+		n := copy(p, r.pending)
+		r.pending = r.pending[n:]
+		return n, nil
+	}
+	if r.opaque {
+		return r.br.Read(p)
+	}
+	line, err := r.br.ReadSlice('\n')
+	if errors.Is(err, bufio.ErrBufferFull) {
+		err = nil // a very long line: forward it in pieces
+	} else if len(line) > 0 && err == nil {
+		out := r.onLine(line)
+		if out == nil {
+			r.opaque = true
+		} else {
+			line = out
+		}
+	}
+	n := copy(p, line)
+	if n < len(line) {
+		r.pending = append(r.pending[:0], line[n:]...)
+	}
+	if n > 0 && err == io.EOF {
+		err = nil // the next Read returns it
+	}
+	return n, err
+}
+
+// chunk is a piece of the stream and the time it is due; buf nil with err
+// set is the end of the stream.
+type chunk struct {
+	due time.Time
+	buf *[]byte
+	n   int
+	err error
+}
+
+var bufPool = sync.Pool{New: func() any { b := make([]byte, chunkSize); return &b }}
+
+// delayCopy copies src to dst, writing each chunk delay after it was read:
+// a reader goroutine stamps and queues, this goroutine waits and writes.
+// It returns nil at src's EOF (once that is due too), or the first error.
+// On anything but EOF it calls abort, which must close src and dst, and it
+// always waits for the reader goroutine before returning. Closing done
+// stops it.
+func delayCopy(done <-chan struct{}, delay time.Duration, dst io.Writer, src io.Reader, abort func()) (written int64, err error) {
+	q := make(chan chunk, queueLen)
+	stop := make(chan struct{})
+	readerDone := make(chan struct{})
+	go func() {
+		defer close(readerDone)
+		for {
+			bp := bufPool.Get().(*[]byte)
+			n, err := src.Read(*bp)
+			due := time.Now().Add(delay)
+			c := chunk{due: due, buf: bp, n: n}
+			if n == 0 {
+				bufPool.Put(bp)
+				c.buf = nil
+				if err == nil {
+					continue
+				}
+			}
+			if n > 0 && err != nil {
+				// Deliver the bytes, then the error.
+				select {
+				case q <- c:
+				case <-stop:
+					return
+				}
+				c = chunk{due: due}
+			}
+			c.err = err
+			select {
+			case q <- c:
+			case <-stop:
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	defer func() {
+		if err != nil {
+			abort()
+		}
+		close(stop)
+		<-readerDone
+	}()
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		var c chunk
+		select {
+		case c = <-q:
+		case <-done:
+			return written, net.ErrClosed
+		}
+		if wait := time.Until(c.due); wait > 0 {
+			timer.Reset(wait)
+			select {
+			case <-timer.C:
+			case <-done:
+				if c.buf != nil {
+					bufPool.Put(c.buf)
+				}
+				return written, net.ErrClosed
+			}
+		}
+		if c.buf != nil {
+			n, werr := dst.Write((*c.buf)[:c.n])
+			bufPool.Put(c.buf)
+			written += int64(n)
+			if werr != nil {
+				return written, werr
+			}
+		}
+		if c.err == io.EOF {
+			return written, nil
+		}
+		if c.err != nil {
+			return written, c.err
+		}
+	}
+}
+
+// parseEPSV returns the port of "229 ... (|||port|)".
+func parseEPSV(l string) (int, bool) {
+	i := strings.IndexByte(l, '(')
+	j := strings.LastIndexByte(l, ')')
+	if i < 0 || j < i+6 {
+		return 0, false
+	}
+	s := l[i+1 : j]
+	d := s[0]
+	if s[1] != d || s[2] != d || s[len(s)-1] != d {
+		return 0, false
+	}
+	port, err := strconv.Atoi(s[3 : len(s)-1])
+	if err != nil || port <= 0 || port > 65535 {
+		return 0, false
+	}
+	return port, true
+}
+
+// parsePASV returns the port of "227 ... (h1,h2,h3,h4,p1,p2)".
+func parsePASV(l string) (int, bool) {
+	start := strings.IndexAny(l[4:], "0123456789")
+	if start < 0 {
+		return 0, false
+	}
+	s := l[4+start:]
+	end := 0
+	for end < len(s) && (s[end] >= '0' && s[end] <= '9' || s[end] == ',') {
+		end++
+	}
+	parts := strings.Split(s[:end], ",")
+	if len(parts) != 6 {
+		return 0, false
+	}
+	var n [6]int
+	for i, v := range parts {
+		x, err := strconv.Atoi(v)
+		if err != nil || x < 0 || x > 255 {
+			return 0, false
+		}
+		n[i] = x
+	}
+	port := n[4]<<8 | n[5]
+	return port, port > 0
+}
+
+func hostOnly(addr string) string {
+	h, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	return h
+}

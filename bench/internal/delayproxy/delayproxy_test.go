@@ -1,0 +1,124 @@
+package delayproxy_test
+
+import (
+	"bytes"
+	"io"
+	"net"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/goftplib/ftp"
+	"github.com/goftplib/ftp/bench/internal/delayproxy"
+	"github.com/goftplib/ftp/ftptest"
+)
+
+// TestProxy runs FTP sessions through the proxy, in passive mode with EPSV
+// and with PASV (whose replies the proxy rewrites), and checks contents,
+// the delay on each exchange (a lower bound only) and the counters.
+func TestProxy(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	content := bytes.Repeat([]byte("delay line "), 100000) // ~1 MiB
+	srv, err := ftptest.NewServer(ftptest.Options{Files: fstest.MapFS{"a.bin": {Data: content}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	const delay = 10 * time.Millisecond
+	p, err := delayproxy.New(srv.Addr, delay)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+
+	for _, tc := range []struct {
+		name string
+		d    ftp.Dialer
+		verb string
+	}{
+		{"EPSV", ftp.Dialer{Timeout: 10 * time.Second}, "EPSV"},
+		{"PASV", ftp.Dialer{Timeout: 10 * time.Second, DisableEPSV: true}, "PASV"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p.ResetStats()
+			ctx := t.Context()
+			c, err := tc.d.Dial(ctx, p.Addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			if _, err := c.Login(ctx, ftptest.DefaultUser, ftptest.DefaultPassword); err != nil {
+				t.Fatal(err)
+			}
+			start := time.Now()
+			if _, err := c.Noop(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if rtt := time.Since(start); rtt < 2*delay {
+				t.Errorf("NOOP took %v through the proxy, want at least %v", rtt, 2*delay)
+			}
+			var got bytes.Buffer
+			if n, err := c.RetrBinary(ctx, "a.bin", &got, 0); err != nil || !bytes.Equal(got.Bytes(), content) {
+				t.Fatalf("RetrBinary = %d, %v; identical %v", n, err, bytes.Equal(got.Bytes(), content))
+			}
+			if _, err := c.StorBinary(ctx, "up.bin", bytes.NewReader(content), 0); err != nil {
+				t.Fatal(err)
+			}
+			if back, err := srv.ReadFile("up.bin"); err != nil || !bytes.Equal(back, content) {
+				t.Errorf("uploaded file: %d bytes, %v; identical %v", len(back), err, bytes.Equal(back, content))
+			}
+			if err := c.Quit(ctx); err != nil {
+				t.Fatal(err)
+			}
+			st := p.Stats()
+			if st.Sessions != 1 || st.DataConns != 2 || st.Commands[tc.verb] != 2 || st.Commands["RETR"] != 1 || st.Commands["STOR"] != 1 {
+				t.Errorf("Stats = %v; want 1 session, 2 data connections, 2 %s, 1 RETR, 1 STOR", st, tc.verb)
+			}
+		})
+	}
+}
+
+// TestCloseStopsEverything checks that Close ends idle sessions and
+// returns with no goroutine left.
+func TestCloseStopsEverything(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	srv, err := ftptest.NewServer(ftptest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	p, err := delayproxy.New(srv.Addr, time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := net.Dial("tcp", p.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	greeting := make([]byte, 3)
+	if _, err := io.ReadFull(c, greeting); err != nil || string(greeting) != "220" {
+		t.Fatalf("greeting %q, %v", greeting, err)
+	}
+	// A passive listener waiting for its client must be stopped too.
+	if _, err := c.Write([]byte("USER user\r\nPASS pass\r\nEPSV\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(50 * time.Millisecond)
+	if err := p.Close(); err != nil {
+		t.Errorf("Close = %v", err)
+	}
+	if err := p.Close(); err != nil {
+		t.Errorf("second Close = %v", err)
+	}
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.Copy(io.Discard, c); err != nil {
+		t.Errorf("reading from a closed proxy: %v, want EOF", err)
+	}
+	if c2, err := net.Dial("tcp", p.Addr); err == nil {
+		c2.Close()
+		t.Error("proxy still accepts connections after Close")
+	}
+}
