@@ -12,7 +12,8 @@
 # (files through the proxy with 1 and 8 connections), MANY (listing
 # entries), NLINES (LIST lines parsed), DELAY (one-way, default 25ms),
 # WORK (scratch directory, default on /dev/shm), KEEP=1 keeps it,
-# NODOC=1 leaves docs/BENCHMARKS.md alone.
+# CMD_TIMEOUT (seconds before a client command counts as failed, 300),
+# NODOC=1 leaves docs/BENCHMARKS.md and bench/results/ alone.
 #
 # Clients: goftpbench (bench/cmd/goftpbench, this library), the goftp CLI
 # (cmd/goftp) when it builds, rawcopy (bench/cmd/rawcopy, the physical
@@ -34,7 +35,7 @@ if [ "$QUICK" = 1 ]; then
 else
 	: "${BIG:=$((1 << 30))}" "${SMALL:=2000}" "${RTT1:=50}" "${RTT8:=400}" "${MANY:=100000}" "${NLINES:=1000000}" "${RUNS:=3}"
 fi
-: "${SERVERS:=vsftpd pureftpd}" "${DELAY:=25ms}" "${KEEP:=0}" "${NODOC:=0}" "${RUNS2:=2}"
+: "${SERVERS:=vsftpd pureftpd}" "${DELAY:=25ms}" "${KEEP:=0}" "${NODOC:=0}" "${RUNS2:=2}" "${CMD_TIMEOUT:=300}"
 PARALLEL="1 4 8"
 
 log() { printf '%s %s\n' "$(date +%T)" "$*" >&2; }
@@ -99,9 +100,10 @@ chmod -R a+rX "$FX"
 	echo "curl: $(curl --version | head -1 | awk '{print $2, $4}')"
 	echo "lftp: $(lftp --version | head -1 | sed 's/.*Version \([^ ]*\).*/\1/')"
 	echo "python: $(/usr/bin/python3 --version 2>&1 | awk '{print $2}')"
-	echo "jlaffaye/ftp: $(awk '/jlaffaye/{print $2}' bench/peers/go.mod)"
+	echo "jlaffaye/ftp: $(awk '$2 == "github.com/jlaffaye/ftp" {print $3}' bench/peers/go.mod)"
+	echo "servers: vsftpd 3.0.3, Pure-FTPd 1.0.50 (Debian 12 packages via internal/ftpservers)"
 	echo "scratch: $(df -PT "$WORK" | awk 'NR==2{print $2}')"
-	echo "sizes: BIG=$BIG SMALL=$SMALL RTT1=$RTT1 RTT8=$RTT8 MANY=$MANY NLINES=$NLINES RUNS=$RUNS DELAY=$DELAY QUICK=$QUICK"
+	echo "sizes: BIG=$BIG SMALL=$SMALL RTT1=$RTT1 RTT8=$RTT8 MANY=$MANY NLINES=$NLINES RUNS=$RUNS RUNS2=$RUNS2 DELAY=$DELAY QUICK=$QUICK"
 } >"$WORK/machine.txt"
 
 printf 'server\tmode\top\tsize\tp\tclient\trun\tseconds\trss_kb\tfloor\tnote\n' >"$RESULTS"
@@ -116,7 +118,7 @@ measure() {
 	prepare "$op"
 	local t0 t1 secs rss note=""
 	t0=$EPOCHREALTIME
-	if /usr/bin/time -f %M -o "$WORK/rss" "$@" >"$WORK/out" 2>"$WORK/err" && verify "$op"; then
+	if timeout -k 5 "$CMD_TIMEOUT" /usr/bin/time -f %M -o "$WORK/rss" "$@" >"$WORK/out" 2>"$WORK/err" && verify "$op"; then
 		t1=$EPOCHREALTIME
 		secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.4f", b-a}')
 	else
@@ -317,9 +319,15 @@ for server in $SERVERS; do
 	BS_PID=
 done
 
+if [ "$NODOC" = 1 ]; then
+	"$BIN/benchreport" -results "$RESULTS"
+	exit 0
+fi
 mkdir -p bench/results
 cp "$RESULTS" bench/results/latest.tsv
 cp "$WORK/machine.txt" bench/results/machine.txt
 args=(-results bench/results/latest.tsv -machine bench/results/machine.txt -svg bench/results/ratios.svg)
-[ "$NODOC" = 1 ] || args+=(-doc docs/BENCHMARKS.md -notes bench/results/notes.md)
+args+=(-doc docs/BENCHMARKS.md -notes bench/results/notes.md)
+# The Go benchmarks' table, when bench/results/gobench.txt holds a run.
+[ -s bench/results/gobench.txt ] && args+=(-gobench bench/results/gobench.txt)
 "$BIN/benchreport" "${args[@]}"

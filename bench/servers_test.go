@@ -143,18 +143,28 @@ func TestMain(m *testing.M) {
 // (servers outlive single benchmarks, so b.TempDir does not fit).
 func scratchDir(tb testing.TB) string {
 	tb.Helper()
+	d, err := makeScratch()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return d
+}
+
+func makeScratch() (string, error) {
 	scratchMu.Lock()
 	defer scratchMu.Unlock()
 	if scratch == "" {
 		d, err := os.MkdirTemp("", "goftp-bench-")
 		if err != nil {
-			tb.Fatal(err)
+			return "", err
 		}
 		// The FTP servers' users must be able to traverse it.
-		os.Chmod(d, 0o755)
+		if err := os.Chmod(d, 0o755); err != nil {
+			return "", err
+		}
 		scratch = d
 	}
-	return scratch
+	return scratch, nil
 }
 
 // localFixture returns the path of a local file of size pseudo-random
@@ -218,7 +228,7 @@ func server(tb testing.TB, kind string, useTLS bool) *target {
 	key := fmt.Sprintf("%s/%v", kind, useTLS)
 	v, _ := servers.LoadOrStore(key, &serverEntry{})
 	e := v.(*serverEntry)
-	e.once.Do(func() { e.t, e.err = startServer(tb, kind, useTLS) })
+	e.once.Do(func() { e.t, e.err = startServer(kind, useTLS) })
 	if errors.Is(e.err, ftpservers.ErrNotInstalled) && !ftpservers.Required() {
 		tb.Skip(e.err)
 	}
@@ -228,7 +238,7 @@ func server(tb testing.TB, kind string, useTLS bool) *target {
 	return e.t
 }
 
-func startServer(tb testing.TB, kind string, useTLS bool) (*target, error) {
+func startServer(kind string, useTLS bool) (*target, error) {
 	switch kind {
 	case "vsftpd":
 		if err := ftpservers.Available(ftpservers.Vsftpd); err != nil {
@@ -255,7 +265,11 @@ func startServer(tb testing.TB, kind string, useTLS bool) (*target, error) {
 		}
 		return t, nil
 	case "ftptest":
-		dir, err := os.MkdirTemp(scratchDir(tb), "ftptest-")
+		base, err := makeScratch()
+		if err != nil {
+			return nil, err
+		}
+		dir, err := os.MkdirTemp(base, "ftptest-")
 		if err != nil {
 			return nil, err
 		}

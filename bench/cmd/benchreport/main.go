@@ -545,7 +545,11 @@ func chart(scens []*scenario) []byte {
 	fmt.Fprintf(&b, `<rect width="100%%" height="100%%" fill="white"/>`+"\n")
 	fmt.Fprintf(&b, `<text x="10" y="16" font-size="13">goftplib speed ÷ peer speed (above 1 = goftplib faster; bars capped at %gx)</text>`+"\n", maxVal)
 	for i, c := range cols {
-		fmt.Fprintf(&b, `<rect x="%d" y="24" width="10" height="8" fill="%s"/><text x="%d" y="32">%s</text>`+"\n", 10+i*110, colors[i], 24+i*110, peerTitle[c])
+		t := peerTitle[c]
+		if c == "rawcopy" {
+			t += " (net)"
+		}
+		fmt.Fprintf(&b, `<rect x="%d" y="24" width="10" height="8" fill="%s"/><text x="%d" y="32">%s</text>`+"\n", 10+i*110, colors[i], 24+i*110, t)
 	}
 	for v := 0.0; v <= maxVal; v += 0.5 {
 		stroke := "#dddddd"
@@ -589,10 +593,12 @@ side by side, taking turns within each run, share the same noise.
 const docMethod = `## How to run
 
 ` + "```" + `
-bash bench/compare.sh                    # everything, ~15 min; rewrites this file
-QUICK=1 NODOC=1 bash bench/compare.sh    # small sizes, prints the table only
-go test ./bench/ -run '^$' -bench . -count 5 | tee bench.txt   # Go benchmarks
-go run ./bench/cmd/benchreport -results bench/results/latest.tsv -gobench bench.txt
+bash bench/compare.sh                    # everything, ~20 min on 2 cores; rewrites this file
+QUICK=1 NODOC=1 bash bench/compare.sh    # small sizes, prints the table only (~4 min)
+go test ./bench/ -run '^$' -bench . -count 3 | tee bench/results/gobench.txt   # Go benchmarks (~3 min)
+go run ./bench/cmd/benchreport -results bench/results/latest.tsv -machine bench/results/machine.txt \
+    -gobench bench/results/gobench.txt -svg bench/results/ratios.svg \
+    -doc docs/BENCHMARKS.md -notes bench/results/notes.md   # rebuild this file
 ` + "```" + `
 
 What runs (all on 127.0.0.1, servers from internal/ftpservers, files on tmpfs):

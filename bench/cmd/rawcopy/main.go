@@ -90,6 +90,9 @@ func send(ln net.Listener, conf *tls.Config, src string) error {
 		return err
 	}
 	tc := tls.Server(c, conf)
+	if err := tc.Handshake(); err != nil { // also for an empty file
+		return err
+	}
 	if _, err := io.CopyBuffer(onlyWriter{tc}, onlyReader{f}, make([]byte, bufSize)); err != nil {
 		return err
 	}
