@@ -185,7 +185,33 @@ func (t *transfer) fail(err error) error {
 	return &opError{cmd: t.display, err: t.c.ioError(t.ctx, err)}
 }
 
-var bufPool = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
+// bufPool holds the copy buffers of the non-zero-copy paths (TLS, MODE Z,
+// sources and destinations that are not files). 128 KiB measured fastest
+// for uploads over loopback (bench/results/notes.md, section 1).
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 128<<10); return &b }}
+
+// spliceTarget returns w as an io.ReaderFrom when its ReadFrom moves bytes
+// from a socket inside the kernel (splice into a file or a TCP socket). Other
+// ReaderFroms (io.Discard, bufio.Writer, bytes.Buffer) copy through small
+// buffers of their own and are slower than our pooled buffer.
+func spliceTarget(w io.Writer) (io.ReaderFrom, bool) {
+	switch w := w.(type) {
+	case *os.File:
+		return w, true
+	case *net.TCPConn:
+		return w, true
+	}
+	return nil, false
+}
+
+// isLoopback reports whether the data connection goes to this machine.
+// sendfile saves nothing there (the receiver copies anyway) and measured
+// slower than plain writes of 128 KiB (bench/results/notes.md, section 1),
+// so uploads to loopback use the buffered path.
+func isLoopback(tc *net.TCPConn) bool {
+	a, ok := tc.RemoteAddr().(*net.TCPAddr)
+	return ok && a.IP.IsLoopback()
+}
 
 // chunk is the amount copied between inactivity-deadline refreshes on the
 // zero-copy paths (splice, sendfile), adapted to the observed rate so that
@@ -219,7 +245,7 @@ func (t *transfer) writeTo(w io.Writer) (int64, error) {
 	}
 	var total int64
 	if tc, ok := t.conn.(*net.TCPConn); ok {
-		if rf, ok := w.(io.ReaderFrom); ok {
+		if rf, ok := spliceTarget(w); ok {
 			k := chunker{size: 1 << 20, timeout: t.c.d.Timeout}
 			for !t.eof {
 				if err := t.c.deadline(t.ctx, tc); err != nil {
@@ -292,7 +318,7 @@ func (t *transfer) readFrom(r io.Reader) (int64, error) {
 		return 0, t.err
 	}
 	var total int64
-	if tc, ok := t.conn.(*net.TCPConn); ok {
+	if tc, ok := t.conn.(*net.TCPConn); ok && !isLoopback(tc) {
 		if _, ok := r.(*os.File); ok {
 			k := chunker{size: 1 << 20, timeout: t.c.d.Timeout}
 			for {

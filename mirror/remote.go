@@ -30,7 +30,7 @@ import (
 func List(ctx context.Context, c *ftp.Conn, dir string) ([]listing.Entry, error) {
 	entries, err := c.ReadDir(ctx, dir)
 	errs := []error{err}
-	var out []listing.Entry
+	out := entries[:0] // filter in place: listings can hold 100 000 entries
 	for _, e := range entries {
 		if e.Type == listing.CurrentDir || e.Type == listing.ParentDir {
 			continue
