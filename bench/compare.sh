@@ -12,7 +12,7 @@
 # (files through the proxy with 1 and 8 connections), MANY (listing
 # entries), NLINES (LIST lines parsed), DELAY (one-way, default 25ms),
 # WORK (scratch directory, default on /dev/shm), KEEP=1 keeps it,
-# CMD_TIMEOUT (seconds before a client command counts as failed, 300),
+# CMD_TIMEOUT (seconds before a client command counts as failed, 60),
 # NODOC=1 leaves docs/BENCHMARKS.md and bench/results/ alone.
 #
 # Clients: goftpbench (bench/cmd/goftpbench, this library), the goftp CLI
@@ -35,7 +35,7 @@ if [ "$QUICK" = 1 ]; then
 else
 	: "${BIG:=$((1 << 30))}" "${SMALL:=2000}" "${RTT1:=50}" "${RTT8:=400}" "${MANY:=100000}" "${NLINES:=1000000}" "${RUNS:=3}"
 fi
-: "${SERVERS:=vsftpd pureftpd}" "${DELAY:=25ms}" "${KEEP:=0}" "${NODOC:=0}" "${RUNS2:=2}" "${CMD_TIMEOUT:=300}"
+: "${SERVERS:=vsftpd pureftpd}" "${DELAY:=25ms}" "${KEEP:=0}" "${NODOC:=0}" "${RUNS2:=2}" "${CMD_TIMEOUT:=60}"
 PARALLEL="1 4 8"
 
 log() { printf '%s %s\n' "$(date +%T)" "$*" >&2; }

@@ -11,11 +11,16 @@ for file in $(grep -rl --include='*_test.go' '^func Fuzz' .); do
 	pkg="./$(dirname "${file#./}")"
 	for target in $(grep -o '^func Fuzz[A-Za-z0-9_]*' "$file" | sed 's/^func //'); do
 		echo "== $pkg $target ($FUZZTIME)"
-		if ! go test -run '^$' -fuzz "^${target}\$" -fuzztime "$FUZZTIME" "$pkg" >/tmp/fuzz-$$.log 2>&1; then
+		if go test -run '^$' -fuzz "^${target}\$" -fuzztime "$FUZZTIME" "$pkg" >/tmp/fuzz-$$.log 2>&1; then
+			tail -1 /tmp/fuzz-$$.log
+		elif grep -q 'context deadline exceeded' /tmp/fuzz-$$.log && ! grep -q 'Failing input written' /tmp/fuzz-$$.log; then
+			# Go's fuzzing coordinator sometimes reports its own shutdown at
+			# the end of -fuzztime as "context deadline exceeded" on a busy
+			# machine (golang/go#48127); no input failed.
+			echo "fuzz: $target: ended with the coordinator's deadline, no failing input"
+		else
 			cat /tmp/fuzz-$$.log
 			status=1
-		else
-			tail -1 /tmp/fuzz-$$.log
 		fi
 	done
 done
