@@ -56,7 +56,9 @@ func (c *Conn) LoginAccount(ctx context.Context, user, password, account string)
 		}
 	}
 	if rep.Code/100 != 2 {
-		return rep, c.unexpected(display, rep)
+		re := c.unexpected(display, rep)
+		re.loginCmd = true
+		return rep, re
 	}
 	c.loggedIn = true
 	c.features = nil // a FEAT read before login may differ from the one after

@@ -134,6 +134,11 @@ func (c *Conn) Size(ctx context.Context, path string) (int64, error) {
 		return 0, err
 	}
 	defer c.end()
+	return c.sizeLocked(ctx, path)
+}
+
+// sizeLocked is Size with the busy guard held.
+func (c *Conn) sizeLocked(ctx context.Context, path string) (int64, error) {
 	if err := c.setType(ctx, "I"); err != nil {
 		return 0, err
 	}

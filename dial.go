@@ -143,6 +143,9 @@ func (d *Dialer) Dial(ctx context.Context, addr string) (*Conn, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkAddr(addr); err != nil {
+		return nil, err
+	}
 	port := "21"
 	if cfg.ImplicitTLS {
 		port = "990"
@@ -272,6 +275,25 @@ func (c *Conn) readGreeting(ctx context.Context) error {
 			return c.unexpected("", rep)
 		}
 	}
+}
+
+// ErrAddrIsURL is returned by Dial when the address is a URL
+// ("ftp://user:pass@host/path") rather than "host" or "host:port". The
+// error does not repeat the address, which may hold a password: parse the
+// URL with ParseURL and dial its Host.
+var ErrAddrIsURL = errors.New("ftp: Dial wants an address (host or host:port), not a URL: parse the URL with ParseURL and dial its Host")
+
+// checkAddr refuses what cannot be a host[:port]: a URL, or text holding
+// user information, a path or control characters. The address is not
+// quoted in the error, since a mistaken one may carry a password.
+func checkAddr(addr string) error {
+	if strings.Contains(addr, "://") {
+		return ErrAddrIsURL
+	}
+	if addr == "" || strings.ContainsAny(addr, "@/ \t\r\n\x00") {
+		return errors.New("ftp: Dial wants an address (host or host:port): the one given is empty or holds '@', '/', spaces or control characters")
+	}
+	return nil
 }
 
 // withDefaultPort appends port to addr when addr has none.

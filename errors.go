@@ -30,9 +30,52 @@ var (
 	// not provide it; nothing secret has been sent.
 	ErrTLSRequired = errors.New("ftp: TLS required but not available")
 	// ErrShortTransfer is returned when a download ends before the size the
-	// server announced.
+	// server announced. Such errors also match ErrSizeMismatch.
 	ErrShortTransfer = errors.New("ftp: transfer ended before the announced size")
+	// ErrSizeMismatch is returned when a download whose size was known
+	// (from SIZE, a listing or the 150 reply) ended with a different number
+	// of bytes: too few, or too many (a server that accepted REST and sent
+	// the file from byte 0 anyway). What was written is not the file.
+	ErrSizeMismatch = errors.New("ftp: transfer size differs from the file's size")
+	// ErrResumeUnverified is returned when a download from an offset (REST)
+	// was asked for but the file's size could not be learnt, so a server
+	// that ignored REST could not be detected. Nothing has been written;
+	// download from offset 0 instead.
+	ErrResumeUnverified = errors.New("ftp: cannot verify a resumed download: the file's size is unknown")
+	// ErrLoginRefused matches a *ReplyError that refused USER, PASS or ACCT
+	// (typically 530). A refused login is final: retrying with the same
+	// credentials only repeats the refusal (and may lock the account).
+	ErrLoginRefused = errors.New("ftp: login refused")
 )
+
+// SizeError reports a download that ended with a number of bytes other
+// than the file's known size. It matches ErrSizeMismatch, and
+// ErrShortTransfer when too few bytes arrived.
+type SizeError struct {
+	Cmd    string // the transfer command, such as "RETR a.bin"
+	Offset int64  // the offset the transfer started from (REST)
+	Got    int64  // bytes received in this transfer
+	Want   int64  // the file's size: Offset+Got should have been Want
+	Source string // where Want came from: "SIZE", "150 reply", "listing"
+}
+
+func (e *SizeError) Error() string {
+	what := "ended early"
+	if e.Offset+e.Got > e.Want {
+		what = "sent more bytes than the file holds"
+		if e.Offset > 0 {
+			what += " (the server may have ignored REST and sent it from the start)"
+		}
+	}
+	return fmt.Sprintf("ftp: %s: transfer %s: %d bytes from offset %d, the file's size is %d (%s)",
+		e.Cmd, what, e.Got, e.Offset, e.Want, e.Source)
+}
+
+// Is makes errors.Is match ErrSizeMismatch, and ErrShortTransfer for a
+// short transfer.
+func (e *SizeError) Is(target error) bool {
+	return target == ErrSizeMismatch || target == ErrShortTransfer && e.Offset+e.Got < e.Want
+}
 
 // ReplyError is returned for every reply the client did not expect: its
 // code tells ftplib's error_temp (4xx), error_perm (5xx) and error_reply
@@ -47,7 +90,8 @@ type ReplyError struct {
 	// Msg is the whole reply text, lines joined by "\n".
 	Msg string
 
-	pathCmd bool
+	pathCmd  bool
+	loginCmd bool
 }
 
 func (e *ReplyError) Error() string {
@@ -70,6 +114,8 @@ func (e *ReplyError) Is(target error) bool {
 		return e.Code < 400
 	case fs.ErrNotExist:
 		return e.pathCmd && e.Code == CodeFileUnavailable
+	case ErrLoginRefused:
+		return e.loginCmd && e.Code >= 400
 	}
 	return false
 }

@@ -269,10 +269,13 @@ func TestFaultActiveConnectionFromForeignAddress(t *testing.T) {
 
 func TestFaultRESTRefusedDuringResume(t *testing.T) {
 	t.Parallel()
-	c, _ := dialScript(t, faultDialer(), retrScript(
-		step{Cmd: "REST 100", Reply: "502 REST not implemented"},
-		step{Cmd: "NOOP", Reply: "200 ok"},
-	)...)
+	c, _ := dialScript(t, faultDialer(), script(loginSteps, []step{
+		{Cmd: "TYPE I", Reply: "200 binary"},
+		{Cmd: "SIZE f", Reply: "213 1000"},
+		{Cmd: "EPSV", Reply: "229 ({EPSV})"},
+		{Cmd: "REST 100", Reply: "502 REST not implemented"},
+		{Cmd: "NOOP", Reply: "200 ok"},
+	})...)
 	login(t, c)
 	var buf bytes.Buffer
 	_, err := c.RetrBinary(t.Context(), "f", &buf, 100)

@@ -17,6 +17,7 @@ func TestPoolRetrResumesAfterTransientFailure(t *testing.T) {
 		{Cmd: "EPSV", Reply: "229 ({EPSV})"},
 		{Cmd: "RETR f", Reply: "150 go", Data: content[:3000]},
 		{Reply: "426 Connection closed; transfer aborted."},
+		{Cmd: "SIZE f", Reply: "213 10000"},
 		{Cmd: "EPSV", Reply: "229 ({EPSV})"},
 		{Cmd: "REST 3000", Reply: "350 ok"},
 		{Cmd: "RETR f", Reply: "150 go", Data: content[3000:]},

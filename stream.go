@@ -3,12 +3,14 @@ package ftp
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
-	"github.com/goftplib/ftp/internal/proto"
 	"hash"
 	"io"
 	"io/fs"
 	"strings"
+
+	"github.com/goftplib/ftp/internal/proto"
 )
 
 var (
@@ -99,19 +101,20 @@ func (d *DataConn) Abort() error { return d.t.finish(true) }
 // "STOR b.bin" over a new data connection (ftplib's ntransfercmd), after
 // REST offset when offset > 0. It does not change TYPE: send "TYPE I" or
 // "TYPE A" with VoidCmd first if needed. A reply other than 1xx is returned
-// as a *ReplyError.
+// as a *ReplyError. Nothing is checked about the bytes moved.
 func (c *Conn) Transfer(ctx context.Context, line string, offset int64) (*DataConn, error) {
 	verb, arg, _ := strings.Cut(line, " ")
-	t, err := c.begin2(ctx, "", verb, arg, offset)
+	t, err := c.openTransfer(ctx, "", verb, arg, offset, nil)
 	if err != nil {
 		return nil, err
 	}
 	return &DataConn{t}, nil
 }
 
-// begin2 claims the Conn, sets the type (unless empty) and starts a
-// transfer; on error the Conn is released.
-func (c *Conn) begin2(ctx context.Context, typ, verb, arg string, offset int64) (*transfer, error) {
+// openTransfer claims the Conn, checks the argument, sets the type (unless
+// empty), runs before (if not nil) and starts a transfer; on error the
+// Conn is released.
+func (c *Conn) openTransfer(ctx context.Context, typ, verb, arg string, offset int64, before func() error) (*transfer, error) {
 	if err := c.begin(); err != nil {
 		return nil, err
 	}
@@ -124,9 +127,19 @@ func (c *Conn) begin2(ctx context.Context, typ, verb, arg string, offset int64) 
 		c.end()
 		return nil, &opError{cmd: verb, err: fmt.Errorf("%w: %w", fs.ErrInvalid, err)}
 	}
-	if typ != "" {
+	if offset < 0 {
+		c.end()
+		return nil, fmt.Errorf("ftp: %s: negative restart offset %d: %w", verb, offset, fs.ErrInvalid)
+	}
+	if typ != "" || before != nil {
 		stop := c.watch(ctx, c.nc)
-		err := c.setType(ctx, typ)
+		var err error
+		if typ != "" {
+			err = c.setType(ctx, typ)
+		}
+		if err == nil && before != nil {
+			err = before()
+		}
 		stop()
 		if err != nil {
 			c.end()
@@ -143,19 +156,54 @@ func (c *Conn) begin2(ctx context.Context, typ, verb, arg string, offset int64) 
 
 // Retr starts downloading path in binary mode (TYPE I, RETR) from byte
 // offset. Read the returned Reader to the end, then Close it.
+//
+// The download is checked against the file's size: from offset 0 the size
+// announced in the 150 reply, when there is one; from an offset (REST) the
+// size given by SIZE, which Retr asks first, so that a server that accepted
+// REST but sent the file from its start is caught. A download that ends
+// with another number of bytes fails with a *SizeError (matching
+// ErrSizeMismatch, and ErrShortTransfer when short): Read refuses bytes
+// beyond the size, and Close reports a short end. When the size of a file
+// to resume cannot be learnt, Retr fails with ErrResumeUnverified before
+// anything is transferred.
 func (c *Conn) Retr(ctx context.Context, path string, offset int64) (*Reader, error) {
-	t, err := c.begin2(ctx, "I", "RETR", path, offset)
+	want, src := int64(-1), ""
+	var before func() error
+	if offset > 0 {
+		before = func() error {
+			n, err := c.sizeLocked(ctx, path)
+			if err != nil {
+				if errors.Is(err, fs.ErrNotExist) || !errors.As(err, new(*ReplyError)) {
+					return err
+				}
+				return fmt.Errorf("%w (SIZE %s: %w)", ErrResumeUnverified, path, err)
+			}
+			if offset > n {
+				return fmt.Errorf("ftp: RETR %s: restart offset %d is beyond the file's size %d: %w", path, offset, n, fs.ErrInvalid)
+			}
+			want, src = n-offset, "SIZE"
+			return nil
+		}
+	}
+	t, err := c.openTransfer(ctx, "I", "RETR", path, offset, before)
 	if err != nil {
 		return nil, err
+	}
+	t.offset = offset
+	switch {
+	case want >= 0:
+		t.want, t.wantSrc = want, src
+	case offset == 0 && t.size >= 0 && !c.modeZ:
+		t.want, t.wantSrc = t.size, "150 reply"
 	}
 	return &Reader{t}, nil
 }
 
 // RetrBinary downloads path in binary mode into w, starting at byte offset
 // (REST) when offset > 0, and returns the number of bytes written
-// (ftplib's retrbinary, with w in place of the callback). When the server
-// announced a size and fewer bytes arrived, the error matches
-// ErrShortTransfer. On error, what was written to w is incomplete.
+// (ftplib's retrbinary, with w in place of the callback). The bytes are
+// checked against the file's size as Retr describes: a mismatch is a
+// *SizeError. On error, what was written to w is incomplete.
 func (c *Conn) RetrBinary(ctx context.Context, path string, w io.Writer, offset int64) (int64, error) {
 	algo, h, err := c.verifier(ctx, offset)
 	if err != nil {
@@ -171,9 +219,6 @@ func (c *Conn) RetrBinary(ctx context.Context, path string, w io.Writer, offset 
 	n, err := r.WriteTo(w)
 	if cerr := r.Close(); err == nil {
 		err = cerr
-	}
-	if err == nil && r.t.size >= 0 && offset+n < r.t.size && !c.modeZ {
-		err = fmt.Errorf("%w: got %d bytes from offset %d, announced %d", ErrShortTransfer, n, offset, r.t.size)
 	}
 	if err == nil && h != nil {
 		err = c.verify(ctx, path, algo, h)
@@ -201,7 +246,7 @@ func (c *Conn) verifier(ctx context.Context, offset int64) (string, hash.Hash, e
 // Stor starts uploading to path in binary mode (TYPE I, STOR), after
 // REST offset when offset > 0. Write to the returned Writer, then Close it.
 func (c *Conn) Stor(ctx context.Context, path string, offset int64) (*Writer, error) {
-	t, err := c.begin2(ctx, "I", "STOR", path, offset)
+	t, err := c.openTransfer(ctx, "I", "STOR", path, offset, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -210,7 +255,7 @@ func (c *Conn) Stor(ctx context.Context, path string, offset int64) (*Writer, er
 
 // Appe starts appending to path in binary mode (TYPE I, APPE).
 func (c *Conn) Appe(ctx context.Context, path string) (*Writer, error) {
-	t, err := c.begin2(ctx, "I", "APPE", path, 0)
+	t, err := c.openTransfer(ctx, "I", "APPE", path, 0, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -272,7 +317,7 @@ func (c *Conn) RetrLines(ctx context.Context, path string, fn func(line string) 
 }
 
 func (c *Conn) lineTransfer(ctx context.Context, verb, arg string, fn func(string) error) error {
-	t, err := c.begin2(ctx, "A", verb, arg, 0)
+	t, err := c.openTransfer(ctx, "A", verb, arg, 0, nil)
 	if err != nil {
 		return err
 	}
@@ -288,7 +333,7 @@ func (c *Conn) lineTransfer(ctx context.Context, verb, arg string, fn func(strin
 // line of r (split at LF, a CR before it removed) followed by CRLF
 // (ftplib's storlines). It returns the number of bytes sent.
 func (c *Conn) StorLines(ctx context.Context, path string, r io.Reader) (int64, error) {
-	t, err := c.begin2(ctx, "A", "STOR", path, 0)
+	t, err := c.openTransfer(ctx, "A", "STOR", path, 0, nil)
 	if err != nil {
 		return 0, err
 	}

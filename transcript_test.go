@@ -236,6 +236,7 @@ func TestPassiveFallbackAndHostPolicy(t *testing.T) {
 	data := []byte("hello\r\nworld\r\n")
 	c, srv := dialScript(t, nil, script(loginSteps, []step{
 		{Cmd: "TYPE I", Reply: "200 binary"},
+		{Cmd: "SIZE f.txt", Reply: "213 17"},
 		{Cmd: "EPSV", Reply: "500 EPSV not understood"},
 		// The PASV host is a foreign one; the client must use the control peer.
 		{Cmd: "PASV", Reply: "227 Entering Passive Mode (10,9,8,7,{PORT})"},
@@ -592,7 +593,7 @@ func TestContextCancel(t *testing.T) {
 
 func TestNegativeOffset(t *testing.T) {
 	t.Parallel()
-	c, _ := dialScript(t, nil, script(loginSteps, []step{{Cmd: "TYPE I", Reply: "200 ok"}, {Cmd: "NOOP", Reply: "200 ok"}})...)
+	c, _ := dialScript(t, nil, script(loginSteps, []step{{Cmd: "NOOP", Reply: "200 ok"}})...)
 	login(t, c)
 	if _, err := c.RetrBinary(t.Context(), "f", io.Discard, -1); !errors.Is(err, fs.ErrInvalid) {
 		t.Errorf("RetrBinary(offset -1) = %v, want fs.ErrInvalid", err)

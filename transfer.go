@@ -29,8 +29,12 @@ type transfer struct {
 	conn    net.Conn // as used: TLS or plain, or z
 	z       *zconn   // MODE Z wrapper of conn, or nil
 	display string
-	size    int64
-	n       int64
+	size    int64 // announced in the 150 reply, or -1
+	n       int64 // bytes moved
+	offset  int64 // REST offset of a download
+	want    int64 // bytes a download must deliver, or -1 when unknown
+	wantSrc string
+	tooLong bool // the server sent more than want
 	eof     bool  // the server closed the data connection (downloads)
 	err     error // first I/O error
 	srcErr  bool  // err came from the upload's source, not the network
@@ -115,7 +119,7 @@ func (c *Conn) startTransfer(ctx context.Context, verb, arg string, offset int64
 	dstop := c.watch(ctx, conn)
 	return &transfer{
 		c: c, ctx: ctx, conn: conn, z: z, display: display,
-		size: parse150(rep.Msg),
+		size: parse150(rep.Msg), want: -1,
 		stop: func() { dstop(); stop() },
 	}, nil
 }
@@ -146,11 +150,23 @@ func (t *transfer) read(p []byte) (int, error) {
 		return 0, io.EOF
 	}
 	if err := t.c.deadline(t.ctx, t.conn); err != nil {
-		t.err = err
-		return 0, t.fail(err)
+		t.err = t.fail(err)
+		return 0, t.err
+	}
+	if t.want >= 0 && int64(len(p)) > t.want-t.n+1 {
+		// Read at most one byte past the size: enough to tell that the
+		// server sends too much, without handing it to the caller.
+		p = p[:t.want-t.n+1]
 	}
 	n, err := t.conn.Read(p)
 	t.n += int64(n)
+	if t.want >= 0 && t.n > t.want {
+		n -= int(t.n - t.want)
+		t.n = t.want
+		t.tooLong = true
+		t.err = t.sizeError()
+		return n, t.err
+	}
 	if err == io.EOF {
 		t.eof = true
 	} else if err != nil {
@@ -158,6 +174,15 @@ func (t *transfer) read(p []byte) (int, error) {
 		err = t.err
 	}
 	return n, err
+}
+
+// sizeError describes a download that did not end at its known size.
+func (t *transfer) sizeError() error {
+	got := t.n
+	if t.tooLong {
+		got++ // at least one byte more than wanted
+	}
+	return &SizeError{Cmd: t.display, Offset: t.offset, Got: got, Want: t.offset + t.want, Source: t.wantSrc}
 }
 
 func (t *transfer) write(p []byte) (int, error) {
@@ -248,12 +273,19 @@ func (t *transfer) writeTo(w io.Writer) (int64, error) {
 		if rf, ok := spliceTarget(w); ok {
 			k := chunker{size: 1 << 20, timeout: t.c.d.Timeout}
 			for !t.eof {
+				limit := k.size
+				if t.want >= 0 {
+					if t.n >= t.want {
+						break // the buffered path below checks that EOF follows
+					}
+					limit = min(limit, t.want-t.n)
+				}
 				if err := t.c.deadline(t.ctx, tc); err != nil {
 					t.err = t.fail(err)
 					return total, t.err
 				}
 				start := time.Now()
-				n, err := rf.ReadFrom(&io.LimitedReader{R: tc, N: k.size})
+				n, err := rf.ReadFrom(&io.LimitedReader{R: tc, N: limit})
 				total += n
 				t.n += n
 				if err != nil {
@@ -264,12 +296,14 @@ func (t *transfer) writeTo(w io.Writer) (int64, error) {
 					}
 					return total, t.err
 				}
-				if n < k.size {
+				if n < limit {
 					t.eof = true
 				}
 				k.next(n, time.Since(start))
 			}
-			return total, nil
+			if t.eof {
+				return total, nil
+			}
 		}
 	}
 	bp := bufPool.Get().(*[]byte)
@@ -412,6 +446,10 @@ func (t *transfer) finish(abort bool) error {
 	t.final = rep
 	if rep.Code/100 != 2 {
 		t.result = t.explain(c.unexpected(t.display, rep))
+		return t.result
+	}
+	if !t.wrote && t.want >= 0 && t.n != t.want {
+		t.result = t.sizeError()
 		return t.result
 	}
 	if closeErr != nil && !errors.Is(closeErr, net.ErrClosed) {
