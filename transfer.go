@@ -34,7 +34,7 @@ type transfer struct {
 	offset  int64 // REST offset of a download
 	want    int64 // bytes a download must deliver, or -1 when unknown
 	wantSrc string
-	tooLong bool // the server sent more than want
+	tooLong bool  // the server sent more than want
 	eof     bool  // the server closed the data connection (downloads)
 	err     error // first I/O error
 	srcErr  bool  // err came from the upload's source, not the network
