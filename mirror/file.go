@@ -3,7 +3,6 @@ package mirror
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -28,12 +27,19 @@ type Meter interface {
 // FetchOptions configures Fetch.
 type FetchOptions struct {
 	// Resume continues the partial file left by an interrupted earlier
-	// attempt, from its size (REST), when that is not larger than the
-	// remote file. Otherwise the partial file is started afresh.
+	// attempt, from its size (REST), when the remote file's size is known
+	// (Size, or SIZE) and the partial file is not larger. With ModTime
+	// set, only a partial file stamped with that time is resumed (Fetch
+	// stamps the partial file it leaves behind), so that the start of an
+	// older version of the file is never completed with the end of a newer
+	// one. Otherwise the partial file is started afresh.
 	Resume bool
-	// Size is the remote file's size as listed; 0 means unknown, and
-	// Fetch asks the server (SIZE).
+	// Size is the remote file's size as listed. It is used when SizeKnown
+	// is set or Size is positive; otherwise Fetch asks the server (SIZE).
 	Size int64
+	// SizeKnown says that Size is the file's size even when it is 0 (an
+	// empty file in a listing).
+	SizeKnown bool
 	// ModTime, when not zero, becomes the local file's modification time.
 	ModTime time.Time
 	// Meter, when not nil, is called as the transfer starts with the
@@ -43,29 +49,50 @@ type FetchOptions struct {
 }
 
 // Fetch downloads the remote file remote into name, a path relative to
-// root (checked by the caller: see internal/safepath), through a
-// connection of p. The bytes go to a partial file next to name (see
-// PartSuffix), which is renamed to name only when the download is
-// complete, so name is never left truncated, and an interrupted download
-// can be resumed with FetchOptions.Resume. Transient failures are retried
-// by the Pool from the byte where they stopped. Every file operation goes
-// through root, so nothing outside it can be touched, symbolic links
-// included. It returns the bytes received in this run.
+// root (checked by the caller: see internal/safepath), through p. The
+// bytes go to a partial file next to name (see PartSuffix), which is
+// renamed to name only when the download is complete, so name is never
+// left truncated, and an interrupted download can be resumed with
+// FetchOptions.Resume. Every file operation goes through root, so nothing
+// outside it can be touched, symbolic links included. It returns the bytes
+// received in this run.
+//
+// When the file's size is known (FetchOptions.Size, else SIZE, else the
+// server's 150 reply), the file is installed only if exactly that many
+// bytes arrived; otherwise the error is an *ftp.SizeError matching
+// ftp.ErrSizeMismatch (and ftp.ErrShortTransfer when short), and the
+// partial file is kept for the next attempt. Without a known size there
+// is no resume. SIZE and RETR go over the same connection when nothing
+// else uses the Pool meanwhile (Pool connections are reused last in, first
+// out), and a failure to get a connection (a refused login, say) is
+// returned before anything else is sent. Transient failures of the
+// transfer are retried by the Pool (PoolConfig.Retries) from the byte
+// where they stopped.
 func Fetch(ctx context.Context, p *ftp.Pool, remote string, root *os.Root, name string, opts FetchOptions) (int64, error) {
-	size, asked := opts.Size, false
-	if size <= 0 {
-		size, asked = -1, true
-		p.Do(ctx, func(c *ftp.Conn) error {
-			if n, err := c.Size(ctx, remote); err == nil {
-				size = n
-			}
-			return nil // RETR's reply explains failures better
-		})
+	size, source := int64(-1), "listing"
+	if opts.SizeKnown || opts.Size > 0 {
+		size = opts.Size
+	} else {
+		c, err := p.Get(ctx)
+		if err != nil {
+			return 0, err // a refused login, an unreachable server: final here
+		}
+		n, err := c.Size(ctx, remote)
+		p.Put(c)
+		switch {
+		case err == nil && n >= 0:
+			size, source = n, "SIZE"
+		case ctx.Err() != nil:
+			return 0, err
+		}
+		// Otherwise RETR's reply explains failures better, and the Pool
+		// retries transient ones.
 	}
 	part := filepath.Join(filepath.Dir(name), partName(filepath.Base(name)))
 	var offset int64
-	if opts.Resume {
-		if fi, err := root.Lstat(part); err == nil && fi.Mode().IsRegular() && (size < 0 || fi.Size() <= size) {
+	if opts.Resume && size >= 0 {
+		if fi, err := root.Lstat(part); err == nil && fi.Mode().IsRegular() && fi.Size() <= size &&
+			(opts.ModTime.IsZero() || sameTime(fi.ModTime(), opts.ModTime, time.Second)) {
 			offset = fi.Size()
 		}
 	}
@@ -92,22 +119,29 @@ func Fetch(ctx context.Context, p *ftp.Pool, remote string, root *os.Root, name 
 		w = io.MultiWriter(f, mw)
 	}
 	var n int64
-	if size < 0 || offset < size || size == 0 && asked {
+	if size < 0 || offset < size || size == 0 {
+		// (A complete partial file is not fetched again; an empty file is,
+		// to learn that it still exists.)
 		n, err = p.RetrBinary(ctx, remote, w, offset)
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	if err == nil && asked && size >= 0 && offset+n < size {
-		err = fmt.Errorf("%w: %d bytes of %d (the partial file is kept)", ftp.ErrShortTransfer, offset+n, size)
+	if err == nil && size >= 0 && offset+n != size {
+		err = &ftp.SizeError{Cmd: "RETR " + remote, Offset: offset, Got: n, Want: size, Source: source}
 	}
 	if err == nil && !opts.ModTime.IsZero() {
 		err = root.Chtimes(part, opts.ModTime, opts.ModTime)
 	}
-	if err == nil {
+	switch {
+	case err == nil:
 		err = root.Rename(part, name)
-	} else if offset+n == 0 {
+	case offset+n == 0:
 		root.Remove(part) // nothing worth resuming
+	case !opts.ModTime.IsZero():
+		// Stamp the partial file with the version it belongs to (see
+		// FetchOptions.Resume).
+		root.Chtimes(part, opts.ModTime, opts.ModTime)
 	}
 	if m != nil {
 		m.Done(n, err)

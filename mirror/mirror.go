@@ -18,8 +18,23 @@
 //
 // Interruptions lose nothing: each file is transferred to a partial file
 // (see [PartSuffix]) renamed only when complete, and the next run resumes
-// partial files where they stopped (REST). Deletion (Options.Delete) is
-// skipped in a directory whose remote listing was incomplete.
+// partial files where they stopped (REST). A downloaded file is installed
+// only if it has the size the listing gave. Server entries named like
+// partial files (see [IsPartialName]) are never downloaded: they are
+// reported as skipped, so that an upload interrupted on the server can
+// never be taken for a download interrupted here.
+//
+// Deletion (Options.Delete) trusts only complete listings: Download first
+// confirms that the remote top directory exists (an error matching
+// fs.ErrNotExist otherwise, before anything is created or deleted), and
+// deletes nothing in a directory whose listing failed, was cut short, or
+// held a line that could not be used.
+//
+// Runaway trees: a server can present a directory inside itself (a
+// symbolic link to ".", a generated listing). A directory with the same
+// MLSx "unique" fact as one of its ancestors, or (uploads) the same local
+// directory, is not entered and is reported with [ErrCycle]; and no walk
+// goes deeper than Options.MaxDepth ([ErrTooDeep]).
 package mirror
 
 import (
@@ -79,9 +94,16 @@ type Options struct {
 	// Parallel is the number of transfers and listings running at once;
 	// zero means the Pool's limit (Pool.Limit).
 	Parallel int
-	// Retries is passed to SendOptions.Retries for uploads; downloads are
-	// retried by the Pool (PoolConfig.Retries).
+	// Retries is passed to SendOptions.Retries for uploads: zero means 3,
+	// negative means none. Downloads are retried by the Pool
+	// (PoolConfig.Retries, with the same rule).
 	Retries int
+	// MaxDepth is how many directory levels below the top directory are
+	// synchronised; a directory nested deeper is not entered and is
+	// reported as failed (ErrTooDeep). Zero or negative means
+	// DefaultMaxDepth (64): the depth is always bounded, since a server
+	// can list an endless tree.
+	MaxDepth int
 	// Report, when not nil, is called for every action once it is done,
 	// failed, or (with DryRun) planned. Calls are serialised.
 	Report func(Action)
@@ -103,11 +125,22 @@ type Result struct {
 
 // Download makes the local directory localDir a copy of the remote
 // directory remoteDir ("" for the login directory), creating localDir if
-// needed. It continues past failures, reports each to Options.Report,
-// and returns them joined; a cancelled ctx stops it, leaving partial
-// files that the next run resumes.
+// needed. It first confirms that remoteDir is an existing directory (MLST,
+// or CWD there and back) and returns the server's error (matching
+// fs.ErrNotExist for a 550) without touching localDir when it is not.
+// Then it continues past failures, reports each to Options.Report, and
+// returns them joined; a cancelled ctx stops it, leaving partial files
+// that the next run resumes.
 func Download(ctx context.Context, p *ftp.Pool, remoteDir, localDir string, opts *Options) (Result, error) {
 	s := newSyncer(ctx, p, remoteDir, opts)
+	top := &dirNode{}
+	if err := p.Do(ctx, func(c *ftp.Conn) error {
+		var err error
+		top.unique, err = statDir(ctx, c, remoteDir)
+		return err
+	}); err != nil {
+		return Result{}, err
+	}
 	localExists := true
 	if !s.opts.DryRun {
 		if err := os.MkdirAll(localDir, 0o755); err != nil {
@@ -124,7 +157,7 @@ func Download(ctx context.Context, p *ftp.Pool, remoteDir, localDir string, opts
 	default:
 		return Result{}, err
 	}
-	return s.run(func() { s.downloadDir("", localExists) })
+	return s.run(func() { s.downloadDir(top, localExists) })
 }
 
 // Upload makes the remote directory remoteDir ("" for the login
@@ -139,7 +172,11 @@ func Upload(ctx context.Context, p *ftp.Pool, localDir, remoteDir string, opts *
 	}
 	defer root.Close()
 	s.root = root
-	return s.run(func() { s.uploadDir("", false) })
+	fi, err := root.Stat(".")
+	if err != nil {
+		return Result{}, err
+	}
+	return s.run(func() { s.uploadDir(&dirNode{fi: fi}, false) })
 }
 
 type job struct {
@@ -151,6 +188,7 @@ type syncer struct {
 	ctx    context.Context
 	p      *ftp.Pool
 	opts   Options
+	depth  int // Options.MaxDepth or its default
 	remote string
 	root   *os.Root // nil in a dry run whose local directory does not exist
 
@@ -171,6 +209,10 @@ func newSyncer(ctx context.Context, p *ftp.Pool, remote string, opts *Options) *
 	if s.opts.Parallel <= 0 || s.opts.Parallel > p.Limit() {
 		// More would only wait in Pool.Get, whose wait is bounded.
 		s.opts.Parallel = max(1, p.Limit())
+	}
+	s.depth = s.opts.MaxDepth
+	if s.depth <= 0 {
+		s.depth = DefaultMaxDepth
 	}
 	s.jobs = make(chan job, 64)
 	s.sem = make(chan struct{}, s.opts.Parallel)
@@ -342,8 +384,9 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
-// downloadDir synchronises the remote directory rel into the local one.
-func (s *syncer) downloadDir(rel string, localExists bool) {
+// downloadDir synchronises the remote directory dir into the local one.
+func (s *syncer) downloadDir(dir *dirNode, localExists bool) {
+	rel := dir.path
 	var entries []listing.Entry
 	lerr := s.do(func(c *ftp.Conn) error {
 		var err error
@@ -375,10 +418,21 @@ func (s *syncer) downloadDir(rel string, localExists bool) {
 			s.report(Action{Op: OpGet, Path: r, Size: -1}, err)
 			continue
 		}
+		if IsPartialName(e.Name) {
+			// Not data: an upload interrupted on the server. Fetching it
+			// would make it a local partial file, resumed into e's base.
+			s.report(Action{Op: OpSkip, Path: r, Size: e.Size, Reason: skipPartial}, nil)
+			continue
+		}
 		li, has := local[e.Name]
 		remoteFiles[e.Name] = true
 		switch e.Type {
 		case listing.Dir:
+			sub, err := dir.enter(r, uniqueFact(e), nil, s.depth)
+			if err != nil {
+				s.report(Action{Op: OpList, Path: r, Size: -1}, err)
+				continue
+			}
 			if has && !li.IsDir() {
 				if !s.removeLocal(lp, r, "a directory on the server") {
 					continue
@@ -390,7 +444,7 @@ func (s *syncer) downloadDir(rel string, localExists bool) {
 					continue
 				}
 			}
-			s.dir(func() { s.downloadDir(r, has || !s.opts.DryRun) })
+			s.dir(func() { s.downloadDir(sub, has || !s.opts.DryRun) })
 		case listing.File:
 			reason := ""
 			switch {
@@ -414,7 +468,8 @@ func (s *syncer) downloadDir(rel string, localExists bool) {
 			}
 			s.queue(Action{Op: OpGet, Path: r, Size: e.Size, Reason: reason}, func(a Action) (int64, error) {
 				return Fetch(s.ctx, s.p, remoteJoin(s.remote, r), s.root, lp, FetchOptions{
-					Resume: true, Size: max(e.Size, 0), ModTime: e.Time, Meter: s.meter(a),
+					Resume: true, Size: max(e.Size, 0), SizeKnown: exactSize(e),
+					ModTime: e.Time, Meter: s.meter(a),
 				})
 			})
 		default:
@@ -466,8 +521,9 @@ func (s *syncer) mkdirLocal(lp, r string) bool {
 	return err == nil
 }
 
-// uploadDir synchronises the local directory rel to the remote one.
-func (s *syncer) uploadDir(rel string, remoteKnown bool) {
+// uploadDir synchronises the local directory dir to the remote one.
+func (s *syncer) uploadDir(dir *dirNode, remoteKnown bool) {
+	rel := dir.path
 	rdir := remoteJoin(s.remote, rel)
 	local, err := s.readLocal(rel)
 	if err != nil {
@@ -527,6 +583,11 @@ func (s *syncer) uploadDir(rel string, remoteKnown bool) {
 		re, has := remote[name]
 		switch {
 		case li.IsDir():
+			sub, err := dir.enter(r, "", li, s.depth)
+			if err != nil {
+				s.report(Action{Op: OpList, Path: r, Size: -1}, err)
+				continue
+			}
 			if has && re.Type != listing.Dir {
 				if !s.removeRemote(r, "a directory locally") {
 					continue
@@ -536,7 +597,7 @@ func (s *syncer) uploadDir(rel string, remoteKnown bool) {
 			if !has && !s.mkdirRemote(r) {
 				continue
 			}
-			s.dir(func() { s.uploadDir(r, has) })
+			s.dir(func() { s.uploadDir(sub, has) })
 		case li.Mode().IsRegular():
 			reason := ""
 			switch {
@@ -612,4 +673,14 @@ func (s *syncer) mkdirRemote(r string) bool {
 	}
 	s.report(Action{Op: OpMkdir, Path: r, Size: -1}, err)
 	return err == nil
+}
+
+// skipPartial is the Reason of an OpSkip for a server entry named like a
+// partial file.
+const skipPartial = "named like a partial file (" + PartSuffix + "): an interrupted transfer, not data"
+
+// exactSize reports whether e.Size is the file's exact size: known, and
+// not an upper bound (VMS listings give blocks).
+func exactSize(e listing.Entry) bool {
+	return e.Size >= 0 && e.Format != listing.FormatVMS
 }

@@ -3,6 +3,7 @@ package mirror
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"path"
 	"slices"
@@ -74,8 +75,16 @@ func sentName(e listing.Entry, dir string) string {
 // with everything in it (listed with List, files deleted with DELE,
 // subdirectories removed depth first, then RMD). Entries that List
 // reports as unsafe are not touched, and the directory then stays; the
-// error says why. Symbolic links are deleted, never followed.
+// error says why. A directory whose listing failed is not reported as
+// removed unless RMD removed it. Symbolic links are deleted, never
+// followed. A subdirectory with the same MLSx unique fact as one of its
+// ancestors (ErrCycle) or more than DefaultMaxDepth levels down
+// (ErrTooDeep) is not entered, and the error says so.
 func RemoveAll(ctx context.Context, c *ftp.Conn, p string) error {
+	return removeAll(ctx, c, p, &dirNode{path: p})
+}
+
+func removeAll(ctx context.Context, c *ftp.Conn, p string, dir *dirNode) error {
 	_, derr := c.Delete(ctx, p)
 	if derr == nil {
 		return nil
@@ -103,7 +112,12 @@ func RemoveAll(ctx context.Context, c *ftp.Conn, p string) error {
 		child := path.Join(p, e.Name)
 		var err error
 		if e.Type == listing.Dir {
-			err = RemoveAll(ctx, c, child)
+			var sub *dirNode
+			if sub, err = dir.enter(child, uniqueFact(e), nil, DefaultMaxDepth); err == nil {
+				err = removeAll(ctx, c, child, sub)
+			} else {
+				err = fmt.Errorf("%s: %w", child, err)
+			}
 		} else {
 			_, err = c.Delete(ctx, child)
 		}
@@ -165,6 +179,16 @@ func partName(name string) string { return "." + name + PartSuffix }
 // that an interrupted transfer never leaves a truncated file under the
 // real name and can be resumed.
 const PartSuffix = ".goftp-part"
+
+// IsPartialName reports whether name (a file name, or the last element of
+// a slash-separated path) has the form of a partial file, ".NAME" +
+// PartSuffix. Such names belong to transfers in progress: Download never
+// fetches a server entry of that form (it is reported as skipped), and
+// callers listing a server should not download one as data either.
+func IsPartialName(name string) bool {
+	_, ok := isPartOf(name[strings.LastIndexByte(name, '/')+1:])
+	return ok
+}
 
 // isPartOf reports whether name is the partial file of another name, and
 // which.
