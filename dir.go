@@ -3,8 +3,11 @@ package ftp
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
+	"iter"
 	"path"
+	"strconv"
 	"strings"
 
 	"github.com/goftplib/ftp/listing"
@@ -19,91 +22,300 @@ import (
 //
 // Lines that cannot be parsed are never dropped silently: ReadDir returns
 // the entries that parsed together with an error joining one
-// *listing.ParseError per rejected line.
+// *listing.ParseError per rejected line. A listing that failed (a refusal,
+// a transfer cut short) returns no entries and the error.
+//
+// A directory that does not exist or cannot be read is an error, never an
+// empty listing, even from servers that answer LIST of a missing directory
+// with an empty transfer and a 226 (vsftpd): an empty listing of a named
+// directory is confirmed with MLST, or with CWD into it and back, and a
+// 550 then matches fs.ErrNotExist. ReadDir holds the whole listing in
+// memory; ReadDirSeq streams it.
 func (c *Conn) ReadDir(ctx context.Context, dir string) ([]listing.Entry, error) {
-	if err := c.begin(); err != nil {
-		return nil, err
-	}
-	mlst, err := c.hasFeature(ctx, "MLST")
-	c.end()
-	if err != nil {
-		return nil, err
-	}
-	if mlst {
-		return c.readDirMLSD(ctx, dir)
-	}
-	args := dir
-	if c.d.ListHidden {
-		args = strings.TrimSpace("-a " + dir)
-	}
-	lines, err := c.listLines(ctx, "LIST", args)
-	if err != nil {
-		var re *ReplyError
-		if errors.As(err, &re) && (re.Code == CodeSyntaxError || re.Code == CodeNotImplemented) {
-			return c.readDirNLST(ctx, dir)
-		}
-		return nil, err
-	}
-	entries, perr := listing.Parse(lines, &listing.Options{Location: c.d.ServerLocation})
-	return dropDots(entries), perr
-}
-
-func (c *Conn) readDirMLSD(ctx context.Context, dir string) ([]listing.Entry, error) {
 	var entries []listing.Entry
 	var errs []error
-	n := 0
-	err := c.lineTransfer(ctx, "MLSD", dir, func(l string) error {
-		n++
-		if l == "" {
-			return nil
-		}
-		e, err := listing.ParseMLSx(l)
-		if err != nil {
-			var pe *listing.ParseError
-			if errors.As(err, &pe) {
-				pe.Line = n
-			}
+	for e, err := range c.ReadDirSeq(ctx, dir) {
+		var pe *listing.ParseError
+		switch {
+		case err == nil:
+			entries = append(entries, e)
+		case errors.As(err, &pe):
 			errs = append(errs, err)
-			return nil
+		default:
+			return nil, err // the listing failed: nothing in it is reliable
 		}
-		entries = append(entries, e)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return dropDots(entries), errors.Join(errs...)
-}
-
-func (c *Conn) readDirNLST(ctx context.Context, dir string) ([]listing.Entry, error) {
-	names, err := c.listLines(ctx, "NLST", dir)
-	if err != nil {
-		return nil, err
-	}
-	var entries []listing.Entry
-	var errs []error
-	for i, n := range names {
-		n = path.Base(n) // some servers answer NLST dir with "dir/name"
-		if n == "." || n == ".." {
-			continue
-		}
-		if n == "" || n == "/" || strings.ContainsAny(n, "\x00\r\n") {
-			errs = append(errs, &listing.ParseError{Line: i + 1, Raw: names[i], Err: listing.ErrName})
-			continue
-		}
-		entries = append(entries, listing.Entry{Name: n, Type: listing.Other, Size: -1, Raw: names[i]})
 	}
 	return entries, errors.Join(errs...)
 }
 
-func dropDots(entries []listing.Entry) []listing.Entry {
-	out := entries[:0]
-	for _, e := range entries {
-		if e.Type != listing.CurrentDir && e.Type != listing.ParentDir {
-			out = append(out, e)
+// errStopListing ends a listing transfer early when the caller stops
+// iterating.
+var errStopListing = errors.New("listing iteration stopped")
+
+// ReadDirSeq lists dir as ReadDir does, yielding each entry as its line
+// arrives, so that a listing of any length takes constant memory. A line
+// that cannot be parsed is yielded as a *listing.ParseError (with a zero
+// Entry) and the listing goes on; a failure of the listing itself (refused,
+// cut short, a directory that does not exist) is yielded last. The Conn
+// is busy until the loop ends: the loop body must not use it. Breaking
+// out of the loop aborts the transfer (ABOR), leaving the Conn usable.
+func (c *Conn) ReadDirSeq(ctx context.Context, dir string) iter.Seq2[listing.Entry, error] {
+	return func(yield func(listing.Entry, error) bool) {
+		if err := c.begin(); err != nil {
+			yield(listing.Entry{}, err)
+			return
+		}
+		mlst, err := c.hasFeature(ctx, "MLST")
+		c.end()
+		if err != nil {
+			yield(listing.Entry{}, err)
+			return
+		}
+		stopped := false
+		n := 0 // entries other than "." and ".."
+		var first listing.Entry
+		emit := func(e listing.Entry, err error) bool {
+			if err == nil {
+				if e.Type == listing.CurrentDir || e.Type == listing.ParentDir {
+					return true
+				}
+				if n++; n == 1 {
+					first = e
+				}
+			}
+			if !yield(e, err) {
+				stopped = true
+				return false
+			}
+			return true
+		}
+		var rep *Reply
+		if mlst {
+			rep, err = c.streamMLSD(ctx, dir, emit)
+		} else {
+			rep, err = c.streamLIST(ctx, dir, emit)
+		}
+		if stopped {
+			return
+		}
+		switch {
+		case err == nil:
+			var self *listing.Entry
+			if n == 1 && !mlst && first.Name == path.Base(strings.TrimSuffix(dir, "/")) {
+				self = &first
+			}
+			err = c.confirmListing(ctx, dir, n, self, rep, mlst)
+		case dir != "" && errors.As(err, new(*ReplyError)) && !errors.Is(err, fs.ErrNotExist) && !c.closed.Load():
+			// Some servers refuse a listing of a missing directory with a
+			// code other than 550 (pyftpdlib: 501): say which it is.
+			if cerr := c.checkDir(ctx, dir, mlst); errors.Is(cerr, fs.ErrNotExist) {
+				err = &ListingError{Dir: dir, Err: cerr}
+			}
+		}
+		if err != nil {
+			yield(listing.Entry{}, err)
 		}
 	}
-	return out
+}
+
+// listTransfer runs a listing command and calls fn for each line; it
+// returns the final reply. An error from fn aborts the transfer and is
+// returned (errStopListing when the caller stopped).
+func (c *Conn) listTransfer(ctx context.Context, verb, arg string, fn func(string) error) (*Reply, error) {
+	t, err := c.openTransfer(ctx, "A", verb, arg, 0, nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := t.lines(fn); err != nil {
+		t.finish(true)
+		return nil, err
+	}
+	if err := t.finish(false); err != nil {
+		return nil, err
+	}
+	return t.final, nil
+}
+
+func (c *Conn) streamMLSD(ctx context.Context, dir string, emit func(listing.Entry, error) bool) (*Reply, error) {
+	line := 0
+	rep, err := c.listTransfer(ctx, "MLSD", dir, func(l string) error {
+		line++
+		if l == "" {
+			return nil
+		}
+		e, err := listing.ParseMLSx(l)
+		var pe *listing.ParseError
+		if errors.As(err, &pe) {
+			pe.Line = line
+		}
+		if !emit(e, err) {
+			return errStopListing
+		}
+		return nil
+	})
+	if err == errStopListing {
+		err = nil
+	}
+	return rep, err
+}
+
+func (c *Conn) streamLIST(ctx context.Context, dir string, emit func(listing.Entry, error) bool) (*Reply, error) {
+	args := dir
+	if c.d.ListHidden {
+		args = strings.TrimSpace("-a " + dir)
+	}
+	p := listing.NewParser(&listing.Options{Location: c.d.ServerLocation})
+	rep, err := c.listTransfer(ctx, "LIST", args, func(l string) error {
+		if !p.Feed(l, emit) {
+			return errStopListing
+		}
+		return nil
+	})
+	if err == nil && !p.End(emit) {
+		return rep, nil
+	}
+	var re *ReplyError
+	if errors.As(err, &re) && (re.Code == CodeSyntaxError || re.Code == CodeNotImplemented) {
+		return c.streamNLST(ctx, dir, emit)
+	}
+	if err == errStopListing {
+		err = nil
+	}
+	return rep, err
+}
+
+func (c *Conn) streamNLST(ctx context.Context, dir string, emit func(listing.Entry, error) bool) (*Reply, error) {
+	line := 0
+	rep, err := c.listTransfer(ctx, "NLST", dir, func(raw string) error {
+		line++
+		if raw == "" {
+			return nil
+		}
+		n := path.Base(raw) // some servers answer NLST dir with "dir/name"
+		var ok bool
+		switch {
+		case n == "." || n == "..":
+			return nil
+		case n == "" || n == "/" || strings.ContainsAny(n, "\x00\r\n"):
+			ok = emit(listing.Entry{}, &listing.ParseError{Line: line, Raw: raw, Err: listing.ErrName})
+		default:
+			ok = emit(listing.Entry{Name: n, Type: listing.Other, Size: -1, Raw: raw}, nil)
+		}
+		if !ok {
+			return errStopListing
+		}
+		return nil
+	})
+	if err == errStopListing {
+		err = nil
+	}
+	return rep, err
+}
+
+// confirmListing checks a listing that succeeded. vsftpd answers a
+// listing of a directory it cannot open (missing, or unreadable) with an
+// empty transfer and "226 Transfer done (but failed to open directory)":
+// that reply is taken for the failure it reports. And an empty listing of
+// a named directory is only believed once the directory is seen to exist:
+// MLST must call it a directory, or CWD into it must succeed (the working
+// directory is then restored).
+func (c *Conn) confirmListing(ctx context.Context, dir string, n int, self *listing.Entry, rep *Reply, mlst bool) error {
+	failed := rep != nil && strings.Contains(strings.ToLower(rep.Msg), "failed to open directory")
+	if !failed && self == nil && (n > 0 || dir == "" || dir == ".") {
+		return nil
+	}
+	if err := c.checkDir(ctx, dir, mlst); err != nil {
+		return &ListingError{Dir: dir, Err: err}
+	}
+	if failed {
+		return &ListingError{Dir: dir, Err: fmt.Errorf("%w: the server could not read it (%d %s)", fs.ErrPermission, rep.Code, rep.Msg)}
+	}
+	if self != nil && self.Type == listing.Dir {
+		// vsftpd lists a directory it cannot open as that directory's own
+		// entry, as "ls -d" would: a listing of "a" holding only a
+		// directory "a" is believed only if "a/a" is one.
+		if err := c.checkDir(ctx, strings.TrimSuffix(dir, "/")+"/"+self.Name, mlst); err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return &ListingError{Dir: dir, Err: fmt.Errorf("%w: the server listed the directory itself instead of its contents (it cannot read it)", fs.ErrPermission)}
+			}
+			return &ListingError{Dir: dir, Err: err}
+		}
+	}
+	return nil
+}
+
+// checkDir is confirmDir with the busy guard and ctx watch taken.
+func (c *Conn) checkDir(ctx context.Context, dir string, mlst bool) error {
+	if err := c.begin(); err != nil {
+		return err
+	}
+	defer c.end()
+	stop := c.watch(ctx, c.nc)
+	defer stop()
+	return c.confirmDir(ctx, dir, mlst)
+}
+
+// confirmDir checks that dir exists and is a directory: MLST when the
+// server has it, else CWD into it and back to the working directory. The
+// busy guard must be held.
+func (c *Conn) confirmDir(ctx context.Context, dir string, mlst bool) error {
+	if dir == "" {
+		return nil
+	}
+	if mlst {
+		rep, err := c.expectPath(ctx, "MLST", dir, 2)
+		if err != nil {
+			return err
+		}
+		if e, ok := mlstEntry(rep, dir); ok && e.Type != listing.Dir && e.Type != listing.CurrentDir {
+			return fmt.Errorf("not a directory (MLST type %s)", e.Type)
+		}
+		return nil
+	}
+	rep, display, err := c.cmd(ctx, "PWD", "")
+	if err != nil {
+		return err
+	}
+	wd := parse257(rep.Msg)
+	if rep.Code != CodePathCreated || wd == "" {
+		return fmt.Errorf("cannot confirm that the directory exists: %w", c.unexpected(display, rep))
+	}
+	if _, err := c.expectPath(ctx, "CWD", dir, 2); err != nil {
+		return err
+	}
+	if _, err := c.expectPath(ctx, "CWD", wd, 2); err != nil {
+		// The session is in dir now, not where the caller left it.
+		c.Close()
+		return fmt.Errorf("restoring the working directory %q: %w", wd, err)
+	}
+	return nil
+}
+
+// ListingError reports a listing that cannot be trusted: the directory does
+// not exist, cannot be read, or is not a directory. It matches
+// fs.ErrNotExist when the server said so (550).
+type ListingError struct {
+	Dir string
+	Err error
+}
+
+func (e *ListingError) Error() string {
+	return "ftp: listing " + strconv.Quote(e.Dir) + ": " + strings.TrimPrefix(e.Err.Error(), "ftp: ")
+}
+
+func (e *ListingError) Unwrap() error { return e.Err }
+
+// mlstEntry parses the facts line of an MLST reply for name.
+func mlstEntry(rep *Reply, name string) (listing.Entry, bool) {
+	for _, l := range strings.Split(rep.Msg, "\n")[1:] {
+		if !strings.HasPrefix(l, " ") {
+			continue
+		}
+		facts, _, _ := strings.Cut(l[1:], " ")
+		e, err := listing.ParseMLSx(facts + " " + path.Base(name))
+		return e, err == nil
+	}
+	return listing.Entry{}, false
 }
 
 // Stat returns the entry for one path: MLST when FEAT advertises it,

@@ -64,6 +64,9 @@ type Pool struct {
 	waiters []chan struct{}
 	closed  bool
 	reaping bool
+	// loginErr is the refusal of the first login that failed with
+	// ErrLoginRefused; every later Get returns it without dialling.
+	loginErr error
 	stop    chan struct{}
 	reaped  chan struct{}
 }
@@ -119,12 +122,16 @@ func (p *Pool) Get(ctx context.Context) (*Conn, error) {
 		defer t.Stop()
 		waitLimit = t.C
 	}
-	backoff := 100 * time.Millisecond
-	for attempt := 0; ; attempt++ {
+	for {
 		p.mu.Lock()
 		if p.closed {
 			p.mu.Unlock()
 			return nil, ErrPoolClosed
+		}
+		if p.loginErr != nil {
+			err := p.loginErr
+			p.mu.Unlock()
+			return nil, err
 		}
 		if n := len(p.idle); n > 0 {
 			ic := p.idle[n-1]
@@ -149,17 +156,19 @@ func (p *Pool) Get(ctx context.Context) (*Conn, error) {
 			p.mu.Lock()
 			p.open--
 			p.wakeLocked()
+			if errors.Is(err, ErrLoginRefused) {
+				// Final: the same credentials would be refused again (and
+				// repeated attempts may lock the account).
+				p.loginErr = err
+			}
 			var re *ReplyError
-			if errors.As(err, &re) && re.Code == CodeServiceNotAvailable && ctx.Err() == nil && attempt < 10 {
+			if errors.As(err, &re) && re.Code == CodeServiceNotAvailable && p.open > 0 && ctx.Err() == nil {
 				// Too many connections: lower the limit to what the
-				// server accepts and wait for one to come back, or back
-				// off and try again when none is open.
+				// server accepts and wait for one of ours to come back.
+				// With none open, the server refuses us altogether: that
+				// is returned (the caller's retries decide what next).
 				p.limit = max(1, p.open)
 				p.mu.Unlock()
-				if err := sleepCtx(ctx, jitter(backoff)); err != nil {
-					return nil, err
-				}
-				backoff = min(2*backoff, 5*time.Second)
 				continue
 			}
 			p.mu.Unlock()

@@ -50,19 +50,103 @@ func ParseLine(line string, opts *Options) (Entry, error) {
 // its 1-based line number: no line is dropped silently. Lines that carry
 // no entry ("total 12", headers, blank lines) are skipped. Parse joins
 // VMS entries wrapped over two lines, and reads MVS member lists after
-// their column header. opts may be nil.
+// their column header. opts may be nil. Parser does the same one line at
+// a time, for listings too large to hold.
 func Parse(lines []string, opts *Options) ([]Entry, error) {
 	entries := make([]Entry, 0, len(lines))
 	var errs []error
-	parseLines(lines, opts, func(r *result) {
-		switch {
-		case r.err == nil:
-			entries = append(entries, r.entry)
-		case r.err != ErrSkip:
-			errs = append(errs, r.err)
+	collect := func(e Entry, err error) bool {
+		if err != nil {
+			errs = append(errs, err)
+		} else {
+			entries = append(entries, e)
 		}
-	})
+		return true
+	}
+	p := NewParser(opts)
+	for _, l := range lines {
+		p.Feed(l, collect)
+	}
+	p.End(collect)
 	return entries, errors.Join(errs...)
+}
+
+// Parser parses a LIST reply one line at a time, in constant memory, with
+// the same results as Parse: it remembers what earlier lines taught (MVS
+// headers) and holds back a VMS file name alone on its line until the next
+// line tells whether the entry continues there.
+type Parser struct {
+	st   state
+	tc   timeCtx
+	line int     // lines fed so far
+	held *result // a VMS name line waiting for its continuation
+	raw  string  // the held line
+}
+
+// NewParser returns a Parser; opts may be nil.
+func NewParser(opts *Options) *Parser {
+	p := &Parser{st: newState(opts), tc: newTimeCtx(opts)}
+	if p.tc.now.IsZero() {
+		p.tc.now = time.Now()
+	}
+	return p
+}
+
+// Feed parses the next line of the listing and calls yield for what it
+// completes: an entry, or a *ParseError with its 1-based line number (lines
+// that carry no entry give nothing). yield may be called zero, one or two
+// times; Feed returns false as soon as yield does.
+func (p *Parser) Feed(line string, yield func(Entry, error) bool) bool {
+	return p.feed(line, public(yield))
+}
+
+// End reports a line still held back (a VMS name that no continuation
+// followed) and returns false if yield did.
+func (p *Parser) End(yield func(Entry, error) bool) bool {
+	return p.end(public(yield))
+}
+
+// public adapts yield to the internal results, leaving out skipped lines.
+func public(yield func(Entry, error) bool) func(*result) bool {
+	return func(r *result) bool {
+		if r.err == ErrSkip {
+			return true
+		}
+		return yield(r.entry, r.err)
+	}
+}
+
+// feed is Feed reporting every line's result, skips included.
+func (p *Parser) feed(line string, emit func(*result) bool) bool {
+	p.line++
+	if h := p.held; h != nil {
+		p.held = nil
+		joined := trimEOL(p.raw) + " " + strings.TrimLeft(trimEOL(line), " \t")
+		if e, err := parseLine(joined, &p.st, &p.tc); err == nil && e.Format == FormatVMS {
+			return emit(&result{line: h.line, nlines: 2, entry: e})
+		}
+		if !emit(h) {
+			return false
+		}
+	}
+	r := &result{line: p.line, nlines: 1}
+	r.entry, r.err = parseLine(line, &p.st, &p.tc)
+	if pe, ok := r.err.(*ParseError); ok {
+		pe.Line = p.line
+		if errors.Is(r.err, errVMSWrap) {
+			p.held, p.raw = r, line
+			return true
+		}
+	}
+	return emit(r)
+}
+
+func (p *Parser) end(emit func(*result) bool) bool {
+	if h := p.held; h != nil {
+		p.held = nil
+		return emit(h)
+	}
+	return true
 }
 
 // result is the outcome for one line, or two joined lines, of a listing.
@@ -75,27 +159,12 @@ type result struct {
 // parseLines parses lines and calls yield once for each line, or for each
 // pair of lines that make one entry.
 func parseLines(lines []string, opts *Options, yield func(*result)) {
-	st := newState(opts)
-	tc := newTimeCtx(opts)
-	if tc.now.IsZero() {
-		tc.now = time.Now()
+	p := NewParser(opts)
+	emit := func(r *result) bool { yield(r); return true }
+	for _, l := range lines {
+		p.feed(l, emit)
 	}
-	var r result
-	for i := 0; i < len(lines); i++ {
-		r = result{line: i + 1, nlines: 1}
-		r.entry, r.err = parseLine(lines[i], &st, &tc)
-		if r.err != nil && errors.Is(r.err, errVMSWrap) && i+1 < len(lines) {
-			joined := trimEOL(lines[i]) + " " + strings.TrimLeft(trimEOL(lines[i+1]), " \t")
-			if e, err := parseLine(joined, &st, &tc); err == nil && e.Format == FormatVMS {
-				r.entry, r.err, r.nlines = e, nil, 2
-				i++
-			}
-		}
-		if pe, ok := r.err.(*ParseError); ok {
-			pe.Line = r.line
-		}
-		yield(&r)
-	}
+	p.end(emit)
 }
 
 // formats lists the LIST formats in the order they are tried (by
