@@ -67,8 +67,8 @@ type Pool struct {
 	// loginErr is the refusal of the first login that failed with
 	// ErrLoginRefused; every later Get returns it without dialling.
 	loginErr error
-	stop    chan struct{}
-	reaped  chan struct{}
+	stop     chan struct{}
+	reaped   chan struct{}
 }
 
 type idleConn struct {
