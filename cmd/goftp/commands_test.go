@@ -69,7 +69,7 @@ func TestLs(t *testing.T) {
 	})
 	t.Run("missing", func(t *testing.T) {
 		r := e.run(t, "ls", e.url("nope/"))
-		r.want(t, 1, nil, []string{"goftp: MLSD nope/: 550 "})
+		r.want(t, 1, nil, []string{"goftp: ls nope/: MLSD nope/: 550 "})
 		if strings.Count(r.stderr, "goftp: ") != 1 {
 			t.Errorf("error printed more than once:\n%s", r.stderr)
 		}
@@ -191,23 +191,38 @@ func TestPut(t *testing.T) {
 		e.run(t, "put", dir, e.url("x/")).want(t, 2, nil, []string{"use mirror -R"})
 	})
 	t.Run("into a missing directory", func(t *testing.T) {
-		e.run(t, "put", a, e.url("nope/x.txt")).want(t, 1, nil, []string{"goftp: put " + a + ": STOR nope/x.txt: 550"})
+		e.run(t, "put", a, e.url("nope/x.txt")).want(t, 1, nil, []string{"goftp: put " + a + ": STOR nope/.x.txt.goftp-part: 550"})
 	})
 }
 
-// TestPutResume completes an upload whose first part is on the server.
+// TestPutResume completes an upload whose first part is on the server:
+// in the partial file an interrupted put leaves, or, with --direct, in
+// the file itself.
 func TestPutResume(t *testing.T) {
 	t.Parallel()
 	data := bigData(700001)
 	e := newEnv(t, ftptest.Options{})
-	if err := e.srv.WriteFile("up.bin", data[:250000]); err != nil {
+	if err := e.srv.WriteFile(".up.bin.goftp-part", data[:250000]); err != nil {
 		t.Fatal(err)
 	}
 	local := filepath.Join(t.TempDir(), "up.bin")
 	os.WriteFile(local, data, 0o644)
 	r := e.run(t, "-v", "put", "-c", local, e.url("up.bin"))
-	r.want(t, 0, []string{"resumed at "}, []string{"> SIZE up.bin\n< 213 250000", "> REST 250000\n< 350 "})
+	r.want(t, 0, []string{"resumed at "}, []string{"> SIZE .up.bin.goftp-part\n< 213 250000", "> REST 250000\n< 350 ", "> RNFR .up.bin.goftp-part\n"})
 	sameBytes(t, "up.bin on the server", e.file(t, "up.bin"), data)
+	if _, err := e.srv.ReadFile(".up.bin.goftp-part"); err == nil {
+		t.Error("the partial file is still on the server")
+	}
+
+	if err := e.srv.WriteFile("direct.bin", data[:250000]); err != nil {
+		t.Fatal(err)
+	}
+	r = e.run(t, "-v", "put", "-c", "--direct", local, e.url("direct.bin"))
+	r.want(t, 0, []string{"resumed at "}, []string{"> SIZE direct.bin\n< 213 250000", "> REST 250000\n< 350 "})
+	if strings.Contains(r.stderr, "RNFR") {
+		t.Errorf("put --direct renamed:\n%s", r.stderr)
+	}
+	sameBytes(t, "direct.bin on the server", e.file(t, "direct.bin"), data)
 }
 
 func TestCat(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/goftplib/ftp"
@@ -83,6 +84,18 @@ func (a *app) get(args []string) error {
 	if rename != "" && len(files) > 1 {
 		return usagef("-o %s: with several files, -o must name a directory", *out)
 	}
+	if rename != "" && mirror.IsPartialName(rename) {
+		return usagef("-o %s: that is the form of goftp's partial files (.NAME%s); choose another name", *out, mirror.PartSuffix)
+	}
+	files = slices.DeleteFunc(files, func(f remoteFile) bool {
+		if rename == "" && mirror.IsPartialName(f.name) {
+			// Named explicitly: the local file would be taken for the
+			// partial file of another download, and overwritten.
+			fail(fmt.Errorf("%s: not downloaded: it is named like a partial file (.NAME%s) of an interrupted transfer; use -o NEWNAME or goftp cat", f.remote, mirror.PartSuffix))
+			return true
+		}
+		return false
+	})
 	for _, f := range files {
 		name := f.name
 		if rename != "" {
@@ -141,6 +154,7 @@ func (a *app) expand(p *ftp.Pool, u *ftp.URL) ([]remoteFile, error) {
 	}
 	var files []remoteFile
 	var errs []error
+	skipped := 0
 	for _, n := range names {
 		// Servers answer NLST dir with "dir/name" or "name".
 		if dir != "" {
@@ -156,10 +170,22 @@ func (a *app) expand(p *ftp.Pool, u *ftp.URL) ([]remoteFile, error) {
 		if ok, _ := path.Match(base, n); !ok {
 			continue
 		}
+		if mirror.IsPartialName(n) {
+			// An interrupted upload (put, mirror -R) on the server, not
+			// data; and downloading it would collide with the local
+			// partial file of n's base, which this run may also fetch.
+			a.warnf("skip %s: named like a partial file (%s): an interrupted transfer, not data (goftp cat reads it)", joinRemote(dir, n), mirror.PartSuffix)
+			skipped++
+			continue
+		}
 		files = append(files, remoteFile{u: u, remote: joinRemote(dir, n), name: n})
 	}
 	if len(files) == 0 && len(errs) == 0 {
-		errs = append(errs, fmt.Errorf("no files match %s", u.Redacted()))
+		if skipped > 0 {
+			errs = append(errs, fmt.Errorf("no files match %s (%d partial files skipped)", u.Redacted(), skipped))
+		} else {
+			errs = append(errs, fmt.Errorf("no files match %s", u.Redacted()))
+		}
 	}
 	return files, errors.Join(errs...)
 }

@@ -173,6 +173,8 @@ func TestHostileMLSD(t *testing.T) {
 		t.Parallel()
 		srv := scripted.New(t, script(
 			login("MLST type*;size*;modify*;"),
+			// mirror confirms the top directory before anything else.
+			[]scripted.Step{{Cmd: "MLST dir", Reply: "250-Listing dir\n type=dir;modify=20240102030405; dir\n250 End"}},
 			listingSteps("MLSD", "dir", lines...),
 			fetchGood(true),
 			[]scripted.Step{quit},
@@ -190,6 +192,12 @@ func TestHostileLIST(t *testing.T) {
 	t.Parallel()
 	srv := scripted.New(t, script(
 		login("SIZE"),
+		// mirror confirms the top directory before anything else.
+		[]scripted.Step{
+			{Cmd: "PWD", Reply: `257 "/" is the current directory`},
+			{Cmd: "CWD dir", Reply: "250 ok"},
+			{Cmd: "CWD /", Reply: "250 ok"},
+		},
 		listingSteps("LIST", "dir",
 			"total 4",
 			"-rw-r--r--   1 u  g  5 Jan 02  2024 ../evil",

@@ -99,14 +99,14 @@ func TestVsftpd(t *testing.T) {
 		}
 	})
 	t.Run("put", func(t *testing.T) {
-		e.run(t, "put", filepath.Join(local, "a.txt"), filepath.Join(local, "b.txt"), e.url("up/")).want(t, 1, nil, []string{"STOR up/a.txt: 553 "})
+		e.run(t, "put", filepath.Join(local, "a.txt"), filepath.Join(local, "b.txt"), e.url("up/")).want(t, 1, nil, []string{"STOR up/.a.txt.goftp-part: 553 "})
 		e.run(t, "mkdir", "-p", e.url("up/x/y")).want(t, 0, nil, nil)
 		e.run(t, "mkdir", "-p", e.url("up/x")).want(t, 0, nil, nil)
 		e.run(t, "put", filepath.Join(local, "a.txt"), filepath.Join(local, "b.txt"), e.url("up/")).want(t, 0, nil, nil)
 		if got := server("up/b.txt"); got != "bbbb\n" {
 			t.Errorf("up/b.txt = %q", got)
 		}
-		must(srv.WriteFile("up/big.bin", big[:1234567]))
+		must(srv.WriteFile("up/.big.bin.goftp-part", big[:1234567])) // an interrupted put's partial file
 		r := e.run(t, "-v", "put", "-c", filepath.Join(local, "big.bin"), e.url("up/big.bin"))
 		r.want(t, 0, nil, []string{"> REST 1234567\n< 350 "})
 		if got := server("up/big.bin"); got != string(big) {

@@ -1,19 +1,31 @@
 package main
 
 import (
+	"bufio"
+	"context"
 	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"iter"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/goftplib/ftp"
+	"github.com/goftplib/ftp/internal/safepath"
 	"github.com/goftplib/ftp/listing"
-	"github.com/goftplib/ftp/mirror"
 )
 
+// ls lists a remote directory. Entries are printed as they arrive, in
+// the server's order, so that a listing of any size runs in bounded
+// memory; --sort collects them first and prints them sorted by name.
 func (a *app) ls(args []string) error {
 	fs := a.subFlags("ls")
 	long := fs.Bool("l", false, "long format: mode, size, modification time, name")
 	all := fs.Bool("a", false, "include names starting with a dot")
 	asJSON := fs.Bool("json", false, "print one JSON object per entry: name, type, size, time, target")
+	sorted := fs.Bool("sort", false, "sort by name (entries are kept in memory until the listing ends; without it\nthey are printed as they arrive, in the server's order)")
 	pos, err := a.parse(fs, args)
 	if err != nil {
 		return err
@@ -30,40 +42,199 @@ func (a *app) ls(args []string) error {
 		return err
 	}
 	defer a.quit(c)
-	entries, lerr := a.listDir(c, u.Path())
-	if lerr != nil && len(entries) == 0 {
-		return lerr
-	}
-	for _, e := range entries {
+
+	out := newLineWriter(a.stdout)
+	print := func(e listing.Entry) error {
 		if !*all && strings.HasPrefix(e.Name, ".") {
-			continue
+			return nil
 		}
 		switch {
 		case *asJSON:
-			if err := writeJSON(a.stdout, toJSON(e)); err != nil {
-				return err
-			}
+			return writeJSON(out, toJSON(e))
 		case *long:
-			a.printf(a.stdout, "%s\n", longLine(e))
+			_, err := io.WriteString(out, longLine(e)+"\n")
+			return err
 		default:
-			a.printf(a.stdout, "%s\n", quoteName(e.Name))
+			_, err := io.WriteString(out, quoteName(e.Name)+"\n")
+			return err
 		}
 	}
-	return lerr // lines that could not be used, after the rest
+	var buffered []listing.Entry
+	use := print
+	if *sorted {
+		use = func(e listing.Entry) error {
+			buffered = append(buffered, e)
+			return nil
+		}
+	}
+	bad := 0 // lines and names reported, not printed
+	note := func(err error) {
+		out.Flush() // what came before it first, on a terminal
+		a.printError(err)
+		bad++
+	}
+	n, werr, lerr := a.streamDir(c, u.Path(), use, note)
+	if werr == nil && *sorted {
+		slices.SortFunc(buffered, func(x, y listing.Entry) int { return strings.Compare(x.Name, y.Name) })
+		for _, e := range buffered {
+			if werr = print(e); werr != nil {
+				break
+			}
+		}
+	}
+	if err := out.Flush(); werr == nil {
+		werr = err
+	}
+	switch {
+	case werr != nil:
+		return werr // standard output failed (a closed pipe)
+	case lerr != nil && n > 0:
+		return fmt.Errorf("ls %s: listing incomplete after %d entries: %w", displayPath(u.Path()), n, lerr)
+	case lerr != nil:
+		return fmt.Errorf("ls %s: %w", displayPath(u.Path()), lerr)
+	case bad > 0:
+		return errReported
+	}
+	return nil
 }
 
-// listDir lists a remote directory with mirror.List (MLSD, or LIST with
-// "-a" when the Conn's Dialer has ListHidden). When dir names a file,
-// it describes that file alone (Conn.Stat). Unusable lines are returned
-// in the error, with the entries that could be used.
-func (a *app) listDir(c *ftp.Conn, dir string) ([]listing.Entry, error) {
-	entries, err := mirror.List(a.ctx, c, dir)
-	var re *ftp.ReplyError
-	if err != nil && len(entries) == 0 && dir != "" && errors.As(err, &re) && re.Code >= 500 {
-		// Perhaps a file.
-		if e, serr := c.Stat(a.ctx, dir); serr == nil && e.Type != listing.Dir {
-			return []listing.Entry{e}, nil
+// displayPath is a remote path as shown in messages: "." for the login
+// directory.
+func displayPath(p string) string {
+	if p == "" {
+		return "."
+	}
+	return p
+}
+
+// streamDir lists the remote directory dir with Conn.ReadDirSeq (MLSD, or
+// LIST with "-a" when the Conn's Dialer has ListHidden) and calls use for
+// each entry as it arrives, in the server's order; "." and ".." are left
+// out. Lines that cannot be parsed and names that are not safe local names
+// (see internal/safepath: what mirror and get would refuse) are passed to
+// note instead, one error each, and the listing goes on. When dir names a
+// file, use is called once with that file (Conn.Stat).
+//
+// It returns the number of entries passed to use, the first error of use
+// (which stops the listing), and the error that ended the listing, if
+// any: a directory that does not exist or cannot be read is an error,
+// never an empty listing.
+func (a *app) streamDir(c *ftp.Conn, dir string, use func(listing.Entry) error, note func(error)) (n int, werr, lerr error) {
+	seen := 0 // lines received, usable or not
+	for e, err := range readDirSeq(a.ctx, c, dir) {
+		if err != nil {
+			var pe *listing.ParseError
+			if errors.As(err, &pe) {
+				seen++
+				note(err)
+				continue
+			}
+			lerr = err // the final failure
+			break
+		}
+		seen++
+		if e.Type == listing.CurrentDir || e.Type == listing.ParentDir {
+			continue
+		}
+		if err := safepath.Check(sentName(e, dir)); err != nil {
+			note(err)
+			continue
+		}
+		if werr = use(e); werr != nil {
+			return n, werr, nil
+		}
+		n++
+	}
+	if lerr != nil && seen == 0 && dir != "" && a.ctx.Err() == nil && notADir(lerr) {
+		// Perhaps a file: MLSD of a file is refused (501, 550), and
+		// some servers list nothing.
+		if e, serr := c.Stat(a.ctx, dir); serr == nil && e.Type != listing.Dir && e.Type != listing.CurrentDir {
+			return 1, use(e), nil
 		}
 	}
-	return entries, err
+	return n, nil, lerr
+}
+
+// notADir reports whether a listing error may mean that the path is not a
+// directory: a 5xx reply, or a directory that could not be found.
+func notADir(err error) bool {
+	var re *ftp.ReplyError
+	return errors.As(err, &re) && re.Code >= 500 || errors.Is(err, fs.ErrNotExist)
+}
+
+// sentName returns the name of e as the server sent it (as mirror.List
+// checks it): package listing keeps only the last element of an MLSx
+// pathname, and Conn.ReadDir the base of an NLST name, where a client
+// must refuse "a/b" or "/etc/passwd" rather than quietly show "b" or
+// "passwd".
+func sentName(e listing.Entry, dir string) string {
+	n := e.Name
+	switch e.Format {
+	case listing.FormatMLSx:
+		if i := strings.IndexAny(e.Raw, " \t"); i >= 0 {
+			n = e.Raw[i+1:]
+		}
+	case "": // NLST, when LIST is not implemented
+		n = e.Raw
+	default:
+		return n
+	}
+	if dir != "" && dir != "/" {
+		n = strings.TrimPrefix(n, strings.TrimSuffix(dir, "/")+"/")
+	}
+	if e.Type == listing.Dir && len(n) > 1 {
+		n = strings.TrimSuffix(n, "/")
+	}
+	return n
+}
+
+// lineWriter buffers standard output for listings of any length, and
+// still shows lines promptly: the buffer is flushed when it is full and
+// when a line is written more than flushEvery after the last flush.
+type lineWriter struct {
+	w    *bufio.Writer
+	last time.Time
+}
+
+const flushEvery = 100 * time.Millisecond
+
+func newLineWriter(w io.Writer) *lineWriter {
+	return &lineWriter{w: bufio.NewWriterSize(w, 64<<10), last: time.Now()}
+}
+
+func (l *lineWriter) Write(p []byte) (int, error) {
+	n, err := l.w.Write(p)
+	if err == nil && time.Since(l.last) > flushEvery {
+		err = l.Flush()
+	}
+	return n, err
+}
+
+func (l *lineWriter) Flush() error {
+	l.last = time.Now()
+	return l.w.Flush()
+}
+
+// readDirSeq stands in for Conn.ReadDirSeq until it lands.
+func readDirSeq(ctx context.Context, c *ftp.Conn, dir string) iter.Seq2[listing.Entry, error] {
+	return func(yield func(listing.Entry, error) bool) {
+		entries, err := c.ReadDir(ctx, dir)
+		for _, e := range entries {
+			if !yield(e, nil) {
+				return
+			}
+		}
+		if err == nil {
+			return
+		}
+		errs := []error{err}
+		if j, ok := err.(interface{ Unwrap() []error }); ok {
+			errs = j.Unwrap()
+		}
+		for _, err := range errs {
+			if !yield(listing.Entry{}, err) {
+				return
+			}
+		}
+	}
 }

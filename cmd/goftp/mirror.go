@@ -13,6 +13,7 @@ func (a *app) mirror(args []string) error {
 	del := fs.Bool("delete", false, "delete files and directories at the destination that the source does not have")
 	parallel := fs.Int("P", 4, "transfer with `N` connections at once")
 	dry := fs.Bool("dry-run", false, "show what would be done, change nothing")
+	maxDepth := fs.Int("max-depth", mirror.DefaultMaxDepth, "enter at most `N` levels of directories below SRC (a server can list an endless tree)")
 	pos, err := a.parse(fs, args)
 	if err != nil {
 		return err
@@ -22,6 +23,9 @@ func (a *app) mirror(args []string) error {
 	}
 	if *parallel < 1 || *parallel > 64 {
 		return usagef("-P must be between 1 and 64")
+	}
+	if *maxDepth < 1 {
+		return usagef("--max-depth must be at least 1")
 	}
 	rawURL, local := pos[0], pos[1]
 	if *upload {
@@ -38,15 +42,22 @@ func (a *app) mirror(args []string) error {
 	defer p.Close()
 	prog := a.newProgress(a.stdout)
 	verb := map[bool]string{false: "", true: "would "}[*dry]
+	// source names the top directory as the user gave it, in messages.
+	source := u.Path()
+	if *upload {
+		source = local
+	}
+	source = displayPath(source)
 	opts := &mirror.Options{
 		Delete:   *del,
 		DryRun:   *dry,
 		Parallel: *parallel,
 		Retries:  a.g.retries,
+		MaxDepth: *maxDepth,
 		Report: func(act mirror.Action) {
 			p := act.Path
 			if p == "" {
-				p = "."
+				p = source
 			}
 			switch {
 			case act.Err != nil:
@@ -95,7 +106,7 @@ func (a *app) mirror(args []string) error {
 		if res.Failed > 0 {
 			return errReported // each failure was printed
 		}
-		return err
+		return fmt.Errorf("mirror %s: %w", source, err)
 	}
 	return nil
 }

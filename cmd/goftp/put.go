@@ -12,7 +12,8 @@ import (
 
 func (a *app) put(args []string) error {
 	fs := a.subFlags("put")
-	resume := fs.Bool("c", false, "continue interrupted uploads from the size the server holds (REST)")
+	resume := fs.Bool("c", false, "continue interrupted uploads from the size of the partial file the server holds\n(REST; with --direct, from the size of the file itself)")
+	direct := fs.Bool("direct", false, "write straight to the final name, for servers that forbid renaming (upload-only\ndirectories). Without it, each file is uploaded to a partial file .NAME"+mirror.PartSuffix+"\nbeside the target and renamed when complete, so an interrupted upload never\nleaves a truncated file under the real name")
 	pos, err := a.parse(fs, args)
 	if err != nil {
 		return err
@@ -51,7 +52,7 @@ func (a *app) put(args []string) error {
 				remote = "/" + filepath.Base(l)
 			}
 		}
-		err := a.putFile(p, l, remote, *resume, prog)
+		err := a.putFile(p, l, remote, *resume, *direct, prog)
 		if err != nil {
 			if a.ctx.Err() != nil {
 				return err
@@ -66,7 +67,9 @@ func (a *app) put(args []string) error {
 	return nil
 }
 
-func (a *app) putFile(p *ftp.Pool, local, remote string, resume bool, prog *progress) error {
+// putFile uploads local to remote with mirror.Send: to a partial file
+// renamed when complete, or, with direct, to remote itself.
+func (a *app) putFile(p *ftp.Pool, local, remote string, resume, direct bool, prog *progress) error {
 	root, err := os.OpenRoot(filepath.Dir(local))
 	if err != nil {
 		return err
@@ -74,7 +77,7 @@ func (a *app) putFile(p *ftp.Pool, local, remote string, resume bool, prog *prog
 	defer root.Close()
 	_, err = mirror.Send(a.ctx, p, root, filepath.Base(local), remote, mirror.SendOptions{
 		Resume:  resume,
-		Direct:  true,
+		Direct:  direct,
 		Retries: a.g.retries,
 		Meter:   func(size, offset int64) mirror.Meter { return prog.start(remote, size, offset) },
 	})
