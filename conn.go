@@ -53,10 +53,7 @@ type Conn struct {
 	modeZ    bool // MODE Z (deflate) is in effect
 	// ctrlCtx is the ctx of the operation using the control connection,
 	// so that every read of a long reply renews the inactivity deadline.
-	ctrlCtx context.Context
-	// waitLong lifts the inactivity limit (after "120 ready in N
-	// minutes", only the ctx bounds the wait).
-	waitLong   bool
+	ctrlCtx    context.Context
 	lastActive time.Time
 }
 
@@ -119,10 +116,7 @@ func (c *Conn) deadline(ctx context.Context, nc net.Conn) error {
 		c.ctrlCtx = ctx
 	}
 	t := time.Now().Add(c.d.Timeout)
-	if c.waitLong {
-		t = time.Time{}
-	}
-	if dl, ok := ctx.Deadline(); ok && (t.IsZero() || dl.Before(t)) {
+	if dl, ok := ctx.Deadline(); ok && dl.Before(t) {
 		t = dl
 	}
 	nc.SetDeadline(t)
@@ -142,7 +136,10 @@ func (c *Conn) ioError(ctx context.Context, err error) error {
 		return context.DeadlineExceeded
 	}
 	if errors.Is(err, os.ErrDeadlineExceeded) {
-		return fmt.Errorf("no activity for %v: %w", c.d.Timeout, err)
+		// Only the network goes silent: whatever wrapped the deadline
+		// (a splice into a local file names that file) is left out, so
+		// the error does not blame the wrong side.
+		return fmt.Errorf("no activity for %v: %w", c.d.Timeout, os.ErrDeadlineExceeded)
 	}
 	if c.closed.Load() && errors.Is(err, net.ErrClosed) {
 		return net.ErrClosed
@@ -223,8 +220,10 @@ func (c *Conn) readReplyNow(ctx context.Context, cmd string) (*Reply, error) {
 	return rep, nil
 }
 
-// cmd sends a command and reads its reply. A 1xx reply is followed by
-// reading the final one, so the channel stays in step.
+// cmd sends a command that takes no preliminary reply and reads its
+// reply. A 1xx reply is an error matching ErrUnexpectedReply at once (as
+// in ftplib's voidresp); the Conn is closed, since the final reply that
+// would follow leaves the channel out of step.
 func (c *Conn) cmd(ctx context.Context, verb, arg string) (*Reply, string, error) {
 	stop := c.watch(ctx, c.nc)
 	defer stop()
@@ -233,10 +232,45 @@ func (c *Conn) cmd(ctx context.Context, verb, arg string) (*Reply, string, error
 		return nil, display, err
 	}
 	rep, err := c.readReply(ctx, display)
-	for err == nil && rep.Code < 200 {
-		rep, err = c.readReply(ctx, display)
+	if err == nil && rep.Code < 200 {
+		c.Close()
+		return rep, display, &ReplyError{Cmd: display, Code: rep.Code, Msg: rep.Msg + " (a preliminary reply to a command that takes none; connection closed)"}
 	}
 	return rep, display, err
+}
+
+// cmdPrelim sends a command and reads its reply, skipping preliminary
+// (1xx) replies: at most maxPreliminary of them, all within one Timeout
+// from the first, so that a server repeating them cannot hold the call.
+func (c *Conn) cmdPrelim(ctx context.Context, verb, arg string) (*Reply, string, error) {
+	stop := c.watch(ctx, c.nc)
+	defer stop()
+	display, err := c.writeCmd(ctx, verb, arg)
+	if err != nil {
+		return nil, display, err
+	}
+	rep, err := c.readReply(ctx, display)
+	if err != nil || rep.Code >= 200 {
+		return rep, display, err
+	}
+	bctx, cancel := context.WithTimeout(ctx, c.d.Timeout)
+	defer cancel()
+	bstop := c.watch(bctx, c.nc)
+	defer bstop()
+	for i := 1; ; i++ {
+		if i > maxPreliminary {
+			err := &ProtocolError{Cmd: display, Msg: fmt.Sprintf("more than %d preliminary replies without a final one", maxPreliminary)}
+			c.Close()
+			return rep, display, err
+		}
+		rep, err = c.readReply(bctx, display)
+		if err != nil && bctx.Err() != nil && ctx.Err() == nil {
+			return rep, display, &ProtocolError{Cmd: display, Msg: fmt.Sprintf("no final reply within %v of the first preliminary one", c.d.Timeout), Err: os.ErrDeadlineExceeded}
+		}
+		if err != nil || rep.Code >= 200 {
+			return rep, display, err
+		}
+	}
 }
 
 // expect runs a command and returns a *ReplyError unless the reply code is
@@ -275,10 +309,33 @@ func (c *Conn) unexpected(cmd string, rep *Reply) *ReplyError {
 // SendCmd sends a raw command line such as "SITE CHMOD 644 a.txt" and
 // returns the server's reply (ftplib's sendcmd). A 4xx or 5xx reply is
 // returned as a *ReplyError together with the reply. A 1xx reply is
-// followed by reading the final reply, which is returned. Use Transfer for
-// commands that need a data connection. Sending TYPE through SendCmd is
-// noted, so later transfers set their type again.
+// followed by reading the final reply, which is returned; at most 8
+// preliminary replies are accepted, all within one Timeout, after which
+// the Conn is closed with a *ProtocolError. Use Transfer for commands
+// that need a data connection. Sending TYPE through SendCmd is noted, so
+// later transfers set their type again.
 func (c *Conn) SendCmd(ctx context.Context, line string) (*Reply, error) {
+	return c.sendRaw(ctx, line, true)
+}
+
+// VoidCmd sends a raw command line and returns an error unless the reply is
+// 2xx (ftplib's voidcmd): a *ReplyError that matches ErrUnexpectedReply,
+// ErrTemporary or ErrPermanent. A 1xx reply is an error at once, as in
+// ftplib, and closes the Conn (the final reply that would follow leaves
+// it out of step).
+func (c *Conn) VoidCmd(ctx context.Context, line string) (*Reply, error) {
+	rep, err := c.sendRaw(ctx, line, false)
+	if err != nil {
+		return rep, err
+	}
+	if rep.Code/100 != 2 {
+		verb, arg := proto.SplitCommand(line)
+		return rep, c.unexpected(proto.Redact(verb, arg), rep)
+	}
+	return rep, nil
+}
+
+func (c *Conn) sendRaw(ctx context.Context, line string, prelim bool) (*Reply, error) {
 	if err := c.begin(); err != nil {
 		return nil, err
 	}
@@ -287,27 +344,16 @@ func (c *Conn) SendCmd(ctx context.Context, line string) (*Reply, error) {
 	if strings.EqualFold(verb, "TYPE") {
 		c.curType = ""
 	}
-	rep, display, err := c.cmd(ctx, verb, arg)
+	send := c.cmd
+	if prelim {
+		send = c.cmdPrelim
+	}
+	rep, display, err := send(ctx, verb, arg)
 	if err != nil {
 		return rep, err
 	}
 	if rep.Code >= 400 {
 		return rep, c.unexpected(display, rep)
-	}
-	return rep, nil
-}
-
-// VoidCmd sends a raw command line and returns an error unless the reply is
-// 2xx (ftplib's voidcmd): a *ReplyError that matches ErrUnexpectedReply,
-// ErrTemporary or ErrPermanent.
-func (c *Conn) VoidCmd(ctx context.Context, line string) (*Reply, error) {
-	rep, err := c.SendCmd(ctx, line)
-	if err != nil {
-		return rep, err
-	}
-	if rep.Code/100 != 2 {
-		verb, arg := proto.SplitCommand(line)
-		return rep, c.unexpected(proto.Redact(verb, arg), rep)
 	}
 	return rep, nil
 }

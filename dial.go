@@ -133,10 +133,10 @@ func Dial(ctx context.Context, addr string) (*Conn, error) {
 var connIDs atomic.Uint64
 
 // Dial connects to the FTP server at addr ("host", "host:port", "[v6]:port";
-// port 21 by default, 990 with ImplicitTLS), reads its greeting (waiting
-// through "120 ready in N minutes" for as long as ctx allows, beyond the
-// Dialer's Timeout), and when TLS is configured secures the
-// control connection. It does not log in; call [Conn.Login]. The caller
+// port 21 by default, 990 with ImplicitTLS), reads its greeting (skipping
+// "120 ready in N minutes"; every reply must still come within the
+// Dialer's Timeout), and when TLS is configured secures the control
+// connection. It does not log in; call [Conn.Login]. The caller
 // must Close (or Quit) the returned Conn.
 func (d *Dialer) Dial(ctx context.Context, addr string) (*Conn, error) {
 	cfg, err := d.prepare()
@@ -247,26 +247,27 @@ func (c *Conn) setReader() {
 	}
 }
 
-// readGreeting reads the server's greeting, skipping "120 ready in N minutes".
+// maxPreliminary bounds the 1xx replies accepted before a final one (120
+// before the greeting, 1xx before a command's reply), so that a server
+// repeating them cannot hold the client for ever.
+const maxPreliminary = 8
+
+// readGreeting reads the server's greeting, skipping "120 ready in N
+// minutes". Each reply must come within the Timeout, like any other: a
+// server that announces a delay and then says nothing is not waited for
+// beyond it, and at most maxPreliminary 120 replies are accepted.
 func (c *Conn) readGreeting(ctx context.Context) error {
 	stop := c.watch(ctx, c.nc)
 	defer stop()
 	var texts []string
-	waiting := false
-	for {
-		var rep *Reply
-		var err error
-		// After "120 ready in N minutes" only the ctx limits the wait.
-		c.waitLong = waiting
-		rep, err = c.readReply(ctx, "")
-		c.waitLong = false
+	for range maxPreliminary + 1 {
+		rep, err := c.readReply(ctx, "")
 		if err != nil {
 			return err
 		}
 		texts = append(texts, rep.String())
 		switch {
 		case rep.Code == CodeServiceReadyIn:
-			waiting = true
 			continue
 		case rep.Code/100 == 2:
 			c.welcome = strings.Join(texts, "\n")
@@ -275,6 +276,9 @@ func (c *Conn) readGreeting(ctx context.Context) error {
 			return c.unexpected("", rep)
 		}
 	}
+	err := &ProtocolError{Msg: fmt.Sprintf("more than %d \"120 service ready in N minutes\" replies without a greeting", maxPreliminary)}
+	c.Close()
+	return err
 }
 
 // ErrAddrIsURL is returned by Dial when the address is a URL

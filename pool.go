@@ -107,7 +107,13 @@ func (p *Pool) Limit() int {
 
 // Get returns a logged-in connection for the caller's exclusive use; give
 // it back with Put. It waits while the pool is at its limit, until ctx is
-// done or WaitTimeout passes (ErrPoolTimeout).
+// done or WaitTimeout passes (ErrPoolTimeout). Get makes at most one
+// connection attempt: its failure is returned, and retrying is the
+// caller's decision (the Pool's own transfers retry up to
+// PoolConfig.Retries times, the one retry budget of an operation). A 421
+// while other connections of the Pool are open lowers the limit and waits
+// for one of them instead. A refused login (ErrLoginRefused) is final:
+// every later Get returns it without connecting.
 func (p *Pool) Get(ctx context.Context) (*Conn, error) {
 	timeout := p.cfg.WaitTimeout
 	if timeout == 0 {

@@ -518,6 +518,7 @@ func TestAbortEarlyClose(t *testing.T) {
 		{Cmd: "EPSV", Reply: "229 ({EPSV})"},
 		{Cmd: "RETR big", Reply: "150 go"},
 		{Cmd: "ABOR", Reply: "426 aborted\n226 abort ok"},
+		{Cmd: "PWD", Reply: "257 \"/\""},
 		{Cmd: "NOOP", Reply: "200 ok"},
 	})...)
 	_ = big
@@ -544,6 +545,7 @@ func TestUrgentAbort(t *testing.T) {
 		{Cmd: "RETR big", Reply: "150 go"},
 		// The urgent DM byte is taken out of the stream by the kernel.
 		{Cmd: "\xff\xf4\xffABOR", Reply: "426 aborted\n226 abort ok"},
+		{Cmd: "PWD", Reply: "257 \"/\""},
 		{Cmd: "NOOP", Reply: "200 ok"},
 	})...)
 	login(t, c)

@@ -509,11 +509,12 @@ func (t *transfer) closeData() (func(), error) {
 // the Conn is usable.
 //
 // Servers answer in different ways: 426 then 225/226 (vsftpd, ProFTPD,
-// pyftpdlib); a 1xx then 226 (Pure-FTPd); or 226 for a transfer that had
-// completed, then 225/226 for ABOR. After a 4xx one more reply follows.
-// After a 2xx it is unknown whether ABOR's own reply is still to come, so
-// the client sends PWD and skips replies up to its 257, which nothing else
-// produces.
+// pyftpdlib); a 1xx then 226 (Pure-FTPd); 226 for a transfer that had
+// completed, then 225/226 for ABOR; or a refusal of ABOR (500, 502) and
+// perhaps nothing more. Since it is unknown whether another reply is still
+// to come, the client sends PWD after the first final reply and skips
+// replies up to its 257, which nothing else produces. A refusal of ABOR
+// is returned as a *ReplyError once the Conn is back in step.
 func (c *Conn) abort(ctx context.Context, data net.Conn) error {
 	gctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), min(abortGrace, c.d.Timeout))
 	defer cancel()
@@ -544,22 +545,30 @@ func (c *Conn) abort(ctx context.Context, data net.Conn) error {
 	if err != nil {
 		return err
 	}
-	if rep.Code >= 400 {
-		_, err = final()
-		return err
-	}
+	// Whether more replies follow (ABOR's own after the transfer's 426, or
+	// nothing after a refusal) is not known for sure: resynchronise
+	// without waiting for them.
 	if _, err := c.writeCmd(gctx, "PWD", ""); err != nil {
 		return err
 	}
 	for {
-		rep, err := c.readReply(gctx, "PWD")
+		r, err := c.readReply(gctx, "PWD")
 		if err != nil {
 			return err
 		}
-		if rep.Code == CodePathCreated {
-			return nil
+		if r.Code == CodePathCreated {
+			break
 		}
 	}
+	switch rep.Code {
+	case CodeTransferAborted, CodeLocalError, CodeFileBusy, CodeCantOpenData:
+		return nil // the transfer's reply to being aborted
+	}
+	if rep.Code >= 400 {
+		// ABOR itself was refused: say so at once, as ftplib does.
+		return &ReplyError{Cmd: "ABOR", Code: rep.Code, Msg: rep.Msg}
+	}
+	return nil
 }
 
 // sendAbort writes ABOR. With Dialer.UrgentAbort on a plain TCP control
