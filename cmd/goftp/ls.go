@@ -2,12 +2,11 @@ package main
 
 import (
 	"bufio"
-	"context"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
-	"iter"
+	"path"
 	"slices"
 	"strings"
 	"time"
@@ -121,7 +120,18 @@ func displayPath(p string) string {
 // never an empty listing.
 func (a *app) streamDir(c *ftp.Conn, dir string, use func(listing.Entry) error, note func(error)) (n int, werr, lerr error) {
 	seen := 0 // lines received, usable or not
-	for e, err := range readDirSeq(a.ctx, c, dir) {
+	// The first entry is held back until a second one arrives or the
+	// listing ends: LIST of a file lists that file (vsftpd), and the
+	// library then reports that the path is not a directory.
+	var first *listing.Entry
+	emit := func(e listing.Entry) error {
+		if err := use(e); err != nil {
+			return err
+		}
+		n++
+		return nil
+	}
+	for e, err := range c.ReadDirSeq(a.ctx, dir) {
 		if err != nil {
 			var pe *listing.ParseError
 			if errors.As(err, &pe) {
@@ -140,16 +150,40 @@ func (a *app) streamDir(c *ftp.Conn, dir string, use func(listing.Entry) error, 
 			note(err)
 			continue
 		}
-		if werr = use(e); werr != nil {
+		if n == 0 && first == nil {
+			first = &e
+			continue
+		}
+		if first != nil {
+			werr = emit(*first)
+			first = nil
+		}
+		if werr == nil {
+			werr = emit(e)
+		}
+		if werr != nil {
 			return n, werr, nil
 		}
-		n++
 	}
-	if lerr != nil && seen == 0 && dir != "" && a.ctx.Err() == nil && notADir(lerr) {
+	file := path.Base(strings.TrimSuffix(dir, "/"))
+	switch {
+	case first != nil && lerr == nil:
+		return n, emit(*first), nil
+	case lerr == nil || dir == "" || a.ctx.Err() != nil || !notADir(lerr):
+	case first != nil && first.Name == file && first.Type != listing.Dir:
+		// The listing of a file: that file.
+		return n, emit(*first), nil
+	case first == nil && seen == 0:
 		// Perhaps a file: MLSD of a file is refused (501, 550), and
 		// some servers list nothing.
 		if e, serr := c.Stat(a.ctx, dir); serr == nil && e.Type != listing.Dir && e.Type != listing.CurrentDir {
-			return 1, use(e), nil
+			return n, emit(e), nil
+		}
+	}
+	if first != nil {
+		// Not the file: print what arrived before the failure.
+		if werr = emit(*first); werr != nil {
+			return n, werr, nil
 		}
 	}
 	return n, nil, lerr
@@ -213,28 +247,4 @@ func (l *lineWriter) Write(p []byte) (int, error) {
 func (l *lineWriter) Flush() error {
 	l.last = time.Now()
 	return l.w.Flush()
-}
-
-// readDirSeq stands in for Conn.ReadDirSeq until it lands.
-func readDirSeq(ctx context.Context, c *ftp.Conn, dir string) iter.Seq2[listing.Entry, error] {
-	return func(yield func(listing.Entry, error) bool) {
-		entries, err := c.ReadDir(ctx, dir)
-		for _, e := range entries {
-			if !yield(e, nil) {
-				return
-			}
-		}
-		if err == nil {
-			return
-		}
-		errs := []error{err}
-		if j, ok := err.(interface{ Unwrap() []error }); ok {
-			errs = j.Unwrap()
-		}
-		for _, err := range errs {
-			if !yield(listing.Entry{}, err) {
-				return
-			}
-		}
-	}
 }
