@@ -264,7 +264,7 @@ func (c *Conn) cmdPrelim(ctx context.Context, verb, arg string) (*Reply, string,
 			return rep, display, err
 		}
 		rep, err = c.readReply(bctx, display)
-		if err != nil && bctx.Err() != nil && ctx.Err() == nil {
+		if err != nil && ctx.Err() == nil && (errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded)) {
 			return rep, display, &ProtocolError{Cmd: display, Msg: fmt.Sprintf("no final reply within %v of the first preliminary one", c.d.Timeout), Err: os.ErrDeadlineExceeded}
 		}
 		if err != nil || rep.Code >= 200 {

@@ -105,7 +105,7 @@ func (c *Conn) ReadDirSeq(ctx context.Context, dir string) iter.Seq2[listing.Ent
 				self = &first
 			}
 			err = c.confirmListing(ctx, dir, n, self, rep, mlst)
-		case dir != "" && errors.As(err, new(*ReplyError)) && !errors.Is(err, fs.ErrNotExist) && !c.closed.Load():
+		case dir != "" && refusedPath(err) && !c.closed.Load():
 			// Some servers refuse a listing of a missing directory with a
 			// code other than 550 (pyftpdlib: 501): say which it is.
 			if cerr := c.checkDir(ctx, dir, mlst); errors.Is(cerr, fs.ErrNotExist) {
@@ -116,6 +116,14 @@ func (c *Conn) ReadDirSeq(ctx context.Context, dir string) iter.Seq2[listing.Ent
 			yield(listing.Entry{}, err)
 		}
 	}
+}
+
+// refusedPath reports whether err is a refusal of a listing that may mean
+// a missing directory said another way than 550 (pyftpdlib: 501; some
+// servers 450), as opposed to a transfer failure (425, 426, 451).
+func refusedPath(err error) bool {
+	var re *ReplyError
+	return errors.As(err, &re) && re.Code != CodeFileUnavailable && (re.Code >= 500 || re.Code == CodeFileBusy)
 }
 
 // listTransfer runs a listing command and calls fn for each line; it
