@@ -53,69 +53,6 @@ func realServer(t *testing.T, k ftpservers.Kind) (*ftpservers.Server, *ftp.Pool)
 	return srv, p
 }
 
-// snapshot returns every file under dir with its content, and every
-// directory (with a trailing slash).
-func snapshot(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	m := map[string]string{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		rel = filepath.ToSlash(rel)
-		if d.IsDir() {
-			m[rel+"/"] = ""
-			return nil
-		}
-		b, err := os.ReadFile(p)
-		m[rel] = string(b)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m
-}
-
-// localSite fills a fresh local directory with files a mirror --delete
-// would remove if it believed the remote side empty.
-func localSite(t *testing.T) (string, map[string]string) {
-	t.Helper()
-	dir := t.TempDir()
-	for name, data := range map[string]string{
-		"index.html":      "<h1>site</h1>\n",
-		"sub/page.html":   "page\n",
-		"sub/deep/x.bin":  "xxxxxxxx",
-		"sub/.hidden.txt": "h\n",
-	} {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir, snapshot(t, dir)
-}
-
-func sameSnapshot(t *testing.T, what string, got, want map[string]string) {
-	t.Helper()
-	for k, v := range want {
-		if g, ok := got[k]; !ok {
-			t.Errorf("%s: %s was deleted", what, k)
-		} else if g != v {
-			t.Errorf("%s: %s changed: %q, want %q", what, k, g, v)
-		}
-	}
-	for k := range got {
-		if _, ok := want[k]; !ok {
-			t.Errorf("%s: %s appeared", what, k)
-		}
-	}
-}
-
 // TestRealServers runs the reliability cases of issue 12 that real
 // servers produce, on each server.
 func TestRealServers(t *testing.T) {

@@ -98,11 +98,10 @@ func removeAll(ctx context.Context, c *ftp.Conn, p string, dir *dirNode) error {
 		if _, err := c.Rmd(ctx, p); err == nil {
 			return nil
 		}
-		var re *ftp.ReplyError
-		if errors.As(lerr, &re) {
+		if isNotExist(lerr) {
 			return derr // not a directory either: DELE's reply explains best
 		}
-		return lerr
+		return lerr // a directory whose listing failed: it stays
 	}
 	var errs []error
 	if lerr != nil {
