@@ -385,17 +385,35 @@ func (c *Conn) Stat(ctx context.Context, name string) (listing.Entry, error) {
 // WalkFunc is called by Walk for each entry; see Walk.
 type WalkFunc func(path string, e listing.Entry, err error) error
 
+// MaxWalkDepth is how deep Walk descends below its root. A directory
+// deeper than that is passed to the WalkFunc with ErrTooDeep, and not
+// listed: a server whose listings nest for ever (a directory that contains
+// itself under new names) cannot make Walk run without end.
+const MaxWalkDepth = 64
+
+// ErrTooDeep is passed to a WalkFunc for a directory below MaxWalkDepth.
+var ErrTooDeep = errors.New("ftp: directory nested deeper than the walk allows")
+
+// ErrCycle is passed to a WalkFunc for a directory that is one already
+// walked (the same MLSD "unique" fact): it is not listed again.
+var ErrCycle = errors.New("ftp: directory already walked under another path (cycle)")
+
 // Walk walks the tree rooted at root depth-first, calling fn for root and
 // every entry below it, with paths joined by "/" (like fs.WalkDir). fn may
 // return fs.SkipDir to skip a directory, or fs.SkipAll to stop. An error
-// listing a directory is passed to fn with that directory's entry; entries
-// that parsed are still walked. Symbolic links are not followed.
+// listing a directory is passed to fn with that directory's entry; a
+// directory whose listing failed has no entries walked (a failed listing is
+// never taken for a partial one), while lines that could not be parsed are
+// passed to fn and the entries that parsed are still walked. Symbolic
+// links are not followed; a directory seen before (same "unique" fact) is
+// passed with ErrCycle and one below MaxWalkDepth with ErrTooDeep, neither
+// listed. A root that does not exist is an error matching fs.ErrNotExist.
 func (c *Conn) Walk(ctx context.Context, root string, fn WalkFunc) error {
 	e, err := c.Stat(ctx, root)
 	if err != nil {
 		err = fn(root, listing.Entry{Name: path.Base(root), Size: -1}, err)
 	} else {
-		err = c.walk(ctx, root, e, fn)
+		err = c.walk(ctx, root, e, 0, map[string]bool{}, fn)
 	}
 	if err == fs.SkipDir || err == fs.SkipAll {
 		return nil
@@ -403,16 +421,30 @@ func (c *Conn) Walk(ctx context.Context, root string, fn WalkFunc) error {
 	return err
 }
 
-func (c *Conn) walk(ctx context.Context, p string, e listing.Entry, fn WalkFunc) error {
+func (c *Conn) walk(ctx context.Context, p string, e listing.Entry, depth int, seen map[string]bool, fn WalkFunc) error {
 	if err := fn(p, e, nil); err != nil || e.Type != listing.Dir {
 		if err == fs.SkipDir && e.Type == listing.Dir {
 			return nil
 		}
 		return err
 	}
-	entries, err := c.ReadDir(ctx, p)
-	if err != nil {
-		if err := fn(p, e, err); err != nil {
+	var lerr error
+	switch u := e.Facts["unique"]; {
+	case depth >= MaxWalkDepth:
+		lerr = ErrTooDeep
+	case u != "" && seen[u]:
+		lerr = ErrCycle
+	default:
+		if u != "" {
+			seen[u] = true
+		}
+	}
+	var entries []listing.Entry
+	if lerr == nil {
+		entries, lerr = c.ReadDir(ctx, p)
+	}
+	if lerr != nil {
+		if err := fn(p, e, lerr); err != nil {
 			if err == fs.SkipDir {
 				return nil
 			}
@@ -420,7 +452,7 @@ func (c *Conn) walk(ctx context.Context, p string, e listing.Entry, fn WalkFunc)
 		}
 	}
 	for _, child := range entries {
-		if err := c.walk(ctx, path.Join(p, child.Name), child, fn); err != nil {
+		if err := c.walk(ctx, path.Join(p, child.Name), child, depth+1, seen, fn); err != nil {
 			return err
 		}
 	}

@@ -536,3 +536,104 @@ func TestHostileListSeqBreak(t *testing.T) {
 		t.Errorf("Conn unusable after breaking out of ReadDirSeq: %v", err)
 	}
 }
+
+// treeServer is a minimal MLSD server whose listing of any directory is
+// produced by list(dir): enough for Walk over trees no real server holds.
+func treeServer(t *testing.T, list func(dir string) []string) (addr string, listings *atomic.Int32) {
+	listings = new(atomic.Int32)
+	addr, _ = rawServer(t, func(c net.Conn, br *bufio.Reader) {
+		io.WriteString(c, "220 ready\r\n")
+		var dl net.Listener
+		defer func() {
+			if dl != nil {
+				dl.Close()
+			}
+		}()
+		for {
+			line, err := br.ReadString('\n')
+			if err != nil {
+				return
+			}
+			verb, arg, _ := strings.Cut(strings.TrimRight(line, "\r\n"), " ")
+			switch verb {
+			case "USER":
+				io.WriteString(c, "331 pass\r\n")
+			case "PASS":
+				io.WriteString(c, "230 in\r\n")
+			case "FEAT":
+				io.WriteString(c, "211-Features:\r\n MLST type*;unique*;\r\n211 End\r\n")
+			case "TYPE":
+				io.WriteString(c, "200 ok\r\n")
+			case "MLST":
+				io.WriteString(c, "250-facts\r\n type=dir;unique=root; "+arg+"\r\n250 End\r\n")
+			case "EPSV":
+				dl, _ = net.Listen("tcp", "127.0.0.1:0")
+				_, port, _ := net.SplitHostPort(dl.Addr().String())
+				io.WriteString(c, "229 (|||"+port+"|)\r\n")
+			case "MLSD":
+				listings.Add(1)
+				dc, err := dl.Accept()
+				dl.Close()
+				dl = nil
+				if err != nil {
+					return
+				}
+				io.WriteString(c, "150 here\r\n")
+				for _, l := range list(arg) {
+					io.WriteString(dc, l+"\r\n")
+				}
+				dc.Close()
+				io.WriteString(c, "226 done\r\n")
+			case "QUIT":
+				io.WriteString(c, "221 bye\r\n")
+				return
+			default:
+				io.WriteString(c, "502 no\r\n")
+			}
+		}
+	})
+	return addr, listings
+}
+
+// Scenario: a listing that nests for ever — every directory holds a
+// directory, each with a new unique fact (and, second case, the same
+// directory under new names: the same unique fact). Expected: Walk ends
+// with ErrTooDeep after MaxWalkDepth levels, or ErrCycle at the first
+// repeat, listing a bounded number of directories.
+func TestHostileWalkNestsForever(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name   string
+		unique func(dir string) string
+		want   error
+	}{
+		{"deeper", func(dir string) string { return dir }, ftp.ErrTooDeep},
+		{"cycle", func(string) string { return "same" }, ftp.ErrCycle},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			addr, listings := treeServer(t, func(dir string) []string {
+				return []string{"type=dir;unique=" + tc.unique(dir+"/x") + "; x", "type=file;size=1;unique=f; f"}
+			})
+			c, err := faultDialer().Dial(t.Context(), addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			login(t, c)
+			var seen error
+			err = c.Walk(t.Context(), "top", func(p string, e listing.Entry, err error) error {
+				if err != nil {
+					seen = err
+					return fs.SkipDir
+				}
+				return nil
+			})
+			if err != nil || !errors.Is(seen, tc.want) {
+				t.Errorf("Walk = %v, error passed to fn %v; want %v", err, seen, tc.want)
+			}
+			if n := listings.Load(); n > ftp.MaxWalkDepth+1 {
+				t.Errorf("%d listings; want at most %d", n, ftp.MaxWalkDepth+1)
+			}
+		})
+	}
+}
