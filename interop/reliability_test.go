@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/goftplib/ftp"
+	"github.com/goftplib/ftp/ftpfs"
 	"github.com/goftplib/ftp/internal/ftpservers"
 	"github.com/goftplib/ftp/listing"
 )
@@ -168,6 +169,38 @@ func TestWrongPasswordIsFinal(t *testing.T) {
 			// second); a second login attempt would double it.
 			if el := time.Since(start); el > 8*time.Second {
 				t.Errorf("refused login took %v", el)
+			}
+		})
+	}
+}
+
+// TestFSMissingDirectory: through ftpfs (io/fs), a missing directory is
+// fs.ErrNotExist from fs.ReadDir and fs.WalkDir, on every server.
+func TestFSMissingDirectory(t *testing.T) {
+	t.Parallel()
+	for _, kind := range ftpservers.Kinds {
+		t.Run(string(kind), func(t *testing.T) {
+			t.Parallel()
+			srv, reason := server(t, ftpservers.Config{Kind: kind})
+			if srv == nil {
+				t.Skip(reason)
+			}
+			top := fmt.Sprintf("fsmissing-%d", time.Now().UnixNano())
+			if err := srv.WriteFile(top+"/a.txt", []byte("a")); err != nil {
+				t.Fatal(err)
+			}
+			p := ftp.NewPool(srv.Addr, ftp.PoolConfig{Dialer: *dialer(srv, dataModes[0]), User: srv.User, Password: srv.Password, MaxConns: 2})
+			defer p.Close()
+			fsys := ftpfs.New(p, top)
+			if des, err := fs.ReadDir(fsys, "typo-dir"); !errors.Is(err, fs.ErrNotExist) {
+				t.Errorf("fs.ReadDir(typo-dir) = %v, %v; want fs.ErrNotExist", des, err)
+			}
+			werr := fs.WalkDir(fsys, "typo-dir", func(p string, d fs.DirEntry, err error) error { return err })
+			if !errors.Is(werr, fs.ErrNotExist) {
+				t.Errorf("fs.WalkDir(typo-dir) = %v; want fs.ErrNotExist", werr)
+			}
+			if des, err := fs.ReadDir(fsys, "."); err != nil || len(des) != 1 {
+				t.Errorf("fs.ReadDir(.) = %v, %v; want a.txt", des, err)
 			}
 		})
 	}
