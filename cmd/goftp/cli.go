@@ -2,21 +2,29 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
+	"net"
 	"os"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
+
+	"github.com/goftplib/ftp"
 )
 
 // app is one run of the command: its streams and the global flags.
 type app struct {
 	ctx    context.Context
+	cancel context.CancelCauseFunc // cancels ctx, with errBrokenPipe
 	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
@@ -27,6 +35,7 @@ type app struct {
 	mu           sync.Mutex // serialises writes to stdout and stderr
 	board        *board     // progress bars on a terminal, nil if none; guarded by mu
 	warnedPasswd bool
+	worst        int // the exit status of the most serious error printed; guarded by mu
 }
 
 // globals are the flags accepted before or after any subcommand name.
@@ -39,7 +48,35 @@ type globals struct {
 	active   bool
 	timeout  time.Duration
 	verbose  verbosity
-	retries  int
+	retries  int // as PoolConfig.Retries: 0 default (3), -1 none (--retries 0)
+}
+
+// retryFlag is --retries N. It stores the count the way the library's
+// PoolConfig.Retries and mirror's options take it: 0 (flag absent) is
+// the default of 3, and the user's 0 ("no retry", as curl's --retry 0)
+// is stored as -1.
+type retryFlag int
+
+func (r *retryFlag) String() string {
+	switch {
+	case *r == 0:
+		return "3"
+	case *r < 0:
+		return "0"
+	}
+	return strconv.Itoa(int(*r))
+}
+
+func (r *retryFlag) Set(s string) error {
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return errors.New("not a number")
+	}
+	if n <= 0 {
+		n = -1
+	}
+	*r = retryFlag(n)
+	return nil
 }
 
 // verbosity counts -v flags; -vv sets it to 2.
@@ -86,9 +123,11 @@ func commands() []command {
 }
 
 // run is the whole program: it parses args, runs the subcommand and
-// returns the exit status (0 success, 1 failure, 2 usage).
+// returns the exit status (see exitCodes).
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	a := &app{ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	a := &app{ctx: ctx, cancel: cancel, stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv}
 	return a.exit(a.dispatch(args))
 }
 
@@ -102,27 +141,157 @@ func usagef(format string, args ...any) error {
 }
 
 // errReported is returned when the errors were already printed, one by
-// one (exit status 1).
+// one, with printError, which noted the exit status of each.
 var errReported = errors.New("errors reported")
+
+// errInterrupted is the user's Ctrl-C read by the password prompt, where
+// the terminal does not turn it into a signal.
+var errInterrupted = errors.New("interrupted")
+
+// errBrokenPipe cancels the app when the reader of standard output went
+// away (goftp cat big | head -c 10): the command stops quietly.
+var errBrokenPipe = errors.New("standard output closed by its reader")
 
 func (a *app) exit(err error) int {
 	var ue *usageError
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
-		return 0
+		return a.worst
 	case errors.As(err, &ue):
 		a.errorf("%s", ue.msg)
 		a.printf(a.stderr, "Run 'goftp help' for usage.\n")
-		return 2
-	case errors.Is(err, errReported):
-		return 1
-	case errors.Is(err, context.Canceled) && a.ctx.Err() != nil:
+		return exitUsage
+	case a.brokenPipe(err):
+		// The reader of our output has what it wanted (head, grep -q):
+		// stop quietly, as cat does, but with status 0 rather than a
+		// SIGPIPE death (141) so that "set -o pipefail" scripts pass.
+		return a.worst
+	case a.interrupted(err):
 		a.errorf("interrupted (partial files are kept: get -c, put -c and mirror resume them)")
-		return 1
+		return exitInterrupted
+	case errors.Is(err, errReported):
+		if a.worst == 0 {
+			return exitFailure
+		}
+		return a.worst
 	default:
 		a.printError(err)
-		return 1
+		return a.worst
 	}
+}
+
+// brokenPipe reports whether err, or the app's cancellation, comes from
+// writing to a standard output whose reader has gone.
+func (a *app) brokenPipe(err error) bool {
+	if errors.Is(context.Cause(a.ctx), errBrokenPipe) {
+		return true
+	}
+	return a.stdoutClosed(err)
+}
+
+// stdoutClosed reports whether err is EPIPE from writing standard output
+// (and not, say, from a network connection).
+func (a *app) stdoutClosed(err error) bool {
+	f, ok := a.stdout.(*os.File)
+	var pe *fs.PathError
+	return ok && errors.Is(err, syscall.EPIPE) && errors.As(err, &pe) && pe.Path == f.Name()
+}
+
+// interrupted reports whether err ends the command because the user
+// interrupted it (Ctrl-C, SIGTERM).
+func (a *app) interrupted(err error) bool {
+	return errors.Is(err, errInterrupted) || a.ctx.Err() != nil && !errors.Is(context.Cause(a.ctx), errBrokenPipe)
+}
+
+// Exit statuses. Each failure class has its own, so that scripts can
+// tell them apart, as with curl. They are listed by "goftp help".
+const (
+	exitFailure     = 1   // any other failure
+	exitUsage       = 2   // a mistake on the command line
+	exitConnect     = 3   // cannot connect: name, refused, unreachable, no greeting, 421
+	exitLogin       = 4   // login refused (USER, PASS or ACCT answered 4xx/5xx)
+	exitTLS         = 5   // TLS failure: certificate not trusted, TLS not offered
+	exitNotFound    = 6   // not found or not permitted (550, 553, fs.ErrNotExist, fs.ErrPermission)
+	exitTransfer    = 7   // transfer failed or incomplete; connection lost
+	exitTimeout     = 8   // no activity for --timeout
+	exitInterrupted = 130 // interrupted (Ctrl-C, SIGTERM)
+)
+
+// exitCodes describes the exit statuses for "goftp help", most serious
+// first: when several errors were printed (get and mirror carry on after
+// a failed file), the status is that of the most serious, this order.
+var exitCodes = []struct {
+	code int
+	text string
+}{
+	{exitInterrupted, "interrupted (Ctrl-C)"},
+	{exitUsage, "usage: a mistake on the command line"},
+	{exitTLS, "TLS failure: certificate not trusted, or TLS not offered by the server"},
+	{exitLogin, "login refused"},
+	{exitConnect, "cannot connect: host unknown or unreachable, connection refused, server not ready"},
+	{exitTimeout, "timeout: no activity for --timeout"},
+	{exitTransfer, "transfer failed or incomplete, connection lost"},
+	{exitFailure, "other failure"},
+	{exitNotFound, "not found or not permitted: the server refused the file action (550, 553), or a local file is missing"},
+}
+
+// severity ranks exit statuses for the "most serious" rule: higher is
+// more serious; 0 (success) is the least.
+func severity(code int) int {
+	for i, c := range exitCodes {
+		if c.code == code {
+			return len(exitCodes) - i
+		}
+	}
+	return 0
+}
+
+// classify returns the exit status for err (never 0).
+func (a *app) classify(err error) int {
+	var (
+		ue   *usageError
+		re   *ftp.ReplyError
+		cve  *tls.CertificateVerificationError
+		uae  x509.UnknownAuthorityError
+		hne  x509.HostnameError
+		cie  x509.CertificateInvalidError
+		rhe  tls.RecordHeaderError
+		ae   tls.AlertError
+		dnse *net.DNSError
+		de   *dialError
+	)
+	isReply := errors.As(err, &re)
+	switch {
+	case a.interrupted(err):
+		return exitInterrupted
+	case errors.As(err, &ue):
+		return exitUsage
+	case errors.Is(err, ftp.ErrLoginRefused):
+		return exitLogin
+	case errors.Is(err, ftp.ErrTLSRequired), errors.As(err, &cve), errors.As(err, &uae), errors.As(err, &hne),
+		errors.As(err, &cie), errors.As(err, &rhe), errors.As(err, &ae):
+		return exitTLS
+	case errors.As(err, &de), errors.As(err, &dnse),
+		isReply && (re.Cmd == "" || re.Code == ftp.CodeServiceNotAvailable):
+		// The control connection could not be opened, the greeting was
+		// not 2xx, or the server is closing (421).
+		return exitConnect
+	case errors.Is(err, ftp.ErrSizeMismatch), errors.Is(err, ftp.ErrShortTransfer),
+		errors.Is(err, ftp.ErrResumeUnverified), errors.Is(err, ftp.ErrChecksumMismatch):
+		return exitTransfer
+	case errors.Is(err, os.ErrDeadlineExceeded), errors.Is(err, context.DeadlineExceeded):
+		return exitTimeout
+	case errors.Is(err, fs.ErrNotExist), errors.Is(err, fs.ErrPermission),
+		isReply && (re.Code == ftp.CodeFileUnavailable || re.Code == ftp.CodeBadFileName ||
+			re.Code == ftp.CodeNeedAccountForStoring || re.Code == ftp.CodePageTypeUnknown):
+		return exitNotFound
+	case isReply && (re.Code == ftp.CodeCantOpenData || re.Code == ftp.CodeTransferAborted || re.Code == ftp.CodeLocalError ||
+			re.Code == ftp.CodeInsufficientStorage || re.Code == ftp.CodeExceededStorage),
+		errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF), errors.Is(err, net.ErrClosed),
+		errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE), errors.Is(err, syscall.ECONNABORTED):
+		return exitTransfer
+	}
+	return exitFailure
 }
 
 func (a *app) dispatch(args []string) error {
@@ -181,6 +350,21 @@ Global flags (before or after the command name):
 	fs := a.flagSet("goftp", nil)
 	fs.SetOutput(&b)
 	fs.PrintDefaults()
+	b.WriteString("\nExit status: 0 success, or")
+	codes := slices.Clone(exitCodes)
+	slices.SortFunc(codes, func(x, y struct {
+		code int
+		text string
+	}) int {
+		return x.code - y.code
+	})
+	for _, c := range codes {
+		fmt.Fprintf(&b, "\n  %3d  %s", c.code, c.text)
+	}
+	b.WriteString("\nWhen several files fail, the status is that of the most serious failure, in\n" +
+		"this order: interrupted, usage, TLS, login, connect, timeout, transfer, other,\n" +
+		"not found. A reader closing standard output (goftp cat URL | head) ends\n" +
+		"the command quietly with status 0.\n")
 	b.WriteString("\nRun 'goftp help COMMAND' for a command's flags; 'goftp demo' for a tour.\n")
 	a.printf(w, "%s", b.String())
 }
@@ -221,7 +405,7 @@ func (a *app) flagSet(name string, skip []string) *flag.FlagSet {
 		})
 	})
 	add("retries", func() {
-		fs.IntVar(&g.retries, "retries", g.retries, "retry transient failures `N` times, resuming transfers (default 3, -1 none)")
+		fs.Var((*retryFlag)(&g.retries), "retries", "retry transient failures `N` times, resuming transfers; 0 for none (default 3)")
 	})
 	return fs
 }
@@ -316,7 +500,9 @@ func (a *app) emit(w io.Writer, text string) {
 			return
 		}
 	}
-	io.WriteString(w, text)
+	if _, err := io.WriteString(w, text); err != nil && a.cancel != nil && a.stdoutClosed(err) {
+		a.cancel(errBrokenPipe) // nobody reads what we print: stop
+	}
 }
 
 // writer returns a function writing text to w with emit.
@@ -324,18 +510,27 @@ func (a *app) writer(w io.Writer) func(string) {
 	return func(text string) { a.emit(w, text) }
 }
 
-// errorf prints "goftp: message" on stderr.
+// errorf prints "goftp: message" on stderr, with control characters in
+// it (server text) escaped.
 func (a *app) errorf(format string, args ...any) {
-	a.printf(a.stderr, "goftp: "+format+"\n", args...)
+	a.printf(a.stderr, "%s\n", "goftp: "+ftp.EscapeText(fmt.Sprintf(format, args...)))
 }
 
-// warnf prints "goftp: warning: message" on stderr.
+// warnf prints "goftp: warning: message" on stderr, escaped like errorf.
 func (a *app) warnf(format string, args ...any) {
-	a.printf(a.stderr, "goftp: warning: "+format+"\n", args...)
+	a.printf(a.stderr, "%s\n", "goftp: warning: "+ftp.EscapeText(fmt.Sprintf(format, args...)))
 }
 
-// printError prints err on stderr, once per line of a joined error.
+// printError prints err on stderr, once per line of a joined error, and
+// notes its exit status: the command exits with the most serious status
+// of the errors it printed (see exitCodes).
 func (a *app) printError(err error) {
+	code := a.classify(err)
+	a.mu.Lock()
+	if severity(code) > severity(a.worst) {
+		a.worst = code
+	}
+	a.mu.Unlock()
 	for _, line := range strings.Split(errText(err), "\n") {
 		if line != "" {
 			a.errorf("%s", line)

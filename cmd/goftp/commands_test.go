@@ -69,7 +69,7 @@ func TestLs(t *testing.T) {
 	})
 	t.Run("missing", func(t *testing.T) {
 		r := e.run(t, "ls", e.url("nope/"))
-		r.want(t, 1, nil, []string{"goftp: ls nope/: MLSD nope/: 550 "})
+		r.want(t, exitNotFound, nil, []string{"goftp: ls nope/: MLSD nope/: 550 "})
 		if strings.Count(r.stderr, "goftp: ") != 1 {
 			t.Errorf("error printed more than once:\n%s", r.stderr)
 		}
@@ -115,7 +115,7 @@ func TestGet(t *testing.T) {
 	t.Run("missing file", func(t *testing.T) {
 		dir := t.TempDir()
 		r := e.run(t, "get", "-o", dir, e.url("nope.txt"), e.url("hello.txt"))
-		r.want(t, 1, []string{"hello.txt  13 B"}, []string{"goftp: RETR nope.txt: 550 "})
+		r.want(t, exitNotFound, []string{"hello.txt  13 B"}, []string{"goftp: RETR nope.txt: 550 "})
 		if left, _ := os.ReadDir(dir); len(left) != 1 {
 			t.Errorf("directory holds %v, want hello.txt alone", left)
 		}
@@ -191,7 +191,7 @@ func TestPut(t *testing.T) {
 		e.run(t, "put", dir, e.url("x/")).want(t, 2, nil, []string{"use mirror -R"})
 	})
 	t.Run("into a missing directory", func(t *testing.T) {
-		e.run(t, "put", a, e.url("nope/x.txt")).want(t, 1, nil, []string{"goftp: put " + a + ": STOR nope/.x.txt.goftp-part: 550"})
+		e.run(t, "put", a, e.url("nope/x.txt")).want(t, exitNotFound, nil, []string{"goftp: put " + a + ": STOR nope/.x.txt.goftp-part: 550"})
 	})
 }
 
@@ -233,7 +233,7 @@ func TestCat(t *testing.T) {
 	if r.stdout != "bbbb\n" {
 		t.Errorf("cat = %q, want %q", r.stdout, "bbbb\n")
 	}
-	e.run(t, "cat", e.url("pub/nope")).want(t, 1, nil, []string{"goftp: RETR pub/nope: 550 "})
+	e.run(t, "cat", e.url("pub/nope")).want(t, exitNotFound, nil, []string{"goftp: RETR pub/nope: 550 "})
 }
 
 func TestRmMkdirRmdirMv(t *testing.T) {
@@ -247,19 +247,19 @@ func TestRmMkdirRmdirMv(t *testing.T) {
 	if exists("pub/a.txt") || exists("hello.txt") {
 		t.Error("rm left files behind")
 	}
-	e.run(t, "rm", e.url("pub/a.txt")).want(t, 1, nil, []string{"goftp: rm pub/a.txt: DELE pub/a.txt: 550 "})
-	e.run(t, "rm", e.url("pub")).want(t, 1, nil, []string{"DELE pub: 550"})
+	e.run(t, "rm", e.url("pub/a.txt")).want(t, exitNotFound, nil, []string{"goftp: rm pub/a.txt: DELE pub/a.txt: 550 "})
+	e.run(t, "rm", e.url("pub")).want(t, exitNotFound, nil, []string{"DELE pub: 550"})
 	e.run(t, "rm", "-r", e.url("")).want(t, 2, nil, []string{"refusing"})
 
 	e.run(t, "mkdir", e.url("new")).want(t, 0, nil, nil)
-	e.run(t, "mkdir", e.url("new")).want(t, 1, nil, []string{"goftp: MKD new: 550"})
+	e.run(t, "mkdir", e.url("new")).want(t, exitNotFound, nil, []string{"goftp: MKD new: 550"})
 	e.run(t, "mkdir", "-p", e.url("new")).want(t, 0, nil, nil)
 	e.run(t, "mkdir", "-p", e.url("x/y/z/")).want(t, 0, nil, nil)
-	e.run(t, "mkdir", e.url("a/b")).want(t, 1, nil, []string{"MKD a/b: 550"})
+	e.run(t, "mkdir", e.url("a/b")).want(t, exitNotFound, nil, []string{"MKD a/b: 550"})
 	e.run(t, "ls", e.url("x/y/")).want(t, 0, []string{"z\n"}, nil)
 
 	e.run(t, "rmdir", e.url("x/y/z")).want(t, 0, nil, nil)
-	e.run(t, "rmdir", e.url("x")).want(t, 1, nil, []string{"goftp: RMD x: 550"})
+	e.run(t, "rmdir", e.url("x")).want(t, exitNotFound, nil, []string{"goftp: RMD x: 550"})
 	e.run(t, "rm", "-r", e.url("x/")).want(t, 0, nil, nil)
 	e.run(t, "ls", e.url("")).want(t, 0, []string{"new\npub\n"}, nil)
 
@@ -268,7 +268,7 @@ func TestRmMkdirRmdirMv(t *testing.T) {
 	if !exists("new/b2.txt") || !exists("new/c.bin") || exists("pub/b.txt") {
 		t.Error("mv did not move the files")
 	}
-	e.run(t, "mv", e.url("nope"), "x").want(t, 1, nil, []string{"goftp: RNFR nope: 550"})
+	e.run(t, "mv", e.url("nope"), "x").want(t, exitNotFound, nil, []string{"goftp: RNFR nope: 550"})
 	e.run(t, "rm", "-r", e.url("pub")).want(t, 0, nil, nil)
 	e.run(t, "ls", e.url("")).want(t, 0, []string{"new\n"}, nil)
 }
@@ -336,7 +336,7 @@ func TestCredentials(t *testing.T) {
 		t.Setenv("FTP_PASSWORD", "wrong")
 		t.Setenv("NETRC", filepath.Join(t.TempDir(), "none"))
 		r := runGoftp(t, "", "ls", e.url(""))
-		r.want(t, 1, nil, []string{"goftp: PASS ****: 530 "})
+		r.want(t, exitLogin, nil, []string{"goftp: PASS ****: 530 "})
 		if strings.Contains(r.stderr, "wrong") {
 			t.Errorf("the password shows in the error: %s", r.stderr)
 		}
@@ -352,7 +352,7 @@ func TestTLS(t *testing.T) {
 			e.run(t, "ls", "--ca", e.ca, e.url("pub/")).want(t, 0, []string{"a.txt\nb.txt\n"}, nil)
 			r := e.run(t, "get", "--ca", e.ca, "-o", t.TempDir()+"/", e.url("hello.txt"))
 			r.want(t, 0, []string{"hello.txt  13 B"}, nil)
-			e.run(t, "ls", e.url("")).want(t, 1, nil, []string{"certificate"})
+			e.run(t, "ls", e.url("")).want(t, exitTLS, nil, []string{"certificate"})
 			e.run(t, "ls", "--insecure", e.url("")).want(t, 0, []string{"hello.txt"}, []string{"not verified"})
 		})
 	}

@@ -1,14 +1,20 @@
 package main
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
+	"net"
 	"os"
 	"strings"
+	"syscall"
+	"time"
+	"unicode/utf8"
 
 	"golang.org/x/term"
 
@@ -77,6 +83,11 @@ func (a *app) dialer(u *ftp.URL) (ftp.Dialer, error) {
 	if err != nil {
 		return d, err
 	}
+	port := "21"
+	if mode == "implicit" {
+		port = "990"
+	}
+	d.DialContext = dialMarked(controlAddr(u.Host, port))
 	if mode == "none" {
 		if a.g.insecure || a.g.ca != "" {
 			return d, usagef("--insecure and --ca need TLS: use an ftps:// or ftpes:// URL or --tls")
@@ -177,19 +188,87 @@ func (a *app) loadNetrc() (*netrc.File, error) {
 }
 
 // prompt reads a password without echo from the terminal on standard
-// input.
+// input. Ctrl-C, or the app's cancellation (SIGINT, SIGTERM), ends it at
+// once with the terminal restored: errInterrupted or the context's error.
 func (a *app) prompt(msg string) (string, error) {
 	f, ok := a.stdin.(*os.File)
 	if !ok || !term.IsTerminal(int(f.Fd())) {
 		return "", errors.New("no password: set FTP_PASSWORD, add the host to ~/.netrc, or run on a terminal to be asked")
 	}
+	if err := a.ctx.Err(); err != nil {
+		return "", err
+	}
 	a.printf(a.stderr, "%s", msg)
-	b, err := term.ReadPassword(int(f.Fd()))
+	pw, err := a.readPassword(f)
 	a.printf(a.stderr, "\n")
 	if err != nil {
+		if errors.Is(err, errInterrupted) || a.ctx.Err() != nil {
+			return "", err
+		}
 		return "", fmt.Errorf("reading the password: %w", err)
 	}
-	return strings.TrimRight(string(b), "\r\n"), nil
+	return strings.TrimRight(pw, "\r\n"), nil
+}
+
+// readPassword reads a line from the terminal f without echo.
+//
+// term.ReadPassword blocks in read(2) until Enter, deaf to Ctrl-C (the
+// signal handler restarts the read) and to the app's context. So the
+// terminal is reopened through /proc/self/fd, which gives a descriptor
+// of its own that the runtime poller handles: a read deadline, set when
+// the context is cancelled, ends the read. The terminal is put in raw
+// mode, where Ctrl-C arrives as a byte rather than a signal, and
+// restored on return. Where /proc is missing (not Linux), the terminal
+// is read with term.ReadPassword, uninterruptible as before.
+func (a *app) readPassword(f *os.File) (string, error) {
+	fd := int(f.Fd())
+	tty, err := os.OpenFile(fmt.Sprintf("/proc/self/fd/%d", fd), os.O_RDONLY|syscall.O_NOCTTY, 0)
+	if err == nil && tty.SetReadDeadline(time.Time{}) != nil {
+		tty.Close() // not pollable: no deadlines
+		err = os.ErrNoDeadline
+	}
+	if err != nil {
+		b, err := term.ReadPassword(fd)
+		return string(b), err
+	}
+	defer tty.Close()
+	state, err := term.MakeRaw(fd)
+	if err != nil {
+		return "", err
+	}
+	defer term.Restore(fd, state)
+	stop := context.AfterFunc(a.ctx, func() { tty.SetReadDeadline(time.Now()) })
+	defer stop()
+	var pw []byte
+	var c [1]byte // one byte at a time: what follows Enter stays unread
+	for {
+		if _, err := tty.Read(c[:]); err != nil {
+			if cerr := a.ctx.Err(); cerr != nil {
+				return "", cerr
+			}
+			return "", err
+		}
+		switch c[0] {
+		case '\r', '\n':
+			return string(pw), nil
+		case 0x03, 0x1c: // Ctrl-C, Ctrl-\ (INTR, QUIT)
+			return "", errInterrupted
+		case 0x04: // Ctrl-D: end of input on an empty line
+			if len(pw) == 0 {
+				return "", io.EOF
+			}
+		case 0x7f, 0x08: // erase the last character
+			if len(pw) > 0 {
+				_, n := utf8.DecodeLastRune(pw)
+				pw = pw[:len(pw)-n]
+			}
+		case 0x15: // Ctrl-U: erase the line
+			pw = pw[:0]
+		case 0x1a: // Ctrl-Z: no job control while the terminal is raw
+		default:
+			pw = append(pw, c[0])
+		}
+	}
 }
 
 // connect dials the server of u and logs in. The caller must Close or
@@ -243,4 +322,35 @@ func (a *app) pool(u *ftp.URL, n int) (*ftp.Pool, error) {
 // quit ends a session politely; errors are of no interest by then.
 func (a *app) quit(c *ftp.Conn) {
 	c.Quit(a.ctx)
+}
+
+// dialError marks a failure to open the control connection, so that it
+// exits with "cannot connect" while a failed data connection (dialled
+// through the same Dialer.DialContext) counts as a failed transfer.
+type dialError struct{ err error }
+
+func (e *dialError) Error() string { return e.err.Error() }
+func (e *dialError) Unwrap() error { return e.err }
+
+// dialMarked returns a Dialer.DialContext that dials as the library does
+// and marks failures to reach ctrl, the control connection's address,
+// with dialError.
+func dialMarked(ctrl string) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		nd := net.Dialer{KeepAlive: 30 * time.Second}
+		c, err := nd.DialContext(ctx, network, addr)
+		if err != nil && addr == ctrl {
+			return nil, &dialError{err}
+		}
+		return c, err
+	}
+}
+
+// controlAddr is host with port added when it has none, as the library
+// completes the address it dials.
+func controlAddr(host, port string) string {
+	if _, _, err := net.SplitHostPort(host); err == nil {
+		return host
+	}
+	return net.JoinHostPort(strings.TrimSuffix(strings.TrimPrefix(host, "["), "]"), port)
 }

@@ -62,7 +62,7 @@ func TestDemoCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
 	r := runCtx(ctx, "", "demo")
-	r.want(t, 1, nil, []string{"goftp: interrupted"})
+	r.want(t, exitInterrupted, nil, []string{"goftp: interrupted"})
 	left, _ := filepath.Glob(filepath.Join(tmp, "*"))
 	if len(left) > 0 {
 		t.Errorf("the demo left %q behind", left)

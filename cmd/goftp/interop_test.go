@@ -90,7 +90,7 @@ func TestVsftpd(t *testing.T) {
 		r := e.run(t, "-v", "get", "-c", "-o", local, e.url("pub/big.bin"))
 		r.want(t, 0, []string{"resumed at "}, []string{"> REST 1000000\n< 350 "})
 		sameBytes(t, "resumed big.bin", readLocal(t, filepath.Join(local, "big.bin")), big)
-		e.run(t, "get", "-o", local, e.url("pub/nope")).want(t, 1, nil, []string{"goftp: RETR pub/nope: 550 "})
+		e.run(t, "get", "-o", local, e.url("pub/nope")).want(t, exitNotFound, nil, []string{"goftp: RETR pub/nope: 550 "})
 	})
 	t.Run("cat", func(t *testing.T) {
 		r := e.run(t, "cat", e.url("pub/b.txt"))
@@ -99,7 +99,7 @@ func TestVsftpd(t *testing.T) {
 		}
 	})
 	t.Run("put", func(t *testing.T) {
-		e.run(t, "put", filepath.Join(local, "a.txt"), filepath.Join(local, "b.txt"), e.url("up/")).want(t, 1, nil, []string{"STOR up/.a.txt.goftp-part: 553 "})
+		e.run(t, "put", filepath.Join(local, "a.txt"), filepath.Join(local, "b.txt"), e.url("up/")).want(t, exitNotFound, nil, []string{"STOR up/.a.txt.goftp-part: 553 "})
 		e.run(t, "mkdir", "-p", e.url("up/x/y")).want(t, 0, nil, nil)
 		e.run(t, "mkdir", "-p", e.url("up/x")).want(t, 0, nil, nil)
 		e.run(t, "put", filepath.Join(local, "a.txt"), filepath.Join(local, "b.txt"), e.url("up/")).want(t, 0, nil, nil)
@@ -117,7 +117,7 @@ func TestVsftpd(t *testing.T) {
 		e.run(t, "mv", e.url("up/a.txt"), "up/x/a2.txt").want(t, 0, nil, nil)
 		server("up/x/a2.txt")
 		e.run(t, "rmdir", e.url("up/x/y")).want(t, 0, nil, nil)
-		e.run(t, "rmdir", e.url("up/x")).want(t, 1, nil, []string{"goftp: RMD up/x: 550 "})
+		e.run(t, "rmdir", e.url("up/x")).want(t, exitNotFound, nil, []string{"goftp: RMD up/x: 550 "})
 		e.run(t, "rm", e.url("up/b.txt")).want(t, 0, nil, nil)
 		e.run(t, "rm", "-r", e.url("up")).want(t, 0, nil, nil)
 		if _, err := os.Stat(filepath.Join(srv.Dir, "up")); !os.IsNotExist(err) {
@@ -158,7 +158,7 @@ func TestVsftpdTLS(t *testing.T) {
 		t.Errorf("cat over TLS: %d %q %q", r.code, r.stdout, r.stderr)
 	}
 	r = e.run(t, "ls", e.url(""))
-	r.want(t, 1, nil, []string{"certificate"})
+	r.want(t, exitTLS, nil, []string{"certificate"})
 	if strings.Contains(r.stderr, srv.Password) {
 		t.Error("password in the error output")
 	}

@@ -15,7 +15,14 @@ import (
 )
 
 func main() {
+	// A closed standard output (goftp cat URL | head) is then an EPIPE
+	// error, which ends the command quietly (see app.exit), instead of a
+	// SIGPIPE death in the middle of a transfer.
+	signal.Ignore(syscall.SIGPIPE)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// The first Ctrl-C cancels ctx: transfers are aborted and the command
+	// ends with status 130. A second one kills the program at once.
+	context.AfterFunc(ctx, stop)
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)

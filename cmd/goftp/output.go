@@ -67,26 +67,33 @@ func (h *dialogue) Handle(_ context.Context, r slog.Record) error {
 	}
 	trace := h.level < slog.LevelDebug
 	var b strings.Builder
+	// Server text reaches the terminal escaped (ftp.EscapeText), and a
+	// newline inside a value (a multi-line reply) starts a new prefixed
+	// line, so the server cannot forge lines of ours.
+	lines := func(mark, s string) {
+		for _, l := range strings.Split(s, "\n") {
+			fmt.Fprintf(&b, "%s%s %s\n", prefix, mark, ftp.EscapeText(l))
+		}
+	}
 	switch r.Message {
 	case "send":
-		fmt.Fprintf(&b, "%s> %s\n", prefix, attrs["cmd"])
+		lines(">", attrs["cmd"])
 	case "recv":
 		if trace {
 			return nil // every line is shown as "recv line"
 		}
 		var code int
 		fmt.Sscan(attrs["code"], &code)
-		for _, l := range strings.Split((&ftp.Reply{Code: code, Msg: attrs["msg"]}).String(), "\n") {
-			fmt.Fprintf(&b, "%s< %s\n", prefix, l)
-		}
+		lines("<", (&ftp.Reply{Code: code, Msg: attrs["msg"]}).String())
 	case "recv line":
-		fmt.Fprintf(&b, "%s< %s\n", prefix, attrs["line"])
+		lines("<", attrs["line"])
 	default:
-		fmt.Fprintf(&b, "%s* %s", prefix, r.Message)
+		var s strings.Builder
+		s.WriteString(r.Message)
 		for _, k := range order {
-			fmt.Fprintf(&b, " %s=%s", k, attrs[k])
+			fmt.Fprintf(&s, " %s=%s", k, attrs[k])
 		}
-		b.WriteByte('\n')
+		lines("*", s.String())
 	}
 	h.out(b.String())
 	return nil
