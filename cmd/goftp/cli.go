@@ -286,7 +286,7 @@ func (a *app) classify(err error) int {
 			re.Code == ftp.CodeNeedAccountForStoring || re.Code == ftp.CodePageTypeUnknown):
 		return exitNotFound
 	case isReply && (re.Code == ftp.CodeCantOpenData || re.Code == ftp.CodeTransferAborted || re.Code == ftp.CodeLocalError ||
-			re.Code == ftp.CodeInsufficientStorage || re.Code == ftp.CodeExceededStorage),
+		re.Code == ftp.CodeInsufficientStorage || re.Code == ftp.CodeExceededStorage),
 		errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF), errors.Is(err, net.ErrClosed),
 		errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE), errors.Is(err, syscall.ECONNABORTED):
 		return exitTransfer

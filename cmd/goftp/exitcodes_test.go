@@ -115,8 +115,8 @@ func TestRetriesZeroNoReconnect(t *testing.T) {
 // loginCounter is a fake FTP server for many connections that refuses
 // every login with 530 and counts the connections and PASS commands.
 type loginCounter struct {
-	addr string
-	mu   sync.Mutex
+	addr        string
+	mu          sync.Mutex
 	conns, pass int
 	wg          sync.WaitGroup
 }
