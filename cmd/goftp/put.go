@@ -1,7 +1,10 @@
 package main
 
 import (
+	"cmp"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -67,19 +70,104 @@ func (a *app) put(args []string) error {
 	return nil
 }
 
-// putFile uploads local to remote with mirror.Send: to a partial file
-// renamed when complete, or, with direct, to remote itself.
+// putFile uploads local to remote with mirror.Send: to the partial file
+// .NAME.goftp-part beside remote, renamed to remote when complete (see
+// replaceWith), or, with direct, to remote itself.
 func (a *app) putFile(p *ftp.Pool, local, remote string, resume, direct bool, prog *progress) error {
 	root, err := os.OpenRoot(filepath.Dir(local))
 	if err != nil {
 		return err
 	}
 	defer root.Close()
-	_, err = mirror.Send(a.ctx, p, root, filepath.Base(local), remote, mirror.SendOptions{
+	target := remote
+	if !direct {
+		target = partialName(remote)
+	}
+	var held *heldMeter
+	_, err = mirror.Send(a.ctx, p, root, filepath.Base(local), target, mirror.SendOptions{
 		Resume:  resume,
-		Direct:  direct,
+		Direct:  true, // to target; the rename is ours (replaceWith)
 		Retries: a.g.retries,
-		Meter:   func(size, offset int64) mirror.Meter { return prog.start(remote, size, offset) },
+		Meter: func(size, offset int64) mirror.Meter {
+			m := prog.start(remote, size, offset)
+			if direct {
+				return m
+			}
+			held = &heldMeter{m: m}
+			if w, ok := m.(io.Writer); ok {
+				return heldWriterMeter{held, w}
+			}
+			return held
+		},
 	})
+	if err == nil && !direct {
+		err = p.Do(a.ctx, func(c *ftp.Conn) error { return a.replaceWith(c, target, remote) })
+	}
+	if held != nil {
+		held.release(err) // the file is uploaded once it has its name
+	}
 	return err
+}
+
+// heldMeter holds back the end of a transfer's progress report until
+// the file is renamed into place.
+type heldMeter struct {
+	m    mirror.Meter
+	n    int64
+	err  error
+	done bool
+}
+
+func (h *heldMeter) Done(n int64, err error) { h.n, h.err, h.done = n, err, true }
+
+// release reports the transfer done, failed with err if it did not fail
+// before.
+func (h *heldMeter) release(err error) {
+	if h.done {
+		h.m.Done(h.n, cmp.Or(h.err, err))
+	}
+}
+
+// heldWriterMeter is a heldMeter whose Meter shows live progress.
+type heldWriterMeter struct {
+	*heldMeter
+	io.Writer
+}
+
+// partialName returns the remote partial file of a remote path:
+// "dir/.name.goftp-part".
+func partialName(remote string) string {
+	i := strings.LastIndexByte(remote, '/')
+	return remote[:i+1] + "." + remote[i+1:] + mirror.PartSuffix
+}
+
+// replaceWith renames the complete upload part to remote. Some servers do
+// not rename over an existing file: remote is then moved aside first and
+// put back if the rename still fails, so that remote is never lost; it is
+// deleted only once part has taken its place.
+func (a *app) replaceWith(c *ftp.Conn, part, remote string) error {
+	_, err := c.Rename(a.ctx, part, remote)
+	if err == nil || !errors.Is(err, ftp.ErrPermanent) {
+		return err
+	}
+	hint := func(err error) error {
+		return fmt.Errorf("%w (the upload is complete in %s; for a server that forbids renaming, use put --direct)", err, part)
+	}
+	if _, serr := c.Size(a.ctx, remote); serr != nil {
+		return hint(err) // nothing in the way: renaming itself is refused
+	}
+	old := strings.TrimSuffix(partialName(remote), mirror.PartSuffix) + ".goftp-old"
+	if _, oerr := c.Rename(a.ctx, remote, old); oerr != nil {
+		return hint(err)
+	}
+	if _, err := c.Rename(a.ctx, part, remote); err != nil {
+		if _, berr := c.Rename(a.ctx, old, remote); berr != nil {
+			return fmt.Errorf("%w; and putting %s back from %s failed: %w", hint(err), remote, old, berr)
+		}
+		return hint(err)
+	}
+	if _, err := c.Delete(a.ctx, old); err != nil {
+		a.warnf("%s replaced, but its old version %s could not be deleted: %v", remote, old, errText(err))
+	}
+	return nil
 }
