@@ -192,9 +192,16 @@ type syncer struct {
 	remote string
 	root   *os.Root // nil in a dry run whose local directory does not exist
 
-	jobs    chan job
-	walkers sync.WaitGroup
-	sem     chan struct{}
+	jobs chan job
+	sem  chan struct{}
+
+	// Directories still to walk, and how many walkers are busy: Parallel
+	// walkers take them, most recently found first, so that at most
+	// Parallel listings are held in memory at once.
+	wmu     sync.Mutex
+	wcond   sync.Cond
+	pending []func()
+	busy    int
 
 	mu   sync.Mutex
 	res  Result
@@ -244,8 +251,13 @@ func (s *syncer) run(top func()) (Result, error) {
 			}
 		})
 	}
-	s.dir(top)
-	s.walkers.Wait()
+	s.wcond.L = &s.wmu
+	s.pending = []func(){top}
+	var walkers sync.WaitGroup
+	for range s.opts.Parallel {
+		walkers.Go(s.walk)
+	}
+	walkers.Wait()
 	close(s.jobs)
 	workers.Wait()
 	s.mu.Lock()
@@ -256,9 +268,40 @@ func (s *syncer) run(top func()) (Result, error) {
 	return s.res, errors.Join(s.errs...)
 }
 
-// dir runs fn, a directory's walk, in its own goroutine.
+// dir schedules fn, a directory's walk.
 func (s *syncer) dir(fn func()) {
-	s.walkers.Go(fn)
+	s.wmu.Lock()
+	s.pending = append(s.pending, fn)
+	s.wmu.Unlock()
+	s.wcond.Signal()
+}
+
+// walk runs scheduled directory walks until none is left and no other
+// walker can schedule more.
+func (s *syncer) walk() {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	for {
+		for len(s.pending) == 0 && s.busy > 0 {
+			s.wcond.Wait()
+		}
+		n := len(s.pending)
+		if n == 0 {
+			s.wcond.Broadcast() // done: wake the other walkers to leave too
+			return
+		}
+		fn := s.pending[n-1]
+		s.pending[n-1] = nil
+		s.pending = s.pending[:n-1]
+		s.busy++
+		s.wmu.Unlock()
+		fn()
+		s.wmu.Lock()
+		s.busy--
+		if s.busy == 0 && len(s.pending) == 0 {
+			s.wcond.Broadcast()
+		}
+	}
 }
 
 // limit runs fn, which uses the Pool, when fewer than Parallel such
@@ -387,10 +430,10 @@ func sortedKeys[V any](m map[string]V) []string {
 // downloadDir synchronises the remote directory dir into the local one.
 func (s *syncer) downloadDir(dir *dirNode, localExists bool) {
 	rel := dir.path
-	var entries []listing.Entry
+	var entries []entry
 	lerr := s.do(func(c *ftp.Conn) error {
 		var err error
-		entries, err = List(s.ctx, c, remoteJoin(s.remote, rel))
+		entries, err = listSlim(s.ctx, c, remoteJoin(s.remote, rel))
 		return err
 	})
 	if lerr != nil {
@@ -428,7 +471,7 @@ func (s *syncer) downloadDir(dir *dirNode, localExists bool) {
 		remoteFiles[e.Name] = true
 		switch e.Type {
 		case listing.Dir:
-			sub, err := dir.enter(r, uniqueFact(e), nil, s.depth)
+			sub, err := dir.enter(r, e.Unique, nil, s.depth)
 			if err != nil {
 				s.report(Action{Op: OpList, Path: r, Size: -1}, err)
 				continue
@@ -468,7 +511,7 @@ func (s *syncer) downloadDir(dir *dirNode, localExists bool) {
 			}
 			s.queue(Action{Op: OpGet, Path: r, Size: e.Size, Reason: reason}, func(a Action) (int64, error) {
 				return Fetch(s.ctx, s.p, remoteJoin(s.remote, r), s.root, lp, FetchOptions{
-					Resume: true, Size: max(e.Size, 0), SizeKnown: exactSize(e),
+					Resume: true, Size: max(e.Size, 0), SizeKnown: e.Exact,
 					ModTime: e.Time, Meter: s.meter(a),
 				})
 			})
@@ -538,12 +581,12 @@ func (s *syncer) uploadDir(dir *dirNode, remoteKnown bool) {
 			return nil
 		})
 	}
-	var entries []listing.Entry
+	var entries []entry
 	var lerr error
 	if rel == "" || remoteKnown {
 		lerr = s.do(func(c *ftp.Conn) error {
 			var err error
-			entries, err = List(s.ctx, c, rdir)
+			entries, err = listSlim(s.ctx, c, rdir)
 			return err
 		})
 		if lerr != nil && len(entries) == 0 && isNotExist(lerr) && s.opts.DryRun {
@@ -556,7 +599,7 @@ func (s *syncer) uploadDir(dir *dirNode, remoteKnown bool) {
 			s.reportAll(Action{Op: OpList, Path: rel, Size: -1}, lerr)
 		}
 	}
-	remote := map[string]listing.Entry{}
+	remote := map[string]entry{}
 	for _, e := range entries {
 		remote[e.Name] = e
 	}
@@ -678,9 +721,3 @@ func (s *syncer) mkdirRemote(r string) bool {
 // skipPartial is the Reason of an OpSkip for a server entry named like a
 // partial file.
 const skipPartial = "named like a partial file (" + PartSuffix + "): an interrupted transfer, not data"
-
-// exactSize reports whether e.Size is the file's exact size: known, and
-// not an upper bound (VMS listings give blocks).
-func exactSize(e listing.Entry) bool {
-	return e.Size >= 0 && e.Format != listing.FormatVMS
-}

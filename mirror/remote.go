@@ -16,7 +16,7 @@ import (
 )
 
 // List lists the remote directory dir ("" for the working directory) on
-// c with Conn.ReadDir: MLSD when the server has it, else LIST parsed by
+// c with Conn.ReadDirSeq: MLSD when the server has it, else LIST parsed by
 // package listing. The entries "." and ".." are left out; the rest is
 // sorted by name.
 //
@@ -29,10 +29,30 @@ import (
 // read as the name after it.) A failed listing command returns its
 // *ftp.ReplyError and no entries.
 func List(ctx context.Context, c *ftp.Conn, dir string) ([]listing.Entry, error) {
-	entries, err := c.ReadDir(ctx, dir)
-	errs := []error{err}
-	out := entries[:0] // filter in place: listings can hold 100 000 entries
-	for _, e := range entries {
+	var out []listing.Entry
+	rejected, err := listEach(ctx, c, dir, func(e listing.Entry) { out = append(out, e) })
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(out, func(a, b listing.Entry) int { return strings.Compare(a.Name, b.Name) })
+	return out, rejected
+}
+
+// listEach streams the listing of dir (Conn.ReadDirSeq) and calls fn for
+// each usable entry, as List describes. It returns the joined errors of
+// the lines and names refused, and the failure of the listing itself,
+// after which the caller must drop what fn was given.
+func listEach(ctx context.Context, c *ftp.Conn, dir string, fn func(listing.Entry)) (rejected, err error) {
+	var errs []error
+	for e, err := range c.ReadDirSeq(ctx, dir) {
+		if err != nil {
+			var pe *listing.ParseError
+			if !errors.As(err, &pe) {
+				return nil, err // the listing failed: nothing in it is reliable
+			}
+			errs = append(errs, err)
+			continue
+		}
 		if e.Type == listing.CurrentDir || e.Type == listing.ParentDir {
 			continue
 		}
@@ -40,10 +60,40 @@ func List(ctx context.Context, c *ftp.Conn, dir string) ([]listing.Entry, error)
 			errs = append(errs, err)
 			continue
 		}
-		out = append(out, e)
+		fn(e)
 	}
-	slices.SortFunc(out, func(a, b listing.Entry) int { return strings.Compare(a.Name, b.Name) })
-	return out, errors.Join(errs...)
+	return errors.Join(errs...), nil
+}
+
+// entry is what a synchronisation keeps of a listed entry: not the raw
+// line, facts and owner a listing.Entry holds, since a directory can list
+// millions of entries.
+type entry struct {
+	Name      string
+	Type      listing.Type
+	Size      int64
+	Time      time.Time
+	Precision time.Duration
+	Unique    string // the MLSx unique fact, "" when not listed
+	Exact     bool   // Size is the file's exact size (not VMS blocks)
+}
+
+// listSlim is List keeping only an entry per listed entry.
+func listSlim(ctx context.Context, c *ftp.Conn, dir string) ([]entry, error) {
+	var out []entry
+	rejected, err := listEach(ctx, c, dir, func(e listing.Entry) {
+		out = append(out, entry{
+			// Cloned: the name may share memory with the raw line.
+			Name: strings.Clone(e.Name), Type: e.Type, Size: e.Size, Time: e.Time, Precision: e.Precision,
+			Unique: strings.Clone(uniqueFact(e)),
+			Exact:  e.Size >= 0 && e.Format != listing.FormatVMS,
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(out, func(a, b entry) int { return strings.Compare(a.Name, b.Name) })
+	return out, rejected
 }
 
 // sentName returns the name of e as the server sent it: package listing
