@@ -124,6 +124,7 @@ func TestRealMissingDir(t *testing.T) {
 			})
 			t.Run("rm -r", func(t *testing.T) {
 				e.run(t, "rm", "-r", e.url("typo-dir")).failed(t, "goftp: rm typo-dir: ")
+				e.run(t, "rm", "-r", e.url("typo-dir/")).failed(t, "goftp: rm typo-dir/: ")
 			})
 			t.Run("mirror --delete", func(t *testing.T) {
 				site := t.TempDir()
@@ -166,6 +167,12 @@ func TestRealMissingDir(t *testing.T) {
 				if r.stdout != "" {
 					t.Errorf("ls locked/ printed %q", r.stdout)
 				}
+				e.run(t, "rm", "-r", e.url("locked/")).failed(t, "goftp: rm locked/: ")
+				os.Chmod(locked, 0o755)
+				if got := string(serverFile(t, srv, "locked/secret.txt")); got != "s\n" {
+					t.Errorf("locked/secret.txt = %q after rm -r failed", got)
+				}
+				os.Chmod(locked, 0)
 				site := t.TempDir()
 				os.WriteFile(filepath.Join(site, "keep.txt"), []byte("keep\n"), 0o644)
 				r = e.run(t, "mirror", "--delete", e.url("locked"), site)

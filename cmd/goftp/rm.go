@@ -47,7 +47,7 @@ func (a *app) rm(args []string) error {
 			if a.ctx.Err() != nil {
 				return err
 			}
-			a.printError(fmt.Errorf("rm %s: %w", p, err))
+			a.printError(fmt.Errorf("rm %s: %w", u.Path(), err)) // as typed
 			failed = true
 		}
 	}
