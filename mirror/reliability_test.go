@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/goftplib/ftp"
@@ -564,5 +565,57 @@ func sameSnapshot(t *testing.T, what string, got, want map[string]string) {
 		if _, ok := want[k]; !ok {
 			t.Errorf("%s: %s appeared", what, k)
 		}
+	}
+}
+
+// TestManyDirectories: a tree wider than the transfer queue, walked by
+// few walkers, arrives whole; a second run moves nothing. (The walkers
+// hold at most Parallel listings at once.)
+func TestManyDirectories(t *testing.T) {
+	t.Parallel()
+	files := fstest.MapFS{}
+	for d := range 40 {
+		for f := range 5 {
+			files[fmt.Sprintf("d%02d/s/f%d.txt", d, f)] = &fstest.MapFile{Data: []byte(fmt.Sprint(d, f)), ModTime: mtime}
+		}
+	}
+	_, p := newServer(t, files)
+	dst := t.TempDir()
+	res, err := mirror.Download(t.Context(), p, "", dst, &mirror.Options{Parallel: 2})
+	if err != nil || res.Files != 200 || res.Dirs != 80 {
+		t.Fatalf("Download: %+v, %v; want 200 files in 80 directories", res, err)
+	}
+	checkTree(t, dst, files)
+	res, err = mirror.Download(t.Context(), p, "", dst, &mirror.Options{Parallel: 2, Delete: true})
+	if err != nil || res.Files != 0 || res.UpToDate != 200 || res.Deleted != 0 {
+		t.Errorf("second run: %+v, %v", res, err)
+	}
+}
+
+// TestUploadNoRetry: Options.Retries -1 reaches Send: one attempt.
+func TestUploadNoRetry(t *testing.T) {
+	t.Parallel()
+	_, p := scriptedPool(t, 0, steps(session(false),
+		scripted.Step{Cmd: "MKD up", Reply: "257 \"up\" created"},
+		typeA,
+		scripted.Step{Cmd: "EPSV", Reply: "229 Entering Extended Passive Mode ({EPSV})"},
+		scripted.Step{Cmd: "LIST up", Reply: "150 listing", Data: []byte{}},
+		scripted.Step{Reply: "226 done"},
+		scripted.Step{Cmd: "PWD", Reply: `257 "/" is the current directory`},
+		scripted.Step{Cmd: "CWD up", Reply: "250 ok"},
+		scripted.Step{Cmd: "CWD /", Reply: "250 ok"},
+		typeI,
+		scripted.Step{Cmd: "SIZE up/.f.bin.goftp-part", Reply: "550 no such file"},
+		scripted.Step{Cmd: "EPSV", Reply: "229 Entering Extended Passive Mode ({EPSV})"},
+		scripted.Step{Cmd: "STOR up/.f.bin.goftp-part", Reply: "150 go ahead", Recv: true},
+		scripted.Step{Reply: "426 Connection closed; transfer aborted"},
+		quit,
+	)...)
+	src := t.TempDir()
+	os.WriteFile(filepath.Join(src, "f.bin"), []byte("0123456789"), 0o644)
+	_, err := mirror.Upload(t.Context(), p, src, "up", &mirror.Options{Retries: -1})
+	var re *ftp.ReplyError
+	if !errors.As(err, &re) || re.Code != 426 {
+		t.Errorf("Upload = %v, want the 426", err)
 	}
 }
