@@ -3,6 +3,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
 	"golang.org/x/sys/unix"
 
 	"github.com/goftplib/ftp/ftptest"
@@ -68,4 +70,90 @@ func TestPasswordPrompt(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("goftp did not finish after the password was typed")
 	}
+}
+
+// promptSession runs goftp ls on a terminal with no password known, waits
+// for the password prompt and returns the master side of the terminal,
+// the run's outcome and stderr. The terminal's settings before the run
+// are returned too, to check that they are restored.
+func promptSession(t *testing.T, ctx context.Context) (master *os.File, done <-chan int, errb *syncBuffer, before *unix.Termios) {
+	t.Helper()
+	t.Setenv("FTP_PASSWORD", "")
+	t.Setenv("NETRC", filepath.Join(t.TempDir(), "none"))
+	e := newEnv(t, ftptest.Options{})
+	master, slave := openPTY(t)
+	before, err := unix.IoctlGetTermios(int(slave.Fd()), unix.TCGETS)
+	if err != nil {
+		t.Skipf("terminal settings: %v", err)
+	}
+	errb = new(syncBuffer)
+	ch := make(chan int, 1)
+	go func() { ch <- run(ctx, []string{"ls", e.url("")}, slave, io.Discard, errb) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(errb.String(), "Password for user@127.0.0.1: ") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no prompt; stderr %q", errb.String())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Cleanup(func() {
+		after, err := unix.IoctlGetTermios(int(slave.Fd()), unix.TCGETS)
+		if err != nil || *after != *before {
+			t.Errorf("terminal settings not restored: %+v, want %+v (%v)", after, before, err)
+		}
+	})
+	return master, ch, errb, before
+}
+
+// waitExit waits for the run to end, at most 5 seconds.
+func waitExit(t *testing.T, done <-chan int) int {
+	t.Helper()
+	select {
+	case code := <-done:
+		return code
+	case <-time.After(5 * time.Second):
+		t.Fatal("goftp is still waiting for the password")
+		return -1
+	}
+}
+
+// TestPasswordPromptCtrlC: Ctrl-C at the prompt ends goftp at once with
+// status 130, without waiting for Enter, the terminal restored.
+func TestPasswordPromptCtrlC(t *testing.T) {
+	noLeaks(t)
+	master, done, errb, _ := promptSession(t, t.Context())
+	master.Write([]byte("half a passw\x03"))
+	if code := waitExit(t, done); code != exitInterrupted || !strings.Contains(errb.String(), "goftp: interrupted") {
+		t.Errorf("exit %d, stderr %q; want %d and goftp: interrupted", code, errb.String(), exitInterrupted)
+	}
+}
+
+// TestPasswordPromptCancelled: the app's context cancelled at the prompt
+// (SIGINT or SIGTERM delivered to the process) ends the prompt at once.
+func TestPasswordPromptCancelled(t *testing.T) {
+	noLeaks(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	_, done, errb, _ := promptSession(t, ctx)
+	cancel()
+	if code := waitExit(t, done); code != exitInterrupted || !strings.Contains(errb.String(), "goftp: interrupted") {
+		t.Errorf("exit %d, stderr %q; want %d and goftp: interrupted", code, errb.String(), exitInterrupted)
+	}
+}
+
+// TestPasswordPromptEditing: backspace and Ctrl-U edit the password being
+// typed; Enter (CR in raw mode) ends it.
+func TestPasswordPromptEditing(t *testing.T) {
+	master, done, errb, _ := promptSession(t, t.Context())
+	master.Write([]byte("garbage\x15" + ftptest.DefaultPassword + "x\x7f\r"))
+	if code := waitExit(t, done); code != 0 {
+		t.Errorf("exit %d, stderr %q; want 0", code, errb.String())
+	}
+}
+
+// noLeaks checks, after the test and its cleanups, that no goroutine it
+// started is left.
+func noLeaks(t *testing.T) {
+	before := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, before) })
 }
