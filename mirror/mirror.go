@@ -477,7 +477,7 @@ func (s *syncer) downloadDir(dir *dirNode, localExists bool) {
 				continue
 			}
 			if has && !li.IsDir() {
-				if !s.removeLocal(lp, r, "a directory on the server") {
+				if !s.removeLocal(lp, r, "a directory on the server", lerr) {
 					continue
 				}
 				has = false
@@ -494,7 +494,7 @@ func (s *syncer) downloadDir(dir *dirNode, localExists bool) {
 			case !has:
 				reason = "new"
 			case li.IsDir():
-				if !s.removeLocal(lp, r, "a file on the server") {
+				if !s.removeLocal(lp, r, "a file on the server", lerr) {
 					continue
 				}
 				reason = "new"
@@ -529,16 +529,21 @@ func (s *syncer) downloadDir(dir *dirNode, localExists bool) {
 		if base, ok := isPartOf(name); ok && remoteFiles[base] {
 			continue // to be resumed
 		}
-		s.removeLocal(filepath.Join(localPath(rel), name), remoteJoin(rel, name), "not in source")
+		s.removeLocal(filepath.Join(localPath(rel), name), remoteJoin(rel, name), "not in source", nil)
 	}
 }
 
-// removeLocal deletes a local file or tree for --delete; without Delete
-// it reports the conflict. It reports whether the path is gone.
-func (s *syncer) removeLocal(lp, r, reason string) bool {
+// removeLocal deletes a local file or tree for --delete; without Delete,
+// or when lerr says that the listing of its directory was incomplete, it
+// reports the conflict. It reports whether the path is gone.
+func (s *syncer) removeLocal(lp, r, reason string, lerr error) bool {
 	a := Action{Op: OpDelete, Path: r, Size: -1, Reason: reason}
 	if !s.opts.Delete {
 		s.report(a, fmt.Errorf("in the way of %s (use Delete to replace it)", reason))
+		return false
+	}
+	if lerr != nil {
+		s.report(a, fmt.Errorf("in the way of %s, not replaced: the listing of its directory was incomplete", reason))
 		return false
 	}
 	var err error

@@ -151,11 +151,13 @@ func TestTruncatedListingDeletesNothing(t *testing.T) {
 
 // TestRejectedLineDeletesNothing: a listing with a line that cannot be
 // used (unparsable, or an unsafe name) deletes nothing in that directory,
-// though the good entries are fetched.
+// not even a local file where the server has a directory, though the good
+// entries are fetched.
 func TestRejectedLineDeletesNothing(t *testing.T) {
 	t.Parallel()
 	_, p := scriptedPool(t, 0, steps(session(true), mlstDir("site", "AA"),
-		typeA, mlsd("site", mlsxFile("new.txt", 3), "this is not an MLSD line", "type=file;size=1; ../evil"),
+		typeA, mlsd("site", mlsxFile("new.txt", 3), "this is not an MLSD line", "type=file;size=1; ../evil",
+			"type=dir;unique=CC; index.html"), // a file locally: not replaced either
 		typeI,
 		retr("site/new.txt", []byte("new")),
 		quit,
@@ -166,8 +168,8 @@ func TestRejectedLineDeletesNothing(t *testing.T) {
 	if err == nil || res.Failed < 2 {
 		t.Errorf("Download = %+v, %v; want the rejected lines reported", res, err)
 	}
-	if len(rec.paths(mirror.OpDelete)) != 0 {
-		t.Errorf("deleted %q after a listing with rejected lines", rec.paths(mirror.OpDelete))
+	if got := rec.done(mirror.OpDelete); len(got) != 0 || res.Deleted != 0 {
+		t.Errorf("deleted %q after a listing with rejected lines", got)
 	}
 	before["new.txt"] = "new"
 	sameSnapshot(t, "after rejected lines", snapshot(t, local), before)
@@ -618,4 +620,18 @@ func TestUploadNoRetry(t *testing.T) {
 	if !errors.As(err, &re) || re.Code != 426 {
 		t.Errorf("Upload = %v, want the 426", err)
 	}
+}
+
+// done returns the paths of the actions op that succeeded.
+func (r *recorder) done(op mirror.Op) []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var ps []string
+	for _, a := range r.actions {
+		if a.Op == op && a.Err == nil {
+			ps = append(ps, a.Path)
+		}
+	}
+	slices.Sort(ps)
+	return ps
 }
