@@ -222,12 +222,15 @@ func TestFetchTruncatedFile(t *testing.T) {
 // connection only), and verifies the size.
 func TestFetchOneConnection(t *testing.T) {
 	t.Parallel()
-	_, p := scriptedPool(t, 0, steps(session(false),
+	srv := scripted.New(t, steps(session(false),
 		typeI,
 		scripted.Step{Cmd: "SIZE f.bin", Reply: "213 10"},
 		retr("f.bin", []byte("0123456")),
 		quit,
 	)...)
+	// Room for more connections: RETR must still use SIZE's.
+	p := ftp.NewPool(srv.Addr, ftp.PoolConfig{Dialer: ftp.Dialer{Timeout: 5 * time.Second}, User: "user", Password: "secret", MaxConns: 4})
+	t.Cleanup(func() { p.Close() })
 	root := openRoot(t)
 	_, err := mirror.Fetch(t.Context(), p, "f.bin", root, "f.bin", mirror.FetchOptions{})
 	if !errors.Is(err, ftp.ErrShortTransfer) {
