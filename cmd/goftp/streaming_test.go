@@ -1,11 +1,18 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"testing/fstest"
+	"time"
 
+	"go.uber.org/goleak"
+
+	"github.com/goftplib/ftp/ftptest"
 	"github.com/goftplib/ftp/internal/scripted"
 )
 
@@ -102,4 +109,43 @@ func TestGetGlobSkipsPartial(t *testing.T) {
 	if b, _ := os.ReadFile(filepath.Join(target, "a")); string(b) != "hello" {
 		t.Errorf("a = %q, want %q", b, "hello")
 	}
+}
+
+// failingWriter accepts n bytes, then fails as a closed pipe does.
+type failingWriter struct{ n int }
+
+func (w *failingWriter) Write(p []byte) (int, error) {
+	if len(p) > w.n {
+		k := w.n
+		w.n = 0
+		return k, syscall.EPIPE
+	}
+	w.n -= len(p)
+	return len(p), nil
+}
+
+// TestLsOutputClosed: when standard output fails in the middle of a long
+// listing (ls | head), ls stops the transfer (ABOR) and returns at once,
+// leaving no goroutine behind. Not parallel: goleak sees the whole
+// process.
+func TestLsOutputClosed(t *testing.T) {
+	files := fstest.MapFS{}
+	for i := range 20000 {
+		files[fmt.Sprintf("big/file-%05d.txt", i)] = &fstest.MapFile{Data: []byte("x")}
+	}
+	e := newEnv(t, ftptest.Options{Files: files})
+	before := goleak.IgnoreCurrent()
+	start := time.Now()
+	var errb syncBuffer
+	code := run(t.Context(), []string{"--netrc", e.netrc, "ls", e.url("big/")}, strings.NewReader(""), &failingWriter{n: 1000}, &errb)
+	if d := time.Since(start); d > 20*time.Second {
+		t.Errorf("ls with a closed output took %v", d)
+	}
+	t.Logf("exit code %d, stderr:\n%s", code, errb.String())
+	if code == 2 {
+		t.Errorf("exit code %d (usage) for a closed output; stderr:\n%s", code, errb.String())
+	}
+	goleak.VerifyNone(t, before)
+	// The server is still fine.
+	e.run(t, "ls", e.url("")).want(t, 0, []string{"big\n"}, nil)
 }
