@@ -19,6 +19,10 @@ import (
 // DefaultTimeout is the inactivity limit used when Dialer.Timeout is zero.
 const DefaultTimeout = 60 * time.Second
 
+// DefaultMaxListEntries is the bound on one ReadDir used when
+// Dialer.MaxListEntries is zero (about 1 GiB of entries at worst).
+const DefaultMaxListEntries = 4 << 20
+
 // Dialer holds every setting of a connection. Its zero value is ready to
 // use: passive mode (EPSV, then PASV), UTF-8 names, a 60 s inactivity
 // limit, no TLS, no logging. Dial works on a copy, so one Dialer may be used
@@ -119,6 +123,13 @@ type Dialer struct {
 	// by definition.
 	ServerLocation *time.Location
 
+	// MaxListEntries bounds the entries ReadDir (and Stat and Walk, which
+	// use it) holds from one listing, so that a server sending an endless
+	// listing cannot exhaust memory: past it ReadDir fails with
+	// ErrListingTooLarge. Zero means DefaultMaxListEntries; negative means
+	// no bound. ReadDirSeq, which holds nothing, is not bounded.
+	MaxListEntries int
+
 	// DisableUTF8 stops the client from sending OPTS UTF8 ON at login when
 	// the server advertises UTF8 in FEAT.
 	DisableUTF8 bool
@@ -185,6 +196,9 @@ func (d *Dialer) prepare() (*Dialer, error) {
 		return nil, fmt.Errorf("ftp: Dialer.Timeout is negative (%v): use zero for the default of %v", cfg.Timeout, DefaultTimeout)
 	case cfg.Timeout == 0:
 		cfg.Timeout = DefaultTimeout
+	}
+	if cfg.MaxListEntries == 0 {
+		cfg.MaxListEntries = DefaultMaxListEntries
 	}
 	if cfg.ImplicitTLS && cfg.TLS == nil {
 		return nil, errors.New("ftp: Dialer.ImplicitTLS needs Dialer.TLS to be set")

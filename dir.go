@@ -37,6 +37,8 @@ func (c *Conn) ReadDir(ctx context.Context, dir string) ([]listing.Entry, error)
 	for e, err := range c.ReadDirSeq(ctx, dir) {
 		var pe *listing.ParseError
 		switch {
+		case c.d.MaxListEntries > 0 && len(entries)+len(errs) >= c.d.MaxListEntries:
+			return nil, fmt.Errorf("%w: more than %d entries in %q (Dialer.MaxListEntries; ReadDirSeq streams without a bound)", ErrListingTooLarge, c.d.MaxListEntries, dir)
 		case err == nil:
 			entries = append(entries, e)
 		case errors.As(err, &pe):
@@ -47,6 +49,10 @@ func (c *Conn) ReadDir(ctx context.Context, dir string) ([]listing.Entry, error)
 	}
 	return entries, errors.Join(errs...)
 }
+
+// ErrListingTooLarge is returned by ReadDir for a listing with more
+// entries than Dialer.MaxListEntries.
+var ErrListingTooLarge = errors.New("ftp: listing too large")
 
 // errStopListing ends a listing transfer early when the caller stops
 // iterating.

@@ -584,6 +584,10 @@ func treeServer(t *testing.T, list func(dir string) []string) (addr string, list
 				}
 				dc.Close()
 				io.WriteString(c, "226 done\r\n")
+			case "ABOR":
+				io.WriteString(c, "225 no transfer to abort\r\n")
+			case "PWD":
+				io.WriteString(c, "257 \"/\"\r\n")
 			case "QUIT":
 				io.WriteString(c, "221 bye\r\n")
 				return
@@ -635,5 +639,38 @@ func TestHostileWalkNestsForever(t *testing.T) {
 				t.Errorf("%d listings; want at most %d", n, ftp.MaxWalkDepth+1)
 			}
 		})
+	}
+}
+
+// Scenario: a listing longer than the bound. Expected: ReadDir fails
+// with ErrListingTooLarge (memory stays bounded); ReadDirSeq, which
+// holds nothing, streams it all.
+func TestHostileListingTooLarge(t *testing.T) {
+	t.Parallel()
+	lines := make([]string, 5000)
+	for i := range lines {
+		lines[i] = "type=file;size=1; f" + strings.Repeat("x", i%7) + string(rune('a'+i%26))
+	}
+	addr, _ := treeServer(t, func(string) []string { return lines })
+	d := faultDialer()
+	d.MaxListEntries = 1000
+	c, err := d.Dial(t.Context(), addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	login(t, c)
+	if _, err := c.ReadDir(t.Context(), "big"); !errors.Is(err, ftp.ErrListingTooLarge) {
+		t.Errorf("ReadDir = %v; want ErrListingTooLarge", err)
+	}
+	n := 0
+	for _, err := range c.ReadDirSeq(t.Context(), "big") {
+		if err != nil {
+			t.Fatal(err)
+		}
+		n++
+	}
+	if n != len(lines) {
+		t.Errorf("ReadDirSeq gave %d entries, want %d", n, len(lines))
 	}
 }
