@@ -674,3 +674,23 @@ func TestHostileListingTooLarge(t *testing.T) {
 		t.Errorf("ReadDirSeq gave %d entries, want %d", n, len(lines))
 	}
 }
+
+// Scenario: malformed URLs carrying a password. Expected: ParseURL's
+// errors never contain the password.
+func TestHostileURLErrorsHidePassword(t *testing.T) {
+	t.Parallel()
+	for _, raw := range []string{
+		"ftp://user:s3cret@[::1/x", "ftp://user:s3cret@host:99999/", "ftp://user:s3cret@ho st/",
+		"ftp://user:s3cret@host/a%zz", "ftp://user:s3cret@host/a\r\nDELE x", "ftp://user:s3cret@/x",
+		"ftp://user:s3cret@h\x00/", "gopher://user:s3cret@host/", "ftp://user:s3cret@hôst/",
+	} {
+		_, err := ftp.ParseURL(raw)
+		if err == nil {
+			t.Errorf("ParseURL(%q) = nil error", raw)
+			continue
+		}
+		if strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("ParseURL(%q) error shows the password: %v", raw, err)
+		}
+	}
+}
