@@ -87,7 +87,10 @@ type Action struct {
 type Options struct {
 	// Delete removes, at the destination, files and directories that the
 	// source does not have. Partial files of transfers still to be
-	// resumed are kept.
+	// resumed are kept. Nothing is deleted in a directory whose listing
+	// failed, was cut short or held an unusable line. For servers without
+	// MLSD, set the Pool's Dialer.ListHidden: plain LIST leaves out names
+	// starting with ".", whose local copies Delete would then remove.
 	Delete bool
 	// DryRun reports the actions that would be taken and changes nothing.
 	DryRun bool
