@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -60,6 +61,8 @@ func (a *app) mirror(args []string) error {
 				p = source
 			}
 			switch {
+			case errors.Is(act.Err, mirror.ErrTooDeep):
+				a.printError(fmt.Errorf("%s: not entered: more than %d levels below %s (--max-depth)", p, *maxDepth, source))
 			case act.Err != nil:
 				a.printError(fmt.Errorf("%s %s: %w", act.Op, p, act.Err))
 			case (act.Op == mirror.OpGet || act.Op == mirror.OpPut) && !*dry:

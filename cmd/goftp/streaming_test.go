@@ -149,3 +149,26 @@ func TestLsOutputClosed(t *testing.T) {
 	// The server is still fine.
 	e.run(t, "ls", e.url("")).want(t, 0, []string{"big\n"}, nil)
 }
+
+// TestMirrorMaxDepth: --max-depth bounds how deep mirror goes; what lies
+// deeper is reported as failed, not silently left out.
+func TestMirrorMaxDepth(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, ftptest.Options{Files: fstest.MapFS{
+		"tree/top.txt":         {Data: []byte("0")},
+		"tree/a/one.txt":       {Data: []byte("1")},
+		"tree/a/b/two.txt":     {Data: []byte("2")},
+		"tree/a/b/c/three.txt": {Data: []byte("3")},
+	}})
+	dst := t.TempDir()
+	r := e.run(t, "mirror", "--max-depth", "2", e.url("tree"), dst)
+	r.failed(t, "goftp: a/b/c: not entered: more than 2 levels below tree (--max-depth)")
+	for _, f := range []string{"top.txt", "a/one.txt", "a/b/two.txt"} {
+		readLocal(t, filepath.Join(dst, f))
+	}
+	if _, err := os.Stat(filepath.Join(dst, "a/b/c/three.txt")); err == nil {
+		t.Error("mirror --max-depth 2 went three levels down")
+	}
+	e.run(t, "mirror", "--max-depth", "0", e.url("tree"), dst).want(t, 2, nil, []string{"--max-depth must be at least 1"})
+	e.run(t, "mirror", e.url("tree"), dst).want(t, 0, []string{"mirror: 1 files (1 B) transferred"}, nil)
+}
