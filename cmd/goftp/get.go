@@ -126,7 +126,10 @@ func hasMeta(s string) bool { return strings.ContainsAny(s, `*?[\`) }
 // expand turns a URL into the files to download: itself, or, when its
 // last segment is a glob pattern, the names NLST lists in its directory
 // that match. Names from the server that are not safe local names are
-// refused, each with an error naming it.
+// refused, each with an error naming it. Names of the form of partial
+// files (.NAME.goftp-part: an interrupted put or mirror -R) are skipped
+// with a warning: downloaded, such a file would be taken for the partial
+// download of NAME, truncated and renamed over by it.
 func (a *app) expand(p *ftp.Pool, u *ftp.URL) ([]remoteFile, error) {
 	base := u.Base()
 	if !hasMeta(base) {
