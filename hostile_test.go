@@ -694,3 +694,38 @@ func TestHostileURLErrorsHidePassword(t *testing.T) {
 		}
 	}
 }
+
+// Scenario: a resumed upload to a server that accepts REST but writes the
+// bytes from 0 (the remote file ends up holding only the tail).
+// Expected: a *SizeError from the SIZE check after the upload.
+func TestHostileUploadRESTIgnored(t *testing.T) {
+	t.Parallel()
+	c, _ := dialScript(t, faultDialer(), script(loginSteps, []step{
+		{Cmd: "TYPE I", Reply: "200 binary"},
+		{Cmd: "SIZE up", Reply: "213 4000"},
+		{Cmd: "EPSV", Reply: "229 ({EPSV})"},
+		{Cmd: "REST 4000", Reply: "350 ok"},
+		{Cmd: "STOR up", Reply: "150 go", Recv: true},
+		{Reply: "226 done"},
+		{Cmd: "SIZE up", Reply: "213 6000"},
+	})...)
+	login(t, c)
+	_, err := c.StorBinary(t.Context(), "up", bytes.NewReader(make([]byte, 6000)), 4000)
+	if !errors.Is(err, ftp.ErrSizeMismatch) {
+		t.Errorf("StorBinary = %v; want ErrSizeMismatch", err)
+	}
+}
+
+// Scenario: a resumed upload to a server without SIZE. Expected:
+// ErrResumeUnverified and no data connection.
+func TestHostileUploadResumeWithoutSize(t *testing.T) {
+	t.Parallel()
+	c, _ := dialScript(t, faultDialer(), script(loginSteps, []step{
+		{Cmd: "TYPE I", Reply: "200 binary"},
+		{Cmd: "SIZE up", Reply: "500 unknown command"},
+	})...)
+	login(t, c)
+	if _, err := c.StorBinary(t.Context(), "up", bytes.NewReader(make([]byte, 10)), 4); !errors.Is(err, ftp.ErrResumeUnverified) {
+		t.Errorf("StorBinary = %v; want ErrResumeUnverified", err)
+	}
+}

@@ -42,10 +42,12 @@ func TestPoolStorResumesAfterTransientFailure(t *testing.T) {
 		{Cmd: "STOR up", Reply: "150 go", Recv: true, RecvN: 4000},
 		{Reply: "426 Connection closed; transfer aborted."},
 		{Cmd: "SIZE up", Reply: "213 4000"},
+		{Cmd: "SIZE up", Reply: "213 4000"},
 		{Cmd: "EPSV", Reply: "229 ({EPSV})"},
 		{Cmd: "REST 4000", Reply: "350 ok"},
 		{Cmd: "STOR up", Reply: "150 go", Recv: true},
 		{Reply: "226 done"},
+		{Cmd: "SIZE up", Reply: "213 1000000"},
 		{Cmd: "QUIT", Reply: "221 bye"},
 	})...)
 	p := ftp.NewPool(srv.Addr, ftp.PoolConfig{Dialer: ftp.Dialer{Timeout: 5 * time.Second}, MaxConns: 1})

@@ -172,11 +172,11 @@ func (c *Conn) Retr(ctx context.Context, path string, offset int64) (*Reader, er
 	if offset > 0 {
 		before = func() error {
 			n, err := c.sizeLocked(ctx, path)
+			if err != nil && !errors.Is(err, fs.ErrNotExist) && errors.As(err, new(*ReplyError)) {
+				err = fmt.Errorf("%w (RETR %s from an offset: %w)", ErrResumeUnverified, path, err)
+			}
 			if err != nil {
-				if errors.Is(err, fs.ErrNotExist) || !errors.As(err, new(*ReplyError)) {
-					return err
-				}
-				return fmt.Errorf("%w (SIZE %s: %w)", ErrResumeUnverified, path, err)
+				return err
 			}
 			if offset > n {
 				return fmt.Errorf("ftp: RETR %s: restart offset %d is beyond the file's size %d: %w", path, offset, n, fs.ErrInvalid)
@@ -265,6 +265,12 @@ func (c *Conn) Appe(ctx context.Context, path string) (*Writer, error) {
 // StorBinary uploads r to path in binary mode until r's EOF, after REST
 // offset when offset > 0 (ftplib's storbinary), and returns the number of
 // bytes sent.
+//
+// A resumed upload (offset > 0) is verified with SIZE before and after: the
+// remote file must hold at least offset bytes first (else fs.ErrInvalid,
+// nothing sent), and offset plus the bytes sent afterwards (a server that
+// ignored REST and wrote the bytes from 0 gives a *SizeError). A server
+// without SIZE cannot resume safely: ErrResumeUnverified, nothing sent.
 func (c *Conn) StorBinary(ctx context.Context, path string, r io.Reader, offset int64) (int64, error) {
 	algo, h, err := c.verifier(ctx, offset)
 	if err != nil {
@@ -273,13 +279,41 @@ func (c *Conn) StorBinary(ctx context.Context, path string, r io.Reader, offset 
 	if h != nil {
 		r = io.TeeReader(r, h)
 	}
+	var pre int64
+	if offset > 0 {
+		if pre, err = c.resumeSize(ctx, "STOR", path); err != nil {
+			return 0, err
+		}
+		if pre < offset {
+			return 0, fmt.Errorf("ftp: STOR %s: restart offset %d is beyond the remote file's size %d: %w", path, offset, pre, fs.ErrInvalid)
+		}
+	}
 	w, err := c.Stor(ctx, path, offset)
 	if err != nil {
 		return 0, err
 	}
 	n, err := copyUp(w, r)
+	if err == nil && offset > 0 {
+		post, serr := c.resumeSize(ctx, "STOR", path)
+		switch {
+		case serr != nil:
+			err = serr
+		case post != offset+n && !(pre > offset+n && post == pre):
+			err = &SizeError{Cmd: w.t.display, Offset: offset, Got: post - offset, Want: offset + n, Source: "SIZE after the upload"}
+		}
+	}
 	if err == nil && h != nil {
 		err = c.verify(ctx, path, algo, h)
+	}
+	return n, err
+}
+
+// resumeSize asks SIZE for a resumed transfer: a refusal other than "no
+// such file" means the resume cannot be verified.
+func (c *Conn) resumeSize(ctx context.Context, verb, path string) (int64, error) {
+	n, err := c.Size(ctx, path)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) && errors.As(err, new(*ReplyError)) {
+		return 0, fmt.Errorf("%w (%s %s from an offset: %w)", ErrResumeUnverified, verb, path, err)
 	}
 	return n, err
 }
