@@ -258,6 +258,7 @@ func (a *app) classify(err error) int {
 		rhe  tls.RecordHeaderError
 		ae   tls.AlertError
 		dnse *net.DNSError
+		oe   *net.OpError
 		de   *dialError
 	)
 	isReply := errors.As(err, &re)
@@ -288,7 +289,8 @@ func (a *app) classify(err error) int {
 	case isReply && (re.Code == ftp.CodeCantOpenData || re.Code == ftp.CodeTransferAborted || re.Code == ftp.CodeLocalError ||
 		re.Code == ftp.CodeInsufficientStorage || re.Code == ftp.CodeExceededStorage),
 		errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF), errors.Is(err, net.ErrClosed),
-		errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE), errors.Is(err, syscall.ECONNABORTED):
+		errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE), errors.Is(err, syscall.ECONNABORTED),
+		errors.As(err, &oe) && oe.Op == "dial": // a data connection (the control one is a dialError)
 		return exitTransfer
 	}
 	return exitFailure

@@ -252,8 +252,8 @@ func TestNoPasswordPrinted(t *testing.T) {
 func TestServerTextEscaped(t *testing.T) {
 	t.Parallel()
 	const nasty = "550 no\x1b]0;pwned\x07\x1b[2J\x00\rforged \xc2\x9b31m\x7f end"
-	for _, verbose := range []bool{false, true} {
-		name := map[bool]string{false: "error", true: "-vv"}[verbose]
+	for _, verbose := range []string{"", "-v", "-vv"} {
+		name := map[string]string{"": "error", "-v": "-v", "-vv": "-vv"}[verbose]
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			srv := scripted.New(t, script(
@@ -267,18 +267,42 @@ func TestServerTextEscaped(t *testing.T) {
 				},
 			)...)
 			args := []string{"--netrc", scriptedNetrc(t)}
-			if verbose {
-				args = append(args, "-vv")
+			if verbose != "" {
+				args = append(args, verbose)
 			}
 			r := runGoftp(t, "", append(args, "get", "-o", t.TempDir()+"/", "ftp://user@"+srv.Addr+"/dir/x.bin")...)
 			srv.Wait()
 			r.want(t, exitNotFound, nil, []string{`no\x1b]0;pwned\x07\x1b[2J\x00\x0dforged \u009b31m\x7f end`})
 			checkEscaped(t, r.stderr)
-			if verbose && !strings.Contains(r.stderr, `< 550 no\x1b]0;pwned`) {
-				t.Errorf("the -vv dialogue does not show the escaped reply:\n%s", r.stderr)
+			if verbose != "" && !strings.Contains(r.stderr, `< 550 no\x1b]0;pwned`) {
+				t.Errorf("the %s dialogue does not show the escaped reply:\n%s", verbose, r.stderr)
 			}
 		})
 	}
+}
+
+// TestServerNameEscaped: a file name from the server (a get glob) with
+// terminal escapes is shown escaped in the progress line.
+func TestServerNameEscaped(t *testing.T) {
+	t.Parallel()
+	const name = "e\x1b]0;t\x07vil.txt"
+	srv := scripted.New(t, script(
+		login("SIZE"),
+		listingSteps("NLST", "dir", "dir/"+name),
+		[]scripted.Step{
+			{Cmd: "TYPE I", Reply: "200 binary"},
+			{Cmd: "SIZE dir/" + name, Reply: "213 5"},
+			{Cmd: "EPSV", Reply: "229 Entering Extended Passive Mode ({EPSV})"},
+			{Cmd: "RETR dir/" + name, Reply: "150 here it comes", Data: []byte("hello")},
+			{Reply: "226 done"},
+			quit,
+		},
+	)...)
+	target := t.TempDir()
+	r := runGoftp(t, "", "--netrc", scriptedNetrc(t), "get", "-o", target+"/", "ftp://user@"+srv.Addr+"/dir/*.txt")
+	srv.Wait()
+	r.want(t, 0, []string{`dir/e\x1b]0;t\x07vil.txt  5 B in `}, nil)
+	checkEscaped(t, r.stdout+r.stderr)
 }
 
 // checkEscaped fails the test if out holds a control character other
@@ -311,6 +335,31 @@ func TestExitCodes(t *testing.T) {
 		t.Parallel()
 		srv := scripted.New(t, scripted.Step{Reply: "421 Too many connections", Close: true})
 		runGoftp(t, "", "cat", "ftp://"+srv.Addr+"/x").want(t, exitConnect, nil, []string{"421 Too many connections"})
+	})
+	t.Run("no greeting", func(t *testing.T) {
+		t.Parallel()
+		srv := scripted.New(t, scripted.Step{Hang: true})
+		r, took := timedRun(t.Context(), "--timeout", "2s", "ls", "ftp://"+srv.Addr+"/")
+		r.want(t, exitTimeout, nil, []string{"no activity for 2s"})
+		if took > 8*time.Second {
+			t.Errorf("took %v, want less than 4 x --timeout", took)
+		}
+	})
+	t.Run("data connection refused", func(t *testing.T) {
+		t.Parallel()
+		_, port, _ := net.SplitHostPort(deadPort(t))
+		srv := scripted.New(t, script(
+			login("SIZE"),
+			[]scripted.Step{
+				{Cmd: "TYPE I", Reply: "200 binary"},
+				{Cmd: "SIZE dir/x.bin", Reply: "213 5"},
+				{Cmd: "EPSV", Reply: "229 Entering Extended Passive Mode (|||" + port + "|)"},
+				quit,
+			},
+		)...)
+		r := runGoftp(t, "", "--netrc", scriptedNetrc(t), "--retries", "0", "get", "-o", t.TempDir()+"/", "ftp://user@"+srv.Addr+"/dir/x.bin")
+		srv.Wait()
+		r.want(t, exitTransfer, nil, []string{"data connection", "connection refused"})
 	})
 	t.Run("untrusted certificate", func(t *testing.T) {
 		t.Parallel()

@@ -12,6 +12,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 
+	"github.com/goftplib/ftp"
 	"github.com/goftplib/ftp/mirror"
 )
 
@@ -75,6 +76,7 @@ func (m liveMeter) Write(b []byte) (int, error) {
 // at offset. The returned Meter is an io.Writer only on a terminal, so
 // transfers keep the zero-copy path otherwise.
 func (p *progress) start(label string, size, offset int64) mirror.Meter {
+	label = ftp.EscapeText(label) // remote names come from the server
 	m := &meter{p: p, label: label, offset: offset, start: time.Now()}
 	if p.board == nil {
 		return m
