@@ -236,3 +236,47 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// TestHiddenFilesKeptWithoutListHidden: with plain LIST (no -a, no MLSD:
+// vsftpd, and Pure-FTPd's LIST), dot files are missing from the listing.
+// mirror --delete must not take that for their absence: a local .htaccess
+// that the server holds is kept, one the server lacks is deleted.
+func TestHiddenFilesKeptWithoutListHidden(t *testing.T) {
+	t.Parallel()
+	for _, k := range []ftpservers.Kind{ftpservers.Vsftpd, ftpservers.PureFTPd} {
+		t.Run(string(k), func(t *testing.T) {
+			t.Parallel()
+			srv, _ := realServer(t, k)
+			p := ftp.NewPool(srv.Addr, ftp.PoolConfig{
+				Dialer: ftp.Dialer{Timeout: 30 * time.Second},
+				User:   srv.User, Password: srv.Password, MaxConns: 2,
+			})
+			defer p.Close()
+			top := "hidden-" + strings.ReplaceAll(t.Name(), "/", "-")
+			for name, content := range map[string]string{"a.txt": "a", ".htaccess": "deny", ".cfg/x": "x"} {
+				if err := srv.WriteFile(top+"/"+name, []byte(content)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			local := t.TempDir()
+			for name, content := range map[string]string{".htaccess": "deny", ".stale": "old", ".cfg/x": "x"} {
+				os.MkdirAll(filepath.Dir(filepath.Join(local, name)), 0o755)
+				if err := os.WriteFile(filepath.Join(local, name), []byte(content), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			_, err := mirror.Download(t.Context(), p, top, local, &mirror.Options{Delete: true})
+			if err == nil {
+				t.Log("no error reported")
+			}
+			for _, keep := range []string{".htaccess", ".cfg/x", "a.txt"} {
+				if _, err := os.Stat(filepath.Join(local, keep)); err != nil {
+					t.Errorf("%s: %v; a file the server holds was deleted or not fetched", keep, err)
+				}
+			}
+			if _, err := os.Stat(filepath.Join(local, ".stale")); !errors.Is(err, fs.ErrNotExist) {
+				t.Errorf(".stale: %v; want it deleted (the server confirms it absent)", err)
+			}
+		})
+	}
+}

@@ -45,6 +45,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/goftplib/ftp"
@@ -90,7 +91,9 @@ type Options struct {
 	// resumed are kept. Nothing is deleted in a directory whose listing
 	// failed, was cut short or held an unusable line. For servers without
 	// MLSD, set the Pool's Dialer.ListHidden: plain LIST leaves out names
-	// starting with ".", whose local copies Delete would then remove.
+	// starting with ".". Local entries starting with "." that the listing
+	// lacks are deleted only once the server confirms them absent (SIZE
+	// and a listing of the name both answer 550), and kept otherwise.
 	Delete bool
 	// DryRun reports the actions that would be taken and changes nothing.
 	DryRun bool
@@ -532,8 +535,32 @@ func (s *syncer) downloadDir(dir *dirNode, localExists bool) {
 		if base, ok := isPartOf(name); ok && remoteFiles[base] {
 			continue // to be resumed
 		}
+		if strings.HasPrefix(name, ".") && !s.absentRemote(remoteJoin(s.remote, remoteJoin(rel, name))) {
+			// A plain LIST (without Dialer.ListHidden) leaves out names
+			// starting with ".": their absence from the listing proves
+			// nothing, and the server was not seen to lack them.
+			s.report(Action{Op: OpDelete, Path: remoteJoin(rel, name), Size: -1, Reason: "not in source"},
+				errors.New("kept: not in the listing, but not confirmed absent on the server (listings may hide dot files: set Dialer.ListHidden)"))
+			continue
+		}
 		s.removeLocal(filepath.Join(localPath(rel), name), remoteJoin(rel, name), "not in source", nil)
 	}
+}
+
+// absentRemote reports whether the server confirms that p does not exist:
+// SIZE (a file) and a listing of p (a directory) both answer "no such
+// file". Any other answer, an error included, keeps the local copy.
+func (s *syncer) absentRemote(p string) bool {
+	absent := false
+	s.do(func(c *ftp.Conn) error {
+		if _, err := c.Size(s.ctx, p); !errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		_, err := c.ReadDir(s.ctx, p)
+		absent = errors.Is(err, fs.ErrNotExist)
+		return nil
+	})
+	return absent
 }
 
 // removeLocal deletes a local file or tree for --delete; without Delete,
