@@ -232,7 +232,7 @@ var exitCodes = []struct {
 	{exitTimeout, "timeout: no activity for --timeout"},
 	{exitTransfer, "transfer failed or incomplete, connection lost"},
 	{exitFailure, "other failure"},
-	{exitNotFound, "not found or not permitted: the server refused the file action (550, 553), or a local file is missing"},
+	{exitNotFound, "not found or not permitted (550, 553), or a local file is missing"},
 }
 
 // severity ranks exit statuses for the "most serious" rule: higher is
@@ -352,7 +352,7 @@ Global flags (before or after the command name):
 	fs := a.flagSet("goftp", nil)
 	fs.SetOutput(&b)
 	fs.PrintDefaults()
-	b.WriteString("\nExit status: 0 success, or")
+	b.WriteString("\nExit status:\n    0  success")
 	codes := slices.Clone(exitCodes)
 	slices.SortFunc(codes, func(x, y struct {
 		code int
@@ -363,7 +363,7 @@ Global flags (before or after the command name):
 	for _, c := range codes {
 		fmt.Fprintf(&b, "\n  %3d  %s", c.code, c.text)
 	}
-	b.WriteString("\nWhen several files fail, the status is that of the most serious failure, in\n" +
+	b.WriteString("\n\nWhen several files fail, the status is that of the most serious failure, in\n" +
 		"this order: interrupted, usage, TLS, login, connect, timeout, transfer, other,\n" +
 		"not found. A reader closing standard output (goftp cat URL | head) ends\n" +
 		"the command quietly with status 0.\n")

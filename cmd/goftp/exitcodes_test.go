@@ -451,7 +451,7 @@ func TestExitCodes(t *testing.T) {
 	t.Run("help lists them", func(t *testing.T) {
 		t.Parallel()
 		r := runGoftp(t, "", "help")
-		r.want(t, 0, []string{"Exit status:", "  2  usage", "  4  login refused", "130  interrupted"}, nil)
+		r.want(t, 0, []string{"Exit status:\n    0  success\n", "  2  usage", "  4  login refused", "130  interrupted"}, nil)
 		for _, c := range exitCodes {
 			if !strings.Contains(r.stdout, c.text) {
 				t.Errorf("goftp help does not list exit status %d (%s)", c.code, c.text)
