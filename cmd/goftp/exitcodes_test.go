@@ -12,6 +12,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"go.uber.org/goleak"
+
 	"github.com/goftplib/ftp/ftptest"
 	"github.com/goftplib/ftp/internal/scripted"
 )
@@ -458,4 +460,11 @@ func TestExitCodes(t *testing.T) {
 			}
 		}
 	})
+}
+
+// noLeaks checks (for tests that are not parallel), after the test and its cleanups, that no goroutine it
+// started is left.
+func noLeaks(t *testing.T) {
+	before := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, before) })
 }

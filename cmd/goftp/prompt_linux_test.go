@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
 	"golang.org/x/sys/unix"
 
 	"github.com/goftplib/ftp/ftptest"
@@ -149,11 +148,4 @@ func TestPasswordPromptEditing(t *testing.T) {
 	if code := waitExit(t, done); code != 0 {
 		t.Errorf("exit %d, stderr %q; want 0", code, errb.String())
 	}
-}
-
-// noLeaks checks, after the test and its cleanups, that no goroutine it
-// started is left.
-func noLeaks(t *testing.T) {
-	before := goleak.IgnoreCurrent()
-	t.Cleanup(func() { goleak.VerifyNone(t, before) })
 }
