@@ -44,9 +44,6 @@ func (a *app) ls(args []string) error {
 
 	out := newLineWriter(a.stdout)
 	print := func(e listing.Entry) error {
-		if !*all && strings.HasPrefix(e.Name, ".") {
-			return nil
-		}
 		switch {
 		case *asJSON:
 			return writeJSON(out, toJSON(e))
@@ -72,7 +69,7 @@ func (a *app) ls(args []string) error {
 		a.printError(err)
 		bad++
 	}
-	n, werr, lerr := a.streamDir(c, u.Path(), use, note)
+	n, werr, lerr := a.streamDir(c, u.Path(), !*all, use, note)
 	if werr == nil && *sorted {
 		slices.SortFunc(buffered, func(x, y listing.Entry) int { return strings.Compare(x.Name, y.Name) })
 		for _, e := range buffered {
@@ -109,22 +106,29 @@ func displayPath(p string) string {
 // streamDir lists the remote directory dir with Conn.ReadDirSeq (MLSD, or
 // LIST with "-a" when the Conn's Dialer has ListHidden) and calls use for
 // each entry as it arrives, in the server's order; "." and ".." are left
-// out. Lines that cannot be parsed and names that are not safe local names
-// (see internal/safepath: what mirror and get would refuse) are passed to
-// note instead, one error each, and the listing goes on. When dir names a
+// out, and so are names starting with a dot when hideDots is set (but not
+// a file named by dir). Lines that cannot be parsed and names that are not
+// safe local names (see internal/safepath: what mirror and get would
+// refuse) are passed to note instead, one error each, and the listing
+// goes on. When dir names a
 // file, use is called once with that file (Conn.Stat).
 //
 // It returns the number of entries passed to use, the first error of use
 // (which stops the listing), and the error that ended the listing, if
 // any: a directory that does not exist or cannot be read is an error,
 // never an empty listing.
-func (a *app) streamDir(c *ftp.Conn, dir string, use func(listing.Entry) error, note func(error)) (n int, werr, lerr error) {
+func (a *app) streamDir(c *ftp.Conn, dir string, hideDots bool, use func(listing.Entry) error, note func(error)) (n int, werr, lerr error) {
 	seen := 0 // lines received, usable or not
 	// The first entry is held back until a second one arrives or the
 	// listing ends: LIST of a file lists that file (vsftpd), and the
 	// library then reports that the path is not a directory.
 	var first *listing.Entry
-	emit := func(e listing.Entry) error {
+	// emit passes e to use; named: e is the file dir names, shown even
+	// when hideDots hides the directory entries starting with a dot.
+	emit := func(e listing.Entry, named bool) error {
+		if hideDots && !named && strings.HasPrefix(e.Name, ".") {
+			return nil
+		}
 		if err := use(e); err != nil {
 			return err
 		}
@@ -155,11 +159,11 @@ func (a *app) streamDir(c *ftp.Conn, dir string, use func(listing.Entry) error, 
 			continue
 		}
 		if first != nil {
-			werr = emit(*first)
+			werr = emit(*first, false)
 			first = nil
 		}
 		if werr == nil {
-			werr = emit(e)
+			werr = emit(e, false)
 		}
 		if werr != nil {
 			return n, werr, nil
@@ -168,21 +172,21 @@ func (a *app) streamDir(c *ftp.Conn, dir string, use func(listing.Entry) error, 
 	file := path.Base(strings.TrimSuffix(dir, "/"))
 	switch {
 	case first != nil && lerr == nil:
-		return n, emit(*first), nil
+		return n, emit(*first, false), nil
 	case lerr == nil || dir == "" || a.ctx.Err() != nil || !notADir(lerr):
 	case first != nil && first.Name == file && first.Type != listing.Dir:
 		// The listing of a file: that file.
-		return n, emit(*first), nil
+		return n, emit(*first, true), nil
 	case first == nil && seen == 0:
 		// Perhaps a file: MLSD of a file is refused (501, 550), and
 		// some servers list nothing.
 		if e, serr := c.Stat(a.ctx, dir); serr == nil && e.Type != listing.Dir && e.Type != listing.CurrentDir {
-			return n, emit(e), nil
+			return n, emit(e, true), nil
 		}
 	}
 	if first != nil {
 		// Not the file: print what arrived before the failure.
-		if werr = emit(*first); werr != nil {
+		if werr = emit(*first, false); werr != nil {
 			return n, werr, nil
 		}
 	}

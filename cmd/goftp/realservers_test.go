@@ -101,6 +101,9 @@ func TestRealMissingDir(t *testing.T) {
 			if err := srv.WriteFile("pub/a.txt", []byte("aaa\n")); err != nil {
 				t.Fatal(err)
 			}
+			if err := srv.WriteFile("pub/.dot", []byte(".\n")); err != nil {
+				t.Fatal(err)
+			}
 			if err := srv.MkdirAll("empty"); err != nil {
 				t.Fatal(err)
 			}
@@ -120,6 +123,9 @@ func TestRealMissingDir(t *testing.T) {
 					t.Errorf("ls of an empty directory: stdout %q, stderr %q", r.stdout, r.stderr)
 				}
 				e.run(t, "ls", "-l", e.url("pub/a.txt")).want(t, 0, []string{" 4 ", " a.txt\n"}, nil)
+				// A file named in the URL is shown even if its name
+				// starts with a dot.
+				e.run(t, "ls", "-l", e.url("pub/.dot")).want(t, 0, []string{" 2 ", " .dot\n"}, nil)
 				e.run(t, "ls", e.url("pub/")).want(t, 0, []string{"a.txt\n"}, nil)
 			})
 			t.Run("rm -r", func(t *testing.T) {
