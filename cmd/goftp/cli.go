@@ -267,15 +267,18 @@ func (a *app) classify(err error) int {
 		return exitInterrupted
 	case errors.As(err, &ue):
 		return exitUsage
+	case isReply && re.Code == ftp.CodeServiceNotAvailable && (re.Cmd == "" || loginCmd(re.Cmd)):
+		// 421 as the greeting or to the login: the server is busy or
+		// refuses this client (too many connections), not the password.
+		return exitConnect
 	case errors.Is(err, ftp.ErrLoginRefused):
 		return exitLogin
 	case errors.Is(err, ftp.ErrTLSRequired), errors.As(err, &cve), errors.As(err, &uae), errors.As(err, &hne),
 		errors.As(err, &cie), errors.As(err, &rhe), errors.As(err, &ae):
 		return exitTLS
-	case errors.As(err, &de), errors.As(err, &dnse),
-		isReply && (re.Cmd == "" || re.Code == ftp.CodeServiceNotAvailable):
-		// The control connection could not be opened, the greeting was
-		// not 2xx, or the server is closing (421).
+	case errors.As(err, &de), errors.As(err, &dnse), isReply && re.Cmd == "":
+		// The control connection could not be opened, or the greeting
+		// was not 2xx.
 		return exitConnect
 	case errors.Is(err, ftp.ErrSizeMismatch), errors.Is(err, ftp.ErrShortTransfer),
 		errors.Is(err, ftp.ErrResumeUnverified), errors.Is(err, ftp.ErrChecksumMismatch):
@@ -286,7 +289,7 @@ func (a *app) classify(err error) int {
 		isReply && (re.Code == ftp.CodeFileUnavailable || re.Code == ftp.CodeBadFileName ||
 			re.Code == ftp.CodeNeedAccountForStoring || re.Code == ftp.CodePageTypeUnknown):
 		return exitNotFound
-	case isReply && (re.Code == ftp.CodeCantOpenData || re.Code == ftp.CodeTransferAborted || re.Code == ftp.CodeLocalError ||
+	case isReply && (re.Code == ftp.CodeServiceNotAvailable || re.Code == ftp.CodeCantOpenData || re.Code == ftp.CodeTransferAborted || re.Code == ftp.CodeLocalError ||
 		re.Code == ftp.CodeInsufficientStorage || re.Code == ftp.CodeExceededStorage),
 		errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF), errors.Is(err, net.ErrClosed),
 		errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE), errors.Is(err, syscall.ECONNABORTED),
@@ -294,6 +297,17 @@ func (a *app) classify(err error) int {
 		return exitTransfer
 	}
 	return exitFailure
+}
+
+// loginCmd reports whether cmd, a ReplyError's command, is part of the
+// login (USER, PASS, ACCT, or AUTH before them).
+func loginCmd(cmd string) bool {
+	verb, _, _ := strings.Cut(cmd, " ")
+	switch strings.ToUpper(verb) {
+	case "USER", "PASS", "ACCT", "AUTH":
+		return true
+	}
+	return false
 }
 
 func (a *app) dispatch(args []string) error {

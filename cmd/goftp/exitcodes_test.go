@@ -341,6 +341,27 @@ func TestExitCodes(t *testing.T) {
 		srv := scripted.New(t, scripted.Step{Reply: "421 Too many connections", Close: true})
 		runGoftp(t, "", "cat", "ftp://"+srv.Addr+"/x").want(t, exitConnect, nil, []string{"421 Too many connections"})
 	})
+	t.Run("421 to PASS", func(t *testing.T) {
+		t.Parallel()
+		srv := scripted.New(t,
+			scripted.Step{Reply: "220 ready"},
+			scripted.Step{Cmd: "USER user", Reply: "331 password please"},
+			scripted.Step{Cmd: "PASS secret", Reply: "421 Too many connections from your address", Close: true},
+		)
+		runGoftp(t, "", "--netrc", scriptedNetrc(t), "cat", "ftp://user@"+srv.Addr+"/x").
+			want(t, exitConnect, nil, []string{"421 Too many connections"})
+	})
+	t.Run("421 to RETR", func(t *testing.T) {
+		t.Parallel()
+		srv := scripted.New(t, script(
+			login("SIZE"),
+			sized("dir/x.bin", "5"),
+			[]scripted.Step{{Cmd: "RETR dir/x.bin", Reply: "421 Timeout.", Close: true}},
+		)...)
+		r := runGoftp(t, "", "--netrc", scriptedNetrc(t), "--retries", "0", "get", "-o", t.TempDir()+"/", "ftp://user@"+srv.Addr+"/dir/x.bin")
+		srv.Wait()
+		r.want(t, exitTransfer, nil, []string{"RETR dir/x.bin: 421 Timeout."})
+	})
 	t.Run("no greeting", func(t *testing.T) {
 		t.Parallel()
 		srv := scripted.New(t, scripted.Step{Hang: true})
