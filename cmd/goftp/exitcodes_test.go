@@ -492,3 +492,28 @@ func noLeaks(t *testing.T) {
 	before := goleak.IgnoreCurrent()
 	t.Cleanup(func() { goleak.VerifyNone(t, before) })
 }
+
+// TestRetriesFlag: --retries N maps to the library's convention, where 0
+// is the default (3) and -1 none: absent → 0 (3 retries), 0 → -1 (none).
+func TestRetriesFlag(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		args []string
+		want int
+	}{
+		{nil, 0},
+		{[]string{"--retries", "0"}, -1},
+		{[]string{"--retries", "-1"}, -1},
+		{[]string{"--retries", "3"}, 3},
+		{[]string{"--retries", "7"}, 7},
+	} {
+		a := &app{}
+		fs := a.flagSet("goftp", nil)
+		if err := fs.Parse(c.args); err != nil {
+			t.Fatalf("%q: %v", c.args, err)
+		}
+		if a.g.retries != c.want {
+			t.Errorf("%q: PoolConfig.Retries = %d, want %d", c.args, a.g.retries, c.want)
+		}
+	}
+}
