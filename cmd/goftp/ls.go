@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -43,25 +44,32 @@ func (a *app) ls(args []string) error {
 	defer a.quit(c)
 
 	out := newLineWriter(a.stdout)
-	print := func(e listing.Entry) error {
+	format := func(e listing.Entry) (string, error) {
 		switch {
 		case *asJSON:
-			return writeJSON(out, toJSON(e))
+			b, err := json.Marshal(toJSON(e))
+			return string(b) + "\n", err
 		case *long:
-			_, err := io.WriteString(out, longLine(e)+"\n")
-			return err
+			return longLine(e) + "\n", nil
 		default:
-			_, err := io.WriteString(out, quoteName(e.Name)+"\n")
-			return err
+			return quoteName(e.Name) + "\n", nil
 		}
 	}
-	var buffered []listing.Entry
-	use := print
-	if *sorted {
-		use = func(e listing.Entry) error {
-			buffered = append(buffered, e)
+	// With --sort, the lines are kept, not the entries (with their raw
+	// line and facts, several times the size).
+	type line struct{ name, text string }
+	var buffered []line
+	use := func(e listing.Entry) error {
+		text, err := format(e)
+		if err != nil {
+			return err
+		}
+		if *sorted {
+			buffered = append(buffered, line{strings.Clone(e.Name), text})
 			return nil
 		}
+		_, err = io.WriteString(out, text)
+		return err
 	}
 	bad := 0 // lines and names reported, not printed
 	note := func(err error) {
@@ -71,9 +79,9 @@ func (a *app) ls(args []string) error {
 	}
 	n, werr, lerr := a.streamDir(c, u.Path(), !*all, use, note)
 	if werr == nil && *sorted {
-		slices.SortFunc(buffered, func(x, y listing.Entry) int { return strings.Compare(x.Name, y.Name) })
-		for _, e := range buffered {
-			if werr = print(e); werr != nil {
+		slices.SortFunc(buffered, func(x, y line) int { return strings.Compare(x.name, y.name) })
+		for _, l := range buffered {
+			if _, werr = io.WriteString(out, l.text); werr != nil {
 				break
 			}
 		}
