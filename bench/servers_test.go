@@ -8,6 +8,8 @@
 //	BenchmarkRawTLS   the same over crypto/tls (resumed sessions, 256 KiB buffers)
 //	BenchmarkRetr     RetrBinary into a file (splice on plain TCP) or io.Discard
 //	BenchmarkStor     StorBinary from a file (sendfile on plain TCP)
+//	BenchmarkLsMemory peak RSS of the goftp binary listing 1,000,000 entries
+//	                  (lsmem_test.go; TestLsMemory checks 100,000 in every run)
 //
 // Retr and Stor run against vsftpd (internal/ftpservers) and ftptest, plain
 // and over explicit TLS with PROT P, for 1 KiB, 1 MiB and 256 MiB files
