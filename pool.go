@@ -372,6 +372,7 @@ func IsTransient(err error) bool {
 func (p *Pool) retry(ctx context.Context, op func(c *Conn) error) error {
 	backoff := 200 * time.Millisecond
 	retries := max(p.cfg.Retries, 0)
+	var first error
 	for attempt := 0; ; attempt++ {
 		c, err := p.Get(ctx)
 		if err == nil {
@@ -379,13 +380,27 @@ func (p *Pool) retry(ctx context.Context, op func(c *Conn) error) error {
 			p.Put(c)
 		}
 		if err == nil || !IsTransient(err) || attempt >= retries {
-			return err
+			return retryError(first, err, attempt)
+		}
+		if first == nil {
+			first = err
 		}
 		if serr := sleepCtx(ctx, jitter(backoff)); serr != nil {
-			return err
+			return retryError(first, serr, attempt)
 		}
 		backoff = min(2*backoff, 10*time.Second)
 	}
+}
+
+// retryError is the error of an operation retried attempts times: the
+// last failure, with the first one that started the retries, so that the
+// cause (a transfer cut short) is not hidden by what the retries met (a
+// server that no longer answers). errors.Is matches either.
+func retryError(first, last error, attempts int) error {
+	if last == nil || first == nil || first == last {
+		return last
+	}
+	return fmt.Errorf("%w (after %d retries; the first failure: %w)", last, attempts, first)
 }
 
 // RetrBinary downloads path into w from offset like Conn.RetrBinary, on a

@@ -18,8 +18,22 @@ import (
 )
 
 // abortGrace bounds how long the client waits for the server's replies
-// after an aborted or failed transfer before giving up on the Conn.
-const abortGrace = 10 * time.Second
+// after an aborted or failed transfer before giving up on the Conn;
+// cancelGrace replaces it when the caller's ctx was cancelled (a user
+// pressing Ctrl-C wants the program back, not the Conn).
+const (
+	abortGrace  = 10 * time.Second
+	cancelGrace = 2 * time.Second
+)
+
+// grace returns how long to wait for the replies that end an aborted
+// transfer.
+func (c *Conn) grace(ctx context.Context) time.Duration {
+	if ctx.Err() != nil {
+		return min(cancelGrace, c.d.Timeout)
+	}
+	return min(abortGrace, c.d.Timeout)
+}
 
 // transfer is an open data connection and the command that opened it.
 type transfer struct {
@@ -425,7 +439,7 @@ func (t *transfer) finish(abort bool) error {
 		// The server usually explains a failed transfer (426, 451, 552);
 		// its reply is more useful than our I/O error.
 		t.stop()
-		gctx, cancel := context.WithTimeout(context.WithoutCancel(t.ctx), min(abortGrace, c.d.Timeout))
+		gctx, cancel := context.WithTimeout(context.WithoutCancel(t.ctx), c.grace(t.ctx))
 		defer cancel()
 		rep, err := c.readReply(gctx, t.display)
 		switch {
@@ -516,7 +530,7 @@ func (t *transfer) closeData() (func(), error) {
 // replies up to its 257, which nothing else produces. A refusal of ABOR
 // is returned as a *ReplyError once the Conn is back in step.
 func (c *Conn) abort(ctx context.Context, data net.Conn) error {
-	gctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), min(abortGrace, c.d.Timeout))
+	gctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.grace(ctx))
 	defer cancel()
 	stop := c.watch(gctx, c.nc)
 	defer stop()
