@@ -11,9 +11,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
-	"syscall"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -22,8 +23,9 @@ import (
 
 // The memory of `goftp ls` on huge directories: the built goftp binary
 // lists a directory of generated entries served by listserver, and the
-// peak resident set size of its process (ru_maxrss) is measured. Listings
-// stream, so the peak must not grow with the number of entries.
+// peak resident set size of its process is measured (see runLs: with
+// /usr/bin/time, or sampled in /proc). Listings stream, so the peak must
+// not grow with the number of entries.
 //
 //	go test ./bench/ -run '^$' -bench LsMemory -benchtime 1x
 //
@@ -91,7 +93,22 @@ func runLs(tb testing.TB, n int, mlsd bool, args ...string) lsRun {
 	}
 	argv := append([]string{"--netrc", netrc, "--timeout", "60s", "ls"}, args...)
 	argv = append(argv, "ftp://u@"+srv.Addr+"/big/")
-	cmd := exec.Command(bin, argv...)
+	// A process started by os/exec inherits, in its ru_maxrss, the peak
+	// RSS of the process that forked it (Linux records the old address
+	// space's high-water mark at exec, and Go forks sharing its memory),
+	// so the test binary's own memory would be counted. goftp is started
+	// by /usr/bin/time, a small C program, which reports goftp's own peak
+	// (%M); without it, goftp's VmHWM is sampled in /proc (a lower bound
+	// that can miss the last few milliseconds).
+	maxrssFile := filepath.Join(tb.TempDir(), "maxrss")
+	timeTool := "/usr/bin/time"
+	var cmd *exec.Cmd
+	if _, err := os.Stat(timeTool); err == nil {
+		cmd = exec.Command(timeTool, append([]string{"-o", maxrssFile, "-f", "%M", bin}, argv...)...)
+	} else {
+		timeTool = ""
+		cmd = exec.Command(bin, argv...)
+	}
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	stdout, err := cmd.StdoutPipe()
@@ -102,19 +119,65 @@ func runLs(tb testing.TB, n int, mlsd bool, args ...string) lsRun {
 	if err := cmd.Start(); err != nil {
 		tb.Fatal(err)
 	}
+	var sampled atomic.Int64
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	if timeTool == "" {
+		wg.Go(func() { sampleHWM(cmd.Process.Pid, &sampled, stop) })
+	}
 	lines, cerr := countLines(stdout)
 	werr := cmd.Wait()
-	r := lsRun{lines: lines, stderr: stderr.String(), dur: time.Since(start)}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		r.peakRSS = ru.Maxrss * 1024 // kilobytes on Linux
-	}
+	close(stop)
+	wg.Wait()
+	r := lsRun{lines: lines, stderr: stderr.String(), dur: time.Since(start), peakRSS: sampled.Load()}
 	if cerr != nil || werr != nil {
 		tb.Fatalf("goftp %s: %v, reading its output: %v\nstderr:\n%s", strings.Join(argv, " "), werr, cerr, r.stderr)
 	}
-	if r.peakRSS == 0 {
-		tb.Fatal("no ru_maxrss for the goftp process")
+	if timeTool != "" {
+		b, err := os.ReadFile(maxrssFile)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		f := strings.Fields(string(b))
+		if len(f) == 0 {
+			tb.Fatalf("%s wrote %q", timeTool, b)
+		}
+		kib, err := strconv.ParseInt(f[len(f)-1], 10, 64)
+		if err != nil {
+			tb.Fatalf("%s wrote %q: %v", timeTool, b, err)
+		}
+		r.peakRSS = kib << 10
+	}
+	if r.peakRSS < 1<<20 {
+		tb.Fatalf("implausible peak RSS of the goftp process: %d bytes", r.peakRSS)
 	}
 	return r
+}
+
+// sampleHWM stores the largest VmHWM (peak resident set) of process pid
+// read from /proc every 2 ms, until stop is closed.
+func sampleHWM(pid int, max *atomic.Int64, stop <-chan struct{}) {
+	path := fmt.Sprintf("/proc/%d/status", pid)
+	t := time.NewTicker(2 * time.Millisecond)
+	defer t.Stop()
+	for {
+		if b, err := os.ReadFile(path); err == nil {
+			for _, l := range strings.Split(string(b), "\n") {
+				if v, ok := strings.CutPrefix(l, "VmHWM:"); ok {
+					var kib int64
+					fmt.Sscan(strings.TrimSuffix(strings.TrimSpace(v), " kB"), &kib)
+					if kib<<10 > max.Load() {
+						max.Store(kib << 10)
+					}
+				}
+			}
+		}
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+		}
+	}
 }
 
 func countLines(r io.Reader) (int, error) {
