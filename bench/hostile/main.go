@@ -145,6 +145,12 @@ var scenarios = map[string]scenario{
 		cwd:  func(string) string { return "250 Directory successfully changed." },
 		list: nestingList,
 	},
+	"nesting-list-only": {
+		doc:    "nesting-listing without MLST/MLSD (no unique fact): LIST only, x inside x forever",
+		noMLST: true,
+		cwd:    func(string) string { return "250 Directory successfully changed." },
+		list:   nestingList,
+	},
 	"big-listing": {
 		doc:  "LIST/NLST/MLSD of any directory: 1,000,000 entries generated on the fly",
 		list: bigList,
@@ -203,9 +209,9 @@ func bigList(s *session, verb, dir string) {
 func fileFor(sc string, name string) int {
 	base := name[strings.LastIndex(name, "/")+1:]
 	switch {
-	case sc == "nesting-listing" && base == "file.txt":
+	case strings.HasPrefix(sc, "nesting-") && base == "file.txt":
 		return 10
-	case sc != "nesting-listing" && base == "f":
+	case !strings.HasPrefix(sc, "nesting-") && base == "f":
 		return fileSize
 	}
 	return -1
@@ -500,6 +506,11 @@ func (s *session) handle(line string) bool {
 			s.reply("550 Failed to open file.")
 		}
 	case "LIST", "NLST", "MLSD":
+		if verb == "MLSD" && s.sc.noMLST && s.name != "missing-dir" {
+			s.closeData()
+			s.reply("500 Unknown command.")
+			break
+		}
 		dir := arg
 		for strings.HasPrefix(dir, "-") { // LIST -la [dir]
 			_, dir, _ = strings.Cut(dir, " ")

@@ -152,7 +152,7 @@ scenario() {
 		done >"$WORK/$SCEN/escape-report.txt"
 		cat "$WORK/$SCEN/escape-report.txt"
 		;;
-	nesting-listing)
+	nesting-listing | nesting-list-only)
 		run lftp-mirror -- lftp -e "$LSET; mirror top ./m; quit" "$U"
 		run goftp-mirror -- "${GOFTP[@]}" mirror "$U/top/" ./m
 		for t in lftp-mirror goftp-mirror; do
@@ -174,9 +174,10 @@ scenario() {
 }
 
 ALL="missing-dir rest-ignored normal truncated too-long greeting-120-silence prelim-flood abor-refused
-greeting-421 wrong-password escape-in-reply silence-after-150 nesting-listing big-listing"
+greeting-421 wrong-password escape-in-reply silence-after-150 nesting-listing nesting-list-only big-listing"
 {
-	echo "# $(date -u +%FT%TZ) goftp $(git rev-parse HEAD)$(git diff --quiet HEAD -- . 2>/dev/null || echo ' (+uncommitted changes)')"
+	n=$(git status --porcelain -- '*.go' ':!bench/hostile' | wc -l)
+	echo "# $(date -u +%FT%TZ) goftp built from $(git rev-parse HEAD) + $n uncommitted .go files"
 	echo "# $(curl --version | head -1)"
 	echo "# $(lftp --version | head -1)"
 } >>"$RES"
