@@ -24,7 +24,17 @@ mkdir -p "$WORK"
 
 command -v lftp >/dev/null || apt-get install -y lftp >&2
 go build -o "$WORK/hostile" ./bench/hostile || exit 1
-go build -o /tmp/goftp-peers ./cmd/goftp || exit 1
+# goftp is built from the last commit (git archive HEAD), not from the work
+# tree, which other people may be editing: the results name that commit.
+# GOFTP_TREE=1 builds the work tree instead.
+REV=$(git rev-parse HEAD)
+if [ "${GOFTP_TREE:-0}" = 1 ]; then
+	REV="$REV + $(git status --porcelain -- '*.go' ':!bench/hostile' | wc -l) uncommitted .go files"
+	go build -o /tmp/goftp-peers ./cmd/goftp || exit 1
+else
+	rm -rf "$WORK/src" && mkdir -p "$WORK/src" && git archive HEAD | tar -x -C "$WORK/src"
+	(cd "$WORK/src" && go build -o /tmp/goftp-peers ./cmd/goftp) || exit 1
+fi
 "$WORK/hostile" -write-expected "$WORK/expected"
 EXP=$(sha256sum <"$WORK/expected" | cut -c1-64)
 
@@ -176,8 +186,7 @@ scenario() {
 ALL="missing-dir rest-ignored normal truncated too-long greeting-120-silence prelim-flood abor-refused
 greeting-421 wrong-password escape-in-reply silence-after-150 nesting-listing nesting-list-only big-listing"
 {
-	n=$(git status --porcelain -- '*.go' ':!bench/hostile' | wc -l)
-	echo "# $(date -u +%FT%TZ) goftp built from $(git rev-parse HEAD) + $n uncommitted .go files"
+	echo "# $(date -u +%FT%TZ) goftp built from $REV"
 	echo "# $(curl --version | head -1)"
 	echo "# $(lftp --version | head -1)"
 } >>"$RES"
