@@ -3,6 +3,7 @@ package mirror
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -256,12 +257,7 @@ func Send(ctx context.Context, p *ftp.Pool, root *os.Root, name, remote string, 
 	}
 	if err == nil && target != remote {
 		err = p.Do(ctx, func(c *ftp.Conn) error {
-			if _, err := c.Rename(ctx, target, remote); err == nil || !errors.Is(err, ftp.ErrPermanent) {
-				return err
-			}
-			// Some servers do not rename over an existing file.
-			c.Delete(ctx, remote)
-			_, err := c.Rename(ctx, target, remote)
+			_, err := Replace(ctx, c, target, remote)
 			return err
 		})
 	}
@@ -286,4 +282,44 @@ func sleep(ctx context.Context, d time.Duration) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// OldSuffix ends the name under which Replace keeps the previous version
+// of a file while it renames the new one in: ".NAME.goftp-old".
+const OldSuffix = ".goftp-old"
+
+// Replace renames the complete upload part to remote, replacing it. Some
+// servers refuse to rename over an existing file: remote is then moved
+// aside to ".NAME.goftp-old", part renamed in, and the old version
+// deleted; if part still cannot be renamed, the old version is put back.
+// remote is never deleted before its replacement is in place. leftover
+// names the old version when it could not be deleted afterwards (the
+// replacement succeeded). An error says that part holds the complete
+// upload; for a server that forbids renaming, upload to the final name.
+func Replace(ctx context.Context, c *ftp.Conn, part, remote string) (leftover string, err error) {
+	_, err = c.Rename(ctx, part, remote)
+	if err == nil || !errors.Is(err, ftp.ErrPermanent) {
+		return "", err
+	}
+	hint := func(err error) error {
+		return fmt.Errorf("%w (the upload is complete in %s)", err, part)
+	}
+	if _, serr := c.Size(ctx, remote); serr != nil {
+		return "", hint(err) // nothing in the way: renaming itself is refused
+	}
+	i := strings.LastIndexByte(remote, '/')
+	old := remote[:i+1] + "." + remote[i+1:] + OldSuffix
+	if _, oerr := c.Rename(ctx, remote, old); oerr != nil {
+		return "", hint(err)
+	}
+	if _, err := c.Rename(ctx, part, remote); err != nil {
+		if _, berr := c.Rename(ctx, old, remote); berr != nil {
+			return "", fmt.Errorf("%w; and putting %s back from %s failed: %w", hint(err), remote, old, berr)
+		}
+		return "", hint(err)
+	}
+	if _, err := c.Delete(ctx, old); err != nil {
+		return old, nil
+	}
+	return "", nil
 }

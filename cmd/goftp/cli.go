@@ -107,15 +107,15 @@ type command struct {
 
 func commands() []command {
 	return []command{
-		{"ls", "[-l] [-a] [--json] URL", "list a remote directory", (*app).ls},
+		{"ls", "[-l] [-a] [--json] [--sort] URL", "list a remote directory", (*app).ls},
 		{"get", "[-c] [-o LOCAL] URL...", "download files (glob patterns allowed in the last segment)", (*app).get},
-		{"put", "[-c] LOCAL... URL", "upload files", (*app).put},
+		{"put", "[-c] [--direct] LOCAL... URL", "upload files", (*app).put},
 		{"cat", "URL", "write a remote file to standard output", (*app).cat},
 		{"rm", "[-r] URL...", "delete remote files (-r: directories too)", (*app).rm},
 		{"mkdir", "[-p] URL", "create a remote directory", (*app).mkdir},
 		{"rmdir", "URL", "remove an empty remote directory", (*app).rmdir},
 		{"mv", "URL NEWPATH", "rename a remote file or directory", (*app).mv},
-		{"mirror", "[-R] [--delete] [-P N] [--dry-run] SRC DST", "synchronise a directory tree (download; -R: upload)", (*app).mirror},
+		{"mirror", "[-R] [--delete] [-P N] [--dry-run] [--max-depth N] SRC DST", "synchronise a directory tree (download; -R: upload)", (*app).mirror},
 		{"serve", "[--root DIR] [--addr HOST:PORT] [--tls none|explicit|implicit]", "run a local FTP server for testing", (*app).serve},
 		{"demo", "", "run a narrated session against an in-process server", (*app).demo},
 		{"parselist", "[--now TIME] [--tz ZONE]", "parse LIST output on standard input into JSON lines", (*app).parselist},

@@ -2,7 +2,6 @@ package main
 
 import (
 	"cmp"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -146,28 +145,12 @@ func partialName(remote string) string {
 // put back if the rename still fails, so that remote is never lost; it is
 // deleted only once part has taken its place.
 func (a *app) replaceWith(c *ftp.Conn, part, remote string) error {
-	_, err := c.Rename(a.ctx, part, remote)
-	if err == nil || !errors.Is(err, ftp.ErrPermanent) {
-		return err
+	old, err := mirror.Replace(a.ctx, c, part, remote)
+	if err != nil {
+		return fmt.Errorf("%w; for a server that forbids renaming, use put --direct", err)
 	}
-	hint := func(err error) error {
-		return fmt.Errorf("%w (the upload is complete in %s; for a server that forbids renaming, use put --direct)", err, part)
-	}
-	if _, serr := c.Size(a.ctx, remote); serr != nil {
-		return hint(err) // nothing in the way: renaming itself is refused
-	}
-	old := strings.TrimSuffix(partialName(remote), mirror.PartSuffix) + ".goftp-old"
-	if _, oerr := c.Rename(a.ctx, remote, old); oerr != nil {
-		return hint(err)
-	}
-	if _, err := c.Rename(a.ctx, part, remote); err != nil {
-		if _, berr := c.Rename(a.ctx, old, remote); berr != nil {
-			return fmt.Errorf("%w; and putting %s back from %s failed: %w", hint(err), remote, old, berr)
-		}
-		return hint(err)
-	}
-	if _, err := c.Delete(a.ctx, old); err != nil {
-		a.warnf("%s replaced, but its old version %s could not be deleted: %v", remote, old, errText(err))
+	if old != "" {
+		a.warnf("%s replaced, but its old version %s could not be deleted", remote, old)
 	}
 	return nil
 }

@@ -80,7 +80,7 @@ func TestPutRename(t *testing.T) {
 			quit,
 		})...)
 		r := runPut(t, srv)
-		r.failed(t, "RNTO dir/f.txt: 553 no (the upload is complete in dir/.f.txt.goftp-part; for a server that forbids renaming, use put --direct)")
+		r.failed(t, "RNTO dir/f.txt: 553 no (the upload is complete in dir/.f.txt.goftp-part); for a server that forbids renaming, use put --direct")
 		if r.stdout != "" {
 			t.Errorf("a failed put reported an upload: %q", r.stdout)
 		}
@@ -99,7 +99,7 @@ func TestPutRename(t *testing.T) {
 			}
 			srv := scripted.New(t, script(login("SIZE"), upload(), steps, []scripted.Step{quit})...)
 			r := runPut(t, srv)
-			r.failed(t, "RNFR dir/.f.txt.goftp-part: 550 permission denied (the upload is complete in dir/.f.txt.goftp-part; for a server that forbids renaming, use put --direct)")
+			r.failed(t, "RNFR dir/.f.txt.goftp-part: 550 permission denied (the upload is complete in dir/.f.txt.goftp-part); for a server that forbids renaming, use put --direct")
 			if r.stdout != "" {
 				t.Errorf("a failed put reported an upload: %q", r.stdout)
 			}
