@@ -110,7 +110,7 @@ func TestGet(t *testing.T) {
 	})
 	t.Run("no match", func(t *testing.T) {
 		r := e.run(t, "get", "-o", t.TempDir(), e.url("pub/*.zip"))
-		r.want(t, 1, nil, []string{"goftp: no files match "})
+		r.want(t, 6, nil, []string{"goftp: no files match "})
 	})
 	t.Run("missing file", func(t *testing.T) {
 		dir := t.TempDir()

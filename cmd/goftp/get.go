@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	iofs "io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -185,9 +186,9 @@ func (a *app) expand(p *ftp.Pool, u *ftp.URL) ([]remoteFile, error) {
 	}
 	if len(files) == 0 && len(errs) == 0 {
 		if skipped > 0 {
-			errs = append(errs, fmt.Errorf("no files match %s (%d partial files skipped)", u.Redacted(), skipped))
+			errs = append(errs, notFound{fmt.Errorf("no files match %s (%d partial files skipped)", u.Redacted(), skipped)})
 		} else {
-			errs = append(errs, fmt.Errorf("no files match %s", u.Redacted()))
+			errs = append(errs, notFound{fmt.Errorf("no files match %s", u.Redacted())})
 		}
 	}
 	return files, errors.Join(errs...)
@@ -231,3 +232,10 @@ func (s *poolSet) close() {
 		p.Close()
 	}
 }
+
+// notFound is an error that matches fs.ErrNotExist (exit status 6)
+// without adding its text.
+type notFound struct{ error }
+
+func (e notFound) Is(target error) bool { return target == iofs.ErrNotExist }
+func (e notFound) Unwrap() error        { return e.error }

@@ -56,8 +56,8 @@ func (a *app) mirror(args []string) error {
 		Retries:  a.g.retries,
 		MaxDepth: *maxDepth,
 		Report: func(act mirror.Action) {
-			p := act.Path
-			if p == "" {
+			p := quoteName(act.Path) // server names reach the terminal escaped
+			if act.Path == "" {
 				p = source
 			}
 			switch {
@@ -78,7 +78,7 @@ func (a *app) mirror(args []string) error {
 			}
 		},
 		Meter: func(act mirror.Action, size, offset int64) mirror.Meter {
-			return prog.start(fmt.Sprintf("%s %s", act.Op, act.Path), size, offset)
+			return prog.start(fmt.Sprintf("%s %s", act.Op, quoteName(act.Path)), size, offset)
 		},
 	}
 	remote := strings.TrimSuffix(u.Path(), "/")
