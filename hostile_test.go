@@ -729,3 +729,35 @@ func TestHostileUploadResumeWithoutSize(t *testing.T) {
 		t.Errorf("StorBinary = %v; want ErrResumeUnverified", err)
 	}
 }
+
+// Scenario: every data connection is cut after 3000 bytes although the
+// server answers 226 (the 150 reply gives the size). Expected: the Pool
+// resumes (SIZE, REST) until the file is complete, byte-identical.
+func TestHostileShortTransferResumed(t *testing.T) {
+	t.Parallel()
+	content := bytes.Repeat([]byte("abcdefghij"), 700)
+	srv := scripted.New(t, script(loginSteps, []step{
+		{Cmd: "TYPE I", Reply: "200 binary"},
+		{Cmd: "EPSV", Reply: "229 ({EPSV})"},
+		{Cmd: "RETR f", Reply: "150 Opening BINARY mode data connection for f (7000 bytes)", Data: content[:3000]},
+		{Reply: "226 done"},
+		{Cmd: "SIZE f", Reply: "213 7000"},
+		{Cmd: "EPSV", Reply: "229 ({EPSV})"},
+		{Cmd: "REST 3000", Reply: "350 ok"},
+		{Cmd: "RETR f", Reply: "150 go", Data: content[3000:6000]},
+		{Reply: "226 done"},
+		{Cmd: "SIZE f", Reply: "213 7000"},
+		{Cmd: "EPSV", Reply: "229 ({EPSV})"},
+		{Cmd: "REST 6000", Reply: "350 ok"},
+		{Cmd: "RETR f", Reply: "150 go", Data: content[6000:]},
+		{Reply: "226 done"},
+		{Cmd: "QUIT", Reply: "221 bye"},
+	})...)
+	p := ftp.NewPool(srv.Addr, ftp.PoolConfig{Dialer: *faultDialer(), MaxConns: 1})
+	var got bytes.Buffer
+	n, err := p.RetrBinary(t.Context(), "f", &got, 0)
+	if err != nil || n != 7000 || !bytes.Equal(got.Bytes(), content) {
+		t.Errorf("RetrBinary = %d, %v; identical %v", n, err, bytes.Equal(got.Bytes(), content))
+	}
+	p.Close()
+}

@@ -345,11 +345,18 @@ func (p *Pool) Do(ctx context.Context, fn func(*Conn) error) error {
 }
 
 // IsTransient reports whether err is worth retrying: a 421, 425, 426, 450
-// or 451 reply, or a connection that was reset, dropped or timed out for
-// inactivity. Context errors are not transient.
+// or 451 reply, a connection that was reset, dropped or timed out for
+// inactivity, or a download that ended short of the file's size
+// (ErrShortTransfer). Context errors are not transient, nor is a download
+// longer than the file (ErrSizeMismatch alone).
 func IsTransient(err error) bool {
 	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return false
+	}
+	if errors.Is(err, ErrShortTransfer) {
+		// The data connection ended early although the server reported
+		// success: resuming (verified with SIZE) completes the file.
+		return true
 	}
 	var re *ReplyError
 	if errors.As(err, &re) {

@@ -1,6 +1,7 @@
 package mirror
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -97,7 +98,7 @@ func Fetch(ctx context.Context, p *ftp.Pool, remote string, root *os.Root, name 
 			offset = fi.Size()
 		}
 	}
-	flags := os.O_WRONLY | os.O_CREATE
+	flags := os.O_RDWR | os.O_CREATE
 	if offset == 0 {
 		flags |= os.O_TRUNC
 	}
@@ -120,16 +121,26 @@ func Fetch(ctx context.Context, p *ftp.Pool, remote string, root *os.Root, name 
 		w = io.MultiWriter(f, mw)
 	}
 	var n int64
-	if size < 0 || offset < size || size == 0 {
-		// (A complete partial file is not fetched again; an empty file is,
-		// to learn that it still exists.)
+	if offset > 0 {
+		// Resume from a little before the end of the partial file and
+		// compare the bytes that overlap: a server that ignored REST, or a
+		// file that changed since, is caught before a byte is written.
+		n, err = fetchOverlap(ctx, p, remote, f, w, offset)
+		if errors.Is(err, errOverlap) {
+			// The partial file is not the start of this file: start over.
+			offset = 0
+			if err = truncate(f, 0); err == nil {
+				n, err = p.RetrBinary(ctx, remote, w, 0)
+			}
+		}
+	} else if size < 0 || size == 0 || offset < size {
 		n, err = p.RetrBinary(ctx, remote, w, offset)
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
 	}
 	if err == nil && size >= 0 && offset+n != size {
 		err = &ftp.SizeError{Cmd: "RETR " + remote, Offset: offset, Got: n, Want: size, Source: source}
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
 	}
 	if err == nil && !opts.ModTime.IsZero() {
 		err = root.Chtimes(part, opts.ModTime, opts.ModTime)
@@ -322,4 +333,65 @@ func Replace(ctx context.Context, c *ftp.Conn, part, remote string) (leftover st
 		return old, nil
 	}
 	return "", nil
+}
+
+// errOverlap reports that the bytes before the resume offset differ from
+// the partial file's.
+var errOverlap = errors.New("the partial file does not match the start of the server's file (REST ignored, or the file changed)")
+
+// overlapSize is how many bytes before the resume offset are fetched again
+// and compared with the partial file.
+const overlapSize = 64 << 10
+
+// fetchOverlap resumes the download into the partial file f (open for
+// writing, positioned at offset; w writes to it) from offset-K, comparing
+// the K bytes before offset with f's. A complete partial file (offset at
+// the end of the remote file) is verified the same way. It returns the
+// bytes written after offset, or an error matching errOverlap.
+func fetchOverlap(ctx context.Context, p *ftp.Pool, remote string, f *os.File, w io.Writer, offset int64) (int64, error) {
+	k := min(offset, overlapSize)
+	want := make([]byte, k)
+	if _, err := f.ReadAt(want, offset-k); err != nil {
+		return 0, fmt.Errorf("reading the partial file: %w", err)
+	}
+	ow := &overlapWriter{want: want, w: w}
+	n, err := p.RetrBinary(ctx, remote, ow, offset-k)
+	if err == nil && ow.off < len(want) {
+		err = errOverlap // the file is now shorter than the partial one
+	}
+	return max(n-k, 0), err
+}
+
+// overlapWriter compares the first len(want) bytes written with want and
+// passes the rest to w.
+type overlapWriter struct {
+	want []byte
+	off  int
+	w    io.Writer
+}
+
+func (o *overlapWriter) Write(p []byte) (int, error) {
+	n := len(p)
+	if o.off < len(o.want) {
+		k := min(len(p), len(o.want)-o.off)
+		if !bytes.Equal(p[:k], o.want[o.off:o.off+k]) {
+			return 0, errOverlap
+		}
+		o.off += k
+		p = p[k:]
+	}
+	if len(p) == 0 {
+		return n, nil
+	}
+	m, err := o.w.Write(p)
+	return n - len(p) + m, err
+}
+
+// truncate cuts f to size and moves its offset there.
+func truncate(f *os.File, size int64) error {
+	if err := f.Truncate(size); err != nil {
+		return err
+	}
+	_, err := f.Seek(size, io.SeekStart)
+	return err
 }

@@ -1,6 +1,7 @@
 package mirror_test
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -637,4 +638,73 @@ func (r *recorder) done(op mirror.Op) []string {
 	}
 	slices.Sort(ps)
 	return ps
+}
+
+// TestFetchResumeRESTIgnored: a partial file of 100 KiB, and a server that
+// answers REST with 350 but sends the file from byte 0. The bytes that
+// overlap the end of the partial file (64 KiB before it) differ, so the
+// download starts over from 0: the installed file is the server's,
+// byte for byte (curl and lftp install a corrupt file here, exit 0).
+func TestFetchResumeRESTIgnored(t *testing.T) {
+	t.Parallel()
+	content := make([]byte, 200000)
+	for i := range content {
+		content[i] = byte(i*7 + i/251)
+	}
+	_, p := scriptedPool(t, 0, steps(session(false),
+		typeI,
+		scripted.Step{Cmd: "SIZE f.bin", Reply: "213 200000"},
+		scripted.Step{Cmd: "EPSV", Reply: "229 Entering Extended Passive Mode ({EPSV})"},
+		scripted.Step{Cmd: "REST 36864", Reply: "350 Restarting at 36864"},
+		scripted.Step{Cmd: "RETR f.bin", Reply: "150 here it comes", Data: content, DataMayFail: true},
+		scripted.Step{Cmd: "ABOR", Reply: "426 aborted\n226 ok"},
+		scripted.Step{Cmd: "PWD", Reply: `257 "/"`},
+		retr("f.bin", content),
+		quit,
+	)...)
+	root := openRoot(t)
+	if err := root.WriteFile(".f.bin.goftp-part", content[:102400], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := mirror.Fetch(t.Context(), p, "f.bin", root, "f.bin", mirror.FetchOptions{Resume: true, Size: 200000})
+	if err != nil {
+		t.Fatalf("Fetch = %v", err)
+	}
+	if b, _ := root.ReadFile("f.bin"); !bytes.Equal(b, content) {
+		t.Errorf("f.bin differs from the server's file (%d bytes)", len(b))
+	}
+}
+
+// TestFetchCorruptCompletePartial: a partial file of the full size whose
+// end differs from the server's (left by an older version of goftp after
+// an ignored REST) is verified before being installed, found wrong, and
+// replaced by a fresh download.
+func TestFetchCorruptCompletePartial(t *testing.T) {
+	t.Parallel()
+	content := make([]byte, 100000)
+	for i := range content {
+		content[i] = byte(i*13 + i/241)
+	}
+	bad := append(append([]byte{}, content[:40000]...), content[:60000]...)
+	_, p := scriptedPool(t, 0, steps(session(false),
+		typeI,
+		scripted.Step{Cmd: "SIZE f.bin", Reply: "213 100000"},
+		scripted.Step{Cmd: "EPSV", Reply: "229 Entering Extended Passive Mode ({EPSV})"},
+		scripted.Step{Cmd: "REST 34464", Reply: "350 Restarting at 34464"},
+		scripted.Step{Cmd: "RETR f.bin", Reply: "150 here it comes", Data: content[34464:], DataMayFail: true},
+		scripted.Step{Cmd: "ABOR", Reply: "426 aborted\n226 ok"},
+		scripted.Step{Cmd: "PWD", Reply: `257 "/"`},
+		retr("f.bin", content),
+		quit,
+	)...)
+	root := openRoot(t)
+	if err := root.WriteFile(".f.bin.goftp-part", bad, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := mirror.Fetch(t.Context(), p, "f.bin", root, "f.bin", mirror.FetchOptions{Resume: true, Size: 100000}); err != nil {
+		t.Fatalf("Fetch = %v", err)
+	}
+	if b, _ := root.ReadFile("f.bin"); !bytes.Equal(b, content) {
+		t.Errorf("f.bin differs from the server's file")
+	}
 }
