@@ -425,6 +425,16 @@ func (t *transfer) finish(abort bool) error {
 	defer t.stop()
 	defer c.setData(nil)
 	ctxDone := t.ctx.Err() != nil
+	if t.err != nil && errors.Is(t.err, os.ErrDeadlineExceeded) && !t.srcErr && !ctxDone {
+		// The server went silent for a whole Timeout: waiting as long
+		// again for its reply to ABOR, or for one that explains the
+		// failure, would double what a dead server costs. The Conn is
+		// closed instead (a retry dials anew).
+		t.stop()
+		c.Close()
+		t.result = t.err
+		return t.result
+	}
 	if abort || ctxDone {
 		t.stop() // the cancelled ctx must not touch the deadlines any more
 		t.result = c.abort(t.ctx, t.conn)
