@@ -225,24 +225,17 @@ func (c *Conn) readReplyNow(ctx context.Context, cmd string) (*Reply, error) {
 // in ftplib's voidresp); the Conn is closed, since the final reply that
 // would follow leaves the channel out of step.
 func (c *Conn) cmd(ctx context.Context, verb, arg string) (*Reply, string, error) {
-	stop := c.watch(ctx, c.nc)
-	defer stop()
-	display, err := c.writeCmd(ctx, verb, arg)
-	if err != nil {
-		return nil, display, err
-	}
-	rep, err := c.readReply(ctx, display)
-	if err == nil && rep.Code < 200 {
-		c.Close()
-		return rep, display, &ReplyError{Cmd: display, Code: rep.Code, Msg: rep.Msg + " (a preliminary reply to a command that takes none; connection closed)"}
-	}
-	return rep, display, err
+	return c.command(ctx, verb, arg, false)
 }
 
 // cmdPrelim sends a command and reads its reply, skipping preliminary
 // (1xx) replies: at most maxPreliminary of them, all within one Timeout
 // from the first, so that a server repeating them cannot hold the call.
 func (c *Conn) cmdPrelim(ctx context.Context, verb, arg string) (*Reply, string, error) {
+	return c.command(ctx, verb, arg, true)
+}
+
+func (c *Conn) command(ctx context.Context, verb, arg string, prelim bool) (*Reply, string, error) {
 	stop := c.watch(ctx, c.nc)
 	defer stop()
 	display, err := c.writeCmd(ctx, verb, arg)
@@ -252,6 +245,10 @@ func (c *Conn) cmdPrelim(ctx context.Context, verb, arg string) (*Reply, string,
 	rep, err := c.readReply(ctx, display)
 	if err != nil || rep.Code >= 200 {
 		return rep, display, err
+	}
+	if !prelim {
+		c.Close()
+		return rep, display, &ReplyError{Cmd: display, Code: rep.Code, Msg: rep.Msg + " (a preliminary reply to a command that takes none; connection closed)"}
 	}
 	bctx, cancel := context.WithTimeout(ctx, c.d.Timeout)
 	defer cancel()

@@ -55,8 +55,8 @@ func TestSentName(t *testing.T) {
 		{listing.Entry{Name: "x", Raw: "dir/x"}, "dir", "x"},
 		{listing.Entry{Name: "x y", Format: listing.FormatUnix, Raw: "-rw-r--r-- 1 a b 1 Jan 1 2024 x y"}, "", "x y"},
 	} {
-		if got := sentName(tc.e, tc.dir); got != tc.want {
-			t.Errorf("sentName(%q in %q) = %q, want %q", tc.e.Raw, tc.dir, got, tc.want)
+		if got := SentName(tc.e, tc.dir); got != tc.want {
+			t.Errorf("SentName(%q in %q) = %q, want %q", tc.e.Raw, tc.dir, got, tc.want)
 		}
 	}
 }

@@ -56,7 +56,7 @@ func listEach(ctx context.Context, c *ftp.Conn, dir string, fn func(listing.Entr
 		if e.Type == listing.CurrentDir || e.Type == listing.ParentDir {
 			continue
 		}
-		if err := safepath.Check(sentName(e, dir)); err != nil {
+		if err := safepath.Check(SentName(e, dir)); err != nil {
 			errs = append(errs, err)
 			continue
 		}
@@ -96,11 +96,12 @@ func listSlim(ctx context.Context, c *ftp.Conn, dir string) ([]entry, error) {
 	return out, rejected
 }
 
-// sentName returns the name of e as the server sent it: package listing
+// SentName returns the name of e, listed in dir, as the server sent it;
+// check it with a safe-path rule before acting on e. Package listing
 // keeps only the last element of an MLSx pathname, and Conn.ReadDir the
 // base of an NLST name, where a client must refuse "a/b" or "/etc/passwd"
 // rather than quietly use "b" or "passwd".
-func sentName(e listing.Entry, dir string) string {
+func SentName(e listing.Entry, dir string) string {
 	n := e.Name
 	switch e.Format {
 	case listing.FormatMLSx:

@@ -15,6 +15,7 @@ import (
 	"github.com/goftplib/ftp"
 	"github.com/goftplib/ftp/internal/safepath"
 	"github.com/goftplib/ftp/listing"
+	"github.com/goftplib/ftp/mirror"
 )
 
 // ls lists a remote directory. Entries are printed as they arrive, in
@@ -158,7 +159,7 @@ func (a *app) streamDir(c *ftp.Conn, dir string, hideDots bool, use func(listing
 		if e.Type == listing.CurrentDir || e.Type == listing.ParentDir {
 			continue
 		}
-		if err := safepath.Check(sentName(e, dir)); err != nil {
+		if err := safepath.Check(mirror.SentName(e, dir)); err != nil {
 			note(err)
 			continue
 		}
@@ -206,32 +207,6 @@ func (a *app) streamDir(c *ftp.Conn, dir string, hideDots bool, use func(listing
 func notADir(err error) bool {
 	var re *ftp.ReplyError
 	return errors.As(err, &re) && re.Code >= 500 || errors.Is(err, fs.ErrNotExist)
-}
-
-// sentName returns the name of e as the server sent it (as mirror.List
-// checks it): package listing keeps only the last element of an MLSx
-// pathname, and Conn.ReadDir the base of an NLST name, where a client
-// must refuse "a/b" or "/etc/passwd" rather than quietly show "b" or
-// "passwd".
-func sentName(e listing.Entry, dir string) string {
-	n := e.Name
-	switch e.Format {
-	case listing.FormatMLSx:
-		if i := strings.IndexAny(e.Raw, " \t"); i >= 0 {
-			n = e.Raw[i+1:]
-		}
-	case "": // NLST, when LIST is not implemented
-		n = e.Raw
-	default:
-		return n
-	}
-	if dir != "" && dir != "/" {
-		n = strings.TrimPrefix(n, strings.TrimSuffix(dir, "/")+"/")
-	}
-	if e.Type == listing.Dir && len(n) > 1 {
-		n = strings.TrimSuffix(n, "/")
-	}
-	return n
 }
 
 // lineWriter buffers standard output for listings of any length, and
