@@ -241,10 +241,10 @@ func (c *Conn) Syst(ctx context.Context) (string, error) {
 	return rep.Msg, nil
 }
 
-// Status sends STAT, with a path if given, and returns the reply (RFC 959
+// ServerStat sends STAT, with a path if given, and returns the reply (RFC 959
 // section 4.1.3): the server's status, or a listing of path over the
 // control connection. For a path's structured entry use Stat.
-func (c *Conn) Status(ctx context.Context, path string) (*Reply, error) {
+func (c *Conn) ServerStat(ctx context.Context, path string) (*Reply, error) {
 	return c.simple(ctx, "STAT", path, path != "")
 }
 

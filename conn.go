@@ -66,8 +66,9 @@ const LevelTrace = slog.LevelDebug - 4
 // "120" reply that preceded the 220 (ftplib's getwelcome).
 func (c *Conn) Welcome() string { return c.welcome }
 
-// Addr returns the address the Conn was dialled with.
-func (c *Conn) Addr() string { return c.addr }
+// Host returns the address the Conn was dialled with, "host:port" (like
+// http.Request.Host); RemoteAddr gives the peer as a net.Addr.
+func (c *Conn) Host() string { return c.addr }
 
 // LocalAddr returns the local address of the control connection.
 func (c *Conn) LocalAddr() net.Addr { return c.raw.LocalAddr() }
@@ -437,7 +438,7 @@ func (r ctrlReader) Read(p []byte) (int, error) {
 	return r.c.nc.Read(p)
 }
 
-// SetPassive switches between passive (true, the default) and active
+// SetPasv switches between passive (true, the default) and active
 // (false) data connections for the rest of the session (ftplib's
 // set_pasv). It must not be called while an operation is running.
-func (c *Conn) SetPassive(passive bool) { c.d.Active = !passive }
+func (c *Conn) SetPasv(passive bool) { c.d.Active = !passive }

@@ -319,19 +319,6 @@ func (e *ListingError) Error() string {
 
 func (e *ListingError) Unwrap() error { return e.Err }
 
-// mlstEntry parses the facts line of an MLST reply for name.
-func mlstEntry(rep *Reply, name string) (listing.Entry, bool) {
-	for _, l := range strings.Split(rep.Msg, "\n")[1:] {
-		if !strings.HasPrefix(l, " ") {
-			continue
-		}
-		facts, _, _ := strings.Cut(l[1:], " ")
-		e, err := listing.ParseMLSx(facts + " " + path.Base(name))
-		return e, err == nil
-	}
-	return listing.Entry{}, false
-}
-
 // Stat returns the entry for one path: MLST when FEAT advertises it,
 // otherwise the matching line of a listing of its parent directory. The
 // entry's Name is the last element of name. A missing path is an error

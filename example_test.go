@@ -54,7 +54,7 @@ func Example() {
 		log.Fatal(err)
 	}
 	fmt.Println(rep.Code)
-	names, err := c.NLST(ctx)
+	names, err := c.Nlst(ctx)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -150,7 +150,7 @@ func ExampleDialer_tls() {
 	if _, err := c.Login(ctx, ftptest.DefaultUser, ftptest.DefaultPassword); err != nil {
 		log.Fatal(err)
 	}
-	names, err := c.NLST(ctx, "debian")
+	names, err := c.Nlst(ctx, "debian")
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -6,7 +6,7 @@ import (
 	"fmt"
 )
 
-// Copy copies srcPath on the server of src to dstPath on the server of dst
+// FXP copies srcPath on the server of src to dstPath on the server of dst
 // without the bytes passing through the client (server-to-server or "FXP"
 // transfer; ftplib's ftpcp). The source is put in passive mode (EPSV, or
 // PASV) and the target in active mode towards it (EPRT, or PORT); the
@@ -16,11 +16,11 @@ import (
 //
 // Both servers must allow it: many refuse a PORT to an address other than
 // the client's (FXP protection), and data connections protected with TLS
-// would need SSCN, so Copy refuses Conns with PROT P in effect. src and
-// dst must be different Conns; both are busy until Copy returns.
-func Copy(ctx context.Context, src *Conn, srcPath string, dst *Conn, dstPath string) error {
+// would need SSCN, so FXP refuses Conns with PROT P in effect. src and
+// dst must be different Conns; both are busy until FXP returns.
+func FXP(ctx context.Context, src *Conn, srcPath string, dst *Conn, dstPath string) error {
 	if src == dst {
-		return errors.New("ftp: Copy needs two different connections")
+		return errors.New("ftp: FXP needs two different connections")
 	}
 	if err := src.begin(); err != nil {
 		return err
@@ -31,7 +31,7 @@ func Copy(ctx context.Context, src *Conn, srcPath string, dst *Conn, dstPath str
 	}
 	defer dst.end()
 	if src.protP || dst.protP {
-		return fmt.Errorf("ftp: Copy: server-to-server transfers with PROT P need SSCN, which is not supported; use ProtC on both")
+		return fmt.Errorf("ftp: FXP: server-to-server transfers with PROT P need SSCN, which is not supported; use ProtC on both")
 	}
 	stopS := src.watch(ctx, src.nc)
 	defer stopS()

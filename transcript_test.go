@@ -18,6 +18,7 @@ import (
 
 	"github.com/goftplib/ftp"
 	"github.com/goftplib/ftp/internal/scripted"
+	"github.com/goftplib/ftp/listing"
 )
 
 type step = scripted.Step
@@ -274,7 +275,7 @@ func TestTrustPASVHost(t *testing.T) {
 		{Reply: "226 done"},
 	})...)
 	login(t, c)
-	names, err := c.NLST(t.Context())
+	names, err := c.Nlst(t.Context())
 	if err != nil || strings.Join(names, "|") != "a|b c" {
 		t.Fatalf("NLST = %q, %v", names, err)
 	}
@@ -293,7 +294,7 @@ func TestBadPASVReplies(t *testing.T) {
 			d := &ftp.Dialer{Timeout: 5 * time.Second, DisableEPSV: true}
 			c, _ := dialScript(t, d, script(loginSteps, []step{{Cmd: "TYPE A", Reply: "200 ok"}, {Cmd: "PASV", Reply: reply}})...)
 			login(t, c)
-			_, err := c.NLST(t.Context())
+			_, err := c.Nlst(t.Context())
 			if !errors.Is(err, ftp.ErrProtocol) {
 				t.Errorf("NLST = %v, want ErrProtocol", err)
 			}
@@ -313,7 +314,7 @@ func TestBadEPSVReplies(t *testing.T) {
 			t.Parallel()
 			c, _ := dialScript(t, nil, script(loginSteps, []step{{Cmd: "TYPE A", Reply: "200 ok"}, {Cmd: "EPSV", Reply: reply}})...)
 			login(t, c)
-			_, err := c.NLST(t.Context())
+			_, err := c.Nlst(t.Context())
 			if !errors.Is(err, ftp.ErrProtocol) {
 				t.Errorf("NLST = %v, want ErrProtocol", err)
 			}
@@ -387,15 +388,16 @@ func TestMLSDAndMLST(t *testing.T) {
 		{Cmd: "MLST a b.txt", Reply: "250-Listing a b.txt\n type=file;size=12;modify=20200102030405.5; /dir/a b.txt\n250 End"},
 	})...)
 	login(t, c)
-	entries, err := c.MLSD(t.Context(), "dir", "type", "size")
-	if len(entries) != 2 || entries[1].Name != "a b.txt" || entries[1].Facts["size"] != "12" || entries[0].Facts["type"] != "cdir" {
+	entries, err := c.Mlsd(t.Context(), "dir", "type", "size")
+	if len(entries) != 2 || entries[1].Name != "a b.txt" || entries[1].Size != 12 || entries[1].Type != listing.File || entries[0].Type != listing.CurrentDir {
 		t.Errorf("MLSD entries = %+v", entries)
 	}
-	if !errors.Is(err, ftp.ErrProtocol) || !strings.Contains(err.Error(), "broken") {
-		t.Errorf("MLSD err = %v, want a ProtocolError naming the bad line", err)
+	var pe *listing.ParseError
+	if !errors.As(err, &pe) || pe.Line != 3 || pe.Raw != "broken" {
+		t.Errorf("MLSD err = %v, want a ParseError for line 3", err)
 	}
-	e, err := c.MLST(t.Context(), "a b.txt")
-	if err != nil || e.Name != "/dir/a b.txt" || e.Facts["modify"] != "20200102030405.5" {
+	e, err := c.Mlst(t.Context(), "a b.txt")
+	if err != nil || e.Name != "a b.txt" || e.Raw != "type=file;size=12;modify=20200102030405.5; /dir/a b.txt" || e.Facts["modify"] != "20200102030405.5" || e.Time.Nanosecond() != 500000000 {
 		t.Errorf("MLST = %+v, %v", e, err)
 	}
 }

@@ -76,9 +76,9 @@ func TestNewConnSourceAddrAndStat(t *testing.T) {
 				t.Fatal(err)
 			}
 			roundTrip(t, c, "src.bin")
-			c.SetPassive(false)
+			c.SetPasv(false)
 			roundTrip(t, c, "src-active.bin")
-			rep, err := c.Status(ctx, "")
+			rep, err := c.ServerStat(ctx, "")
 			if err != nil || rep.Code/100 != 2 {
 				t.Errorf("Status = %v, %v", rep, err)
 			}

@@ -147,7 +147,7 @@ func TestModeZ(t *testing.T) {
 				}
 				t.Logf("known ProFTPD 1.3.8 mod_deflate bug reported as: %v", err)
 			}
-			if names, err := c.NLST(t.Context()); err != nil || len(names) == 0 {
+			if names, err := c.Nlst(t.Context()); err != nil || len(names) == 0 {
 				t.Errorf("NLST in MODE Z = %q, %v", names, err)
 			}
 		})
@@ -174,7 +174,7 @@ func TestServerToServerCopy(t *testing.T) {
 			if _, err := src.StorBinary(t.Context(), name, bytes.NewReader(content), 0); err != nil {
 				t.Fatal(err)
 			}
-			if err := ftp.Copy(t.Context(), src, name, dst, name); err != nil {
+			if err := ftp.FXP(t.Context(), src, name, dst, name); err != nil {
 				t.Fatalf("Copy: %v", err)
 			}
 			onDisk, err := os.ReadFile(filepath.Join(b.Dir, name))

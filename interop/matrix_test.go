@@ -23,6 +23,7 @@ import (
 
 	"github.com/goftplib/ftp"
 	"github.com/goftplib/ftp/internal/ftpservers"
+	"github.com/goftplib/ftp/listing"
 )
 
 // dataMode is how data connections are made.
@@ -385,7 +386,7 @@ func runCell(t *testing.T, srv *ftpservers.Server, dm dataMode, res *cellResult)
 				t.Fatalf("StorBinary(%q): %v", n, err)
 			}
 		}
-		names, err := c.NLST(ctx)
+		names, err := c.Nlst(ctx)
 		if err != nil {
 			t.Fatalf("NLST: %v", err)
 		}
@@ -419,25 +420,25 @@ func runCell(t *testing.T, srv *ftpservers.Server, dm dataMode, res *cellResult)
 		if !caps.MLSD.Supported {
 			res.skip(t, "MLSD/MLST", caps.MLSD.Reason)
 		}
-		entries, err := c.MLSD(ctx, "")
+		entries, err := c.Mlsd(ctx, "")
 		if err != nil {
 			t.Fatalf("MLSD: %v", err)
 		}
-		found := map[string]ftp.MLSEntry{}
+		found := map[string]listing.Entry{}
 		for _, e := range entries {
 			found[e.Name] = e
 		}
-		if e, ok := found["b c.txt"]; !ok || e.Facts["type"] != "file" || e.Facts["size"] != "7" {
+		if e, ok := found["b c.txt"]; !ok || e.Type != listing.File || e.Size != 7 {
 			t.Errorf("MLSD entry for %q = %+v (all: %+v)", "b c.txt", e, entries)
 		}
-		if e := found["sub"]; strings.ToLower(e.Facts["type"]) != "dir" {
+		if e := found["sub"]; e.Type != listing.Dir {
 			t.Errorf("MLSD entry for sub = %+v", e)
 		}
 		if _, ok := found["ünï.txt"]; !ok {
 			t.Errorf("MLSD lacks the UTF-8 name: %+v", entries)
 		}
-		e, err := c.MLST(ctx, "a.txt")
-		if err != nil || e.Facts["size"] != "5" || !strings.HasSuffix(e.Name, "a.txt") {
+		e, err := c.Mlst(ctx, "a.txt")
+		if err != nil || e.Size != 5 || e.Name != "a.txt" {
 			t.Errorf("MLST = %+v, %v", e, err)
 		}
 	})

@@ -86,7 +86,7 @@ func TestTLSVersionsAndReuse(t *testing.T) {
 						t.Skipf("known limitation: %s", srv.Caps.TLS12Resumption.Reason)
 					}
 					roundTrip(t, c, "tls.bin")
-					names, err := c.NLST(t.Context())
+					names, err := c.Nlst(t.Context())
 					if err != nil {
 						t.Fatalf("NLST over TLS: %v", err)
 					}

@@ -150,7 +150,7 @@ func (a *app) expand(p *ftp.Pool, u *ftp.URL) ([]remoteFile, error) {
 			args = append(args, dir)
 		}
 		var err error
-		names, err = c.NLST(a.ctx, args...)
+		names, err = c.Nlst(a.ctx, args...)
 		return err
 	})
 	if err != nil {

@@ -218,7 +218,7 @@ func mget(ctx context.Context, cfg *config, rdir, ldir string) error {
 		return err
 	}
 	list := func(c *ftp.Conn) ([]string, error) {
-		all, err := c.NLST(ctx, rdir)
+		all, err := c.Nlst(ctx, rdir)
 		var names []string
 		for _, n := range all {
 			if b := path.Base(n); b != "." && b != ".." {
