@@ -43,7 +43,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
-	"testing"
 
 	ftpserver "github.com/fclairamb/ftpserverlib"
 	"github.com/spf13/afero"
@@ -235,10 +234,21 @@ func NewServer(opts Options) (*Server, error) {
 	return s, nil
 }
 
+// TB is the part of [testing.TB] that [New] uses; *testing.T, *testing.B
+// and *testing.F satisfy it. It is declared here, instead of taking a
+// testing.TB, so that this package does not import package testing:
+// programs that embed the server (goftp serve, goftp demo) do not link the
+// test framework and its flags.
+type TB interface {
+	Helper()
+	Fatal(args ...any)
+	Cleanup(func())
+}
+
 // New starts a server like [NewServer], stops the test with tb.Fatal if
 // that fails, and closes the server when the test and its subtests
 // complete.
-func New(tb testing.TB, opts Options) *Server {
+func New(tb TB, opts Options) *Server {
 	tb.Helper()
 	s, err := NewServer(opts)
 	if err != nil {
