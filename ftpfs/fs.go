@@ -8,13 +8,16 @@
 //	err := fs.WalkDir(fsys, ".", func(path string, d fs.DirEntry, err error) error { … })
 //
 // Listings use MLSD/MLST when the server has them, LIST otherwise (see
-// ftp.Conn.ReadDir). Errors are *fs.PathError wrapping the FTP error, so
+// ftp.Conn.ReadDir). Open files implement io.Seeker and io.ReaderAt (a
+// new RETR with REST on the same connection after a seek), so
+// http.FileServerFS(fsys) answers Range requests with 206. Errors are *fs.PathError wrapping the FTP error, so
 // errors.Is(err, fs.ErrNotExist) works for a 550.
 package ftpfs
 
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"path"
@@ -29,8 +32,9 @@ import (
 
 // FS is a read-only io/fs view of a directory tree on an FTP server. It is
 // safe for concurrent use by multiple goroutines: every operation takes a
-// connection from the Pool. An open file holds its connection until it is
-// read to the end or closed.
+// connection from the Pool. An open file holds one connection while a
+// transfer runs: until it is read to the end or closed. A file is safe for
+// concurrent use too, but its Read, Seek and ReadAt calls take turns.
 type FS struct {
 	pool *ftp.Pool
 	root string
@@ -200,7 +204,7 @@ func (f *FS) Open(name string) (fs.File, error) {
 	if fi.IsDir() {
 		return &dir{fsys: f, name: name, info: fi}, nil
 	}
-	return &file{fsys: f, name: name, info: fi}, nil
+	return &file{fsys: f, name: name, info: fi, size: fi.e.Size}, nil
 }
 
 // fileInfo adapts a listing.Entry to fs.FileInfo and fs.DirEntry.
@@ -241,69 +245,256 @@ func (i *fileInfo) Type() fs.FileMode          { return i.Mode().Type() }
 func (i *fileInfo) Info() (fs.FileInfo, error) { return i, nil }
 func (i *fileInfo) String() string             { return fs.FormatFileInfo(i) }
 
-// file is an open regular file: the download starts on the first Read.
+// file is an open regular file. Nothing is downloaded until the first
+// Read or ReadAt; then a RETR (with REST for an offset) streams the file
+// over one connection of the pool, which the file holds until the stream
+// reaches the end of the file or the file is closed.
 type file struct {
 	fsys *FS
 	name string
 	info *fileInfo
 
 	mu     sync.Mutex
+	size   int64 // -1 while unknown
+	off    int64 // the Read and Seek position
 	conn   *ftp.Conn
-	r      *ftp.Reader
-	done   bool
+	r      *ftp.Reader // the stream, at byte rOff of the file; nil when none
+	rOff   int64
+	head   []byte // bytes [0, len(head)) of the file, kept as they stream past
 	closed bool
 }
 
+var (
+	_ io.Seeker   = (*file)(nil)
+	_ io.ReaderAt = (*file)(nil)
+)
+
+const (
+	// headMax is how many bytes of the file's start are kept, so that
+	// reading its start, seeking back to 0 and reading on (what
+	// http.ServeContent does to sniff the content type) costs one RETR.
+	headMax = 8 << 10
+	// skipMax is the longest forward seek served by reading and dropping
+	// bytes of the running stream rather than by a new RETR with REST.
+	skipMax = 64 << 10
+)
+
 func (f *file) Stat() (fs.FileInfo, error) { return f.info, nil }
 
+// Read reads from the current position; see ReadAt for the transfers.
 func (f *file) Read(p []byte) (int, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.closed {
 		return 0, pathErr("read", f.name, fs.ErrClosed)
 	}
-	if f.done {
-		return 0, io.EOF
+	n, err := f.readLocked("read", p, f.off)
+	f.off += int64(n)
+	return n, err
+}
+
+// ReadAt reads len(p) bytes from offset off, without moving the Read
+// position. It uses the file's one connection: a stream already at off
+// goes on (so sequential ReadAt calls, as io.SectionReader makes, cost one
+// transfer); otherwise the running transfer is aborted (ABOR) and a new
+// RETR starts with REST off. Calls on one file are serialized, so parallel
+// ReadAt calls on one file take turns; open the file once per goroutine
+// to read in parallel over several connections.
+func (f *file) ReadAt(p []byte, off int64) (int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.closed {
+		return 0, pathErr("read", f.name, fs.ErrClosed)
 	}
-	if f.r == nil {
-		c, err := f.fsys.pool.Get(f.fsys.ctx)
+	if off < 0 {
+		return 0, pathErr("readat", f.name, fmt.Errorf("negative offset %d: %w", off, fs.ErrInvalid))
+	}
+	n := 0
+	for n < len(p) {
+		m, err := f.readLocked("readat", p[n:], off+int64(n))
+		n += m
 		if err != nil {
-			return 0, pathErr("read", f.name, err)
+			return n, err
 		}
-		r, err := c.Retr(f.fsys.ctx, f.fsys.remote(f.name), 0)
-		if err != nil {
-			f.fsys.pool.Put(c)
-			return 0, pathErr("read", f.name, unwrapPath(err))
-		}
-		f.conn, f.r = c, r
-	}
-	n, err := f.r.Read(p)
-	if err == io.EOF {
-		f.done = true
-		if cerr := f.release(); cerr != nil {
-			return n, pathErr("read", f.name, cerr)
-		}
-		return n, io.EOF
-	}
-	if err != nil {
-		f.release()
-		f.done = true
-		return n, pathErr("read", f.name, err)
 	}
 	return n, nil
 }
 
-// release closes the transfer and gives the connection back.
-func (f *file) release() error {
-	if f.r == nil {
-		return nil
+// Seek sets the position of the next Read. io.SeekEnd needs the file's
+// size: the listing's, else SIZE. A transfer running elsewhere is aborted
+// now (the connection is kept for the next Read), unless the new position
+// is a short way ahead of it or within the start of the file already read.
+func (f *file) Seek(offset int64, whence int) (int64, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.closed {
+		return 0, pathErr("seek", f.name, fs.ErrClosed)
 	}
-	err := f.r.Close()
-	f.fsys.pool.Put(f.conn)
-	f.r, f.conn = nil, nil
+	var abs int64
+	switch whence {
+	case io.SeekStart:
+		abs = offset
+	case io.SeekCurrent:
+		abs = f.off + offset
+	case io.SeekEnd:
+		size, err := f.sizeLocked()
+		if err != nil {
+			return 0, pathErr("seek", f.name, err)
+		}
+		abs = size + offset
+	default:
+		return 0, pathErr("seek", f.name, fmt.Errorf("whence %d: %w", whence, fs.ErrInvalid))
+	}
+	if abs < 0 {
+		return 0, pathErr("seek", f.name, fmt.Errorf("negative position %d: %w", abs, fs.ErrInvalid))
+	}
+	f.off = abs
+	if f.r != nil && !f.reachable(abs) {
+		f.stopLocked()
+	}
+	return abs, nil
+}
+
+// reachable reports whether a read at off can go on with the running
+// stream: from the kept start of the file, then the stream, or by
+// dropping up to skipMax bytes of the stream.
+func (f *file) reachable(off int64) bool {
+	if off < int64(len(f.head)) {
+		off = int64(len(f.head))
+	}
+	return off >= f.rOff && off-f.rOff <= skipMax
+}
+
+// sizeLocked returns the file's size: from the listing, else SIZE.
+func (f *file) sizeLocked() (int64, error) {
+	if f.size >= 0 {
+		return f.size, nil
+	}
+	var size int64
+	err := f.fsys.pool.Do(f.fsys.ctx, func(c *ftp.Conn) error {
+		var err error
+		size, err = c.Size(f.fsys.ctx, f.fsys.remote(f.name))
+		return err
+	})
+	if err != nil {
+		return 0, unwrapPath(err)
+	}
+	f.size = size
+	return size, nil
+}
+
+// readLocked reads at most len(p) bytes at off (at least one unless at
+// the end of the file or on error). f.mu must be held.
+func (f *file) readLocked(op string, p []byte, off int64) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	if off < int64(len(f.head)) {
+		return copy(p, f.head[off:]), nil
+	}
+	if f.r != nil && !f.reachable(off) {
+		f.stopLocked()
+	}
+	if f.r == nil {
+		if off > 0 {
+			// Never RETR from the end or beyond: REST there is refused
+			// or gives nothing, and it is the end of file for io.
+			size, err := f.sizeLocked()
+			if err != nil {
+				return 0, pathErr(op, f.name, err)
+			}
+			if off >= size {
+				return 0, io.EOF
+			}
+		}
+		if err := f.startLocked(off); err != nil {
+			return 0, pathErr(op, f.name, err)
+		}
+	}
+	if skip := off - f.rOff; skip > 0 {
+		n, err := io.CopyN(io.Discard, f.r, skip)
+		f.rOff += n
+		if err != nil {
+			return 0, f.endLocked(op, err)
+		}
+	}
+	n, err := f.r.Read(p)
+	if f.rOff == int64(len(f.head)) && f.rOff < headMax {
+		f.head = append(f.head, p[:min(n, headMax-len(f.head))]...)
+	}
+	f.rOff += int64(n)
+	if err != nil {
+		return n, f.endLocked(op, err)
+	}
+	return n, nil
+}
+
+// startLocked starts a RETR at off, on the file's connection or a new one
+// from the pool. The library checks the bytes against the file's size
+// (SIZE is sent before a REST).
+func (f *file) startLocked(off int64) error {
+	if f.conn == nil {
+		c, err := f.fsys.pool.Get(f.fsys.ctx)
+		if err != nil {
+			return err
+		}
+		f.conn = c
+	}
+	r, err := f.conn.Retr(f.fsys.ctx, f.fsys.remote(f.name), off)
+	if err != nil {
+		f.fsys.pool.Put(f.conn)
+		f.conn = nil
+		return unwrapPath(err)
+	}
+	f.r, f.rOff = r, off
+	return nil
+}
+
+// endLocked ends the stream after Read returned err: at io.EOF the
+// transfer is completed (its final reply and size check) and the
+// connection goes back to the pool, and io.EOF is returned if all is well.
+func (f *file) endLocked(op string, err error) error {
+	if err == io.EOF {
+		if f.size < 0 {
+			f.size = f.rOff
+		}
+		if cerr := f.releaseLocked(); cerr != nil {
+			return pathErr(op, f.name, cerr)
+		}
+		return io.EOF
+	}
+	f.releaseLocked()
+	return pathErr(op, f.name, err)
+}
+
+// stopLocked aborts the running transfer and keeps the connection for the
+// next one, if it survived the abort.
+func (f *file) stopLocked() {
+	if f.r == nil {
+		return
+	}
+	if err := f.r.Close(); err != nil {
+		f.fsys.pool.Put(f.conn) // the pool drops it if it is broken
+		f.conn = nil
+	}
+	f.r = nil
+}
+
+// releaseLocked ends the transfer, if any, and gives the connection back.
+func (f *file) releaseLocked() error {
+	var err error
+	if f.r != nil {
+		err = f.r.Close()
+		f.r = nil
+	}
+	if f.conn != nil {
+		f.fsys.pool.Put(f.conn)
+		f.conn = nil
+	}
 	return err
 }
 
+// Close aborts a transfer still running and gives the connection back.
 func (f *file) Close() error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -311,7 +502,8 @@ func (f *file) Close() error {
 		return pathErr("close", f.name, fs.ErrClosed)
 	}
 	f.closed = true
-	f.release()
+	f.releaseLocked()
+	f.head = nil
 	return nil
 }
 
