@@ -179,7 +179,7 @@ func (c *Conn) handshake(ctx context.Context) error {
 	c.nc = tc
 	c.setReader()
 	st := tc.ConnectionState()
-	c.log.LogAttrs(ctx, LevelTrace, "tls", slog.String("version", tls.VersionName(st.Version)), slog.String("cipher", tls.CipherSuiteName(st.CipherSuite)))
+	c.log.LogAttrs(ctx, LevelTrace, LogTLS, slog.String(KeyTLSVersion, tls.VersionName(st.Version)), slog.String(KeyCipher, tls.CipherSuiteName(st.CipherSuite)))
 	return nil
 }
 

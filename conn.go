@@ -57,11 +57,6 @@ type Conn struct {
 	lastActive time.Time
 }
 
-// LevelTrace is the slog level of the most detailed records: every line on
-// the control connection and every data connection event (ftplib's debug
-// level 2).
-const LevelTrace = slog.LevelDebug - 4
-
 // Welcome returns the server's greeting, all its lines, including any
 // "120" reply that preceded the 220 (ftplib's getwelcome).
 func (c *Conn) Welcome() string { return c.welcome }
@@ -176,7 +171,7 @@ func (c *Conn) writeCmd(ctx context.Context, verb, arg string) (display string, 
 		}
 		return display, &opError{cmd: display, err: err}
 	}
-	c.log.LogAttrs(ctx, slog.LevelDebug, "send", slog.String("cmd", display))
+	c.log.LogAttrs(ctx, slog.LevelDebug, LogSend, slog.String(KeyCmd, display))
 	if err := c.deadline(ctx, c.nc); err != nil {
 		return display, c.fail(ctx, display, err)
 	}
@@ -211,7 +206,7 @@ func (c *Conn) readReplyNow(ctx context.Context, cmd string) (*Reply, error) {
 		pr.Lines[i] = c.decode(l)
 	}
 	rep := newReply(pr)
-	c.log.LogAttrs(ctx, slog.LevelDebug, "recv", slog.Int("code", rep.Code), slog.String("msg", rep.Msg))
+	c.log.LogAttrs(ctx, slog.LevelDebug, LogRecv, slog.Int(KeyCode, rep.Code), slog.String(KeyMsg, rep.Msg))
 	if rep.Code == CodeServiceNotAvailable {
 		// 421: the server is closing the control connection.
 		err := &ReplyError{Cmd: cmd, Code: rep.Code, Msg: rep.Msg}
@@ -369,7 +364,7 @@ func (c *Conn) Close() error {
 		c.dataConn = nil
 	}
 	c.closeMu.Unlock()
-	c.log.LogAttrs(context.Background(), LevelTrace, "close")
+	c.log.LogAttrs(context.Background(), LevelTrace, LogClose)
 	err := c.raw.Close()
 	if c.nc != c.raw {
 		c.nc.Close()

@@ -96,12 +96,12 @@ func (c *Conn) openPassive(ctx context.Context) (*pendingData, error) {
 	if ip != nil && c.d.TrustPASVHost && !ip.IsUnspecified() {
 		host = ip
 	} else if ip != nil && !ip.Equal(host) {
-		c.log.LogAttrs(ctx, LevelTrace, "ignoring PASV host", slog.String("pasv", ip.String()), slog.String("using", host.String()))
+		c.log.LogAttrs(ctx, LevelTrace, LogPASVHostIgnored, slog.String(KeyPASVHost, ip.String()), slog.String(KeyUsing, host.String()))
 	}
 	addr := net.JoinHostPort(host.String(), strconv.Itoa(port))
 	dctx, cancel := context.WithTimeout(ctx, c.d.Timeout)
 	defer cancel()
-	c.log.LogAttrs(ctx, LevelTrace, "data dial", slog.String("addr", addr))
+	c.log.LogAttrs(ctx, LevelTrace, LogDataDial, slog.String(KeyAddr, addr))
 	conn, err := c.dialData(dctx, addr)
 	if err != nil {
 		return nil, &opError{cmd: "data connection to " + addr, err: c.ioError(ctx, err)}
@@ -231,7 +231,7 @@ func (c *Conn) accept(ctx context.Context, ln *net.TCPListener) (net.Conn, error
 		if from.Equal(peer) {
 			return conn, nil
 		}
-		c.log.LogAttrs(ctx, slog.LevelWarn, "refused data connection from foreign address", slog.String("addr", conn.RemoteAddr().String()))
+		c.log.LogAttrs(ctx, slog.LevelWarn, LogDataRefused, slog.String(KeyAddr, conn.RemoteAddr().String()))
 		conn.Close()
 	}
 }
@@ -249,6 +249,6 @@ func (c *Conn) secureData(ctx context.Context, conn net.Conn) (net.Conn, error) 
 		conn.Close()
 		return nil, &opError{cmd: "TLS handshake on data connection", err: c.ioError(ctx, err)}
 	}
-	c.log.LogAttrs(ctx, LevelTrace, "data tls", slog.Bool("resumed", tc.ConnectionState().DidResume))
+	c.log.LogAttrs(ctx, LevelTrace, LogDataTLS, slog.Bool(KeyResumed, tc.ConnectionState().DidResume))
 	return tc, nil
 }

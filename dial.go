@@ -228,7 +228,7 @@ func (d *Dialer) newConn(ctx context.Context, nc net.Conn, addr string) (_ *Conn
 		addr: addr,
 		id:   connIDs.Add(1),
 	}
-	c.log = d.Logger.With(slog.Uint64("conn", c.id))
+	c.log = d.Logger.With(slog.Uint64(KeyConn, c.id))
 	c.setReader()
 	defer func() {
 		if err != nil {
@@ -257,7 +257,7 @@ func (d *Dialer) newConn(ctx context.Context, nc net.Conn, addr string) (_ *Conn
 func (c *Conn) setReader() {
 	c.r = proto.NewReader(ctrlReader{c})
 	c.r.Trace = func(line string) {
-		c.log.LogAttrs(context.Background(), LevelTrace, "recv line", slog.String("line", c.decode(line)))
+		c.log.LogAttrs(context.Background(), LevelTrace, LogRecvLine, slog.String(KeyLine, c.decode(line)))
 	}
 }
 

@@ -122,7 +122,7 @@ func (c *Conn) startTransfer(ctx context.Context, verb, arg string, offset int64
 		c.abort(ctx, nil)
 		return nil, err
 	}
-	c.log.LogAttrs(ctx, LevelTrace, "data open", slog.String("addr", conn.RemoteAddr().String()))
+	c.log.LogAttrs(ctx, LevelTrace, LogDataOpen, slog.String(KeyAddr, conn.RemoteAddr().String()))
 	c.setData(conn)
 	var z *zconn
 	if c.modeZ {
@@ -477,9 +477,9 @@ func (t *transfer) finish(abort bool) error {
 		return t.result
 	}
 	if closeErr != nil && !errors.Is(closeErr, net.ErrClosed) {
-		c.log.LogAttrs(t.ctx, LevelTrace, "data close", slog.String("err", closeErr.Error()))
+		c.log.LogAttrs(t.ctx, LevelTrace, LogDataCloseError, slog.String(KeyErr, closeErr.Error()))
 	}
-	c.log.LogAttrs(t.ctx, LevelTrace, "data closed", slog.Int64("bytes", t.n))
+	c.log.LogAttrs(t.ctx, LevelTrace, LogDataClosed, slog.Int64(KeyBytes, t.n))
 	return nil
 }
 
@@ -550,7 +550,7 @@ func (c *Conn) abort(ctx context.Context, data net.Conn) error {
 	if c.closed.Load() {
 		return &opError{cmd: "ABOR", err: net.ErrClosed}
 	}
-	c.log.LogAttrs(ctx, slog.LevelDebug, "send", slog.String("cmd", "ABOR"))
+	c.log.LogAttrs(ctx, slog.LevelDebug, LogSend, slog.String(KeyCmd, "ABOR"))
 	if err := c.deadline(gctx, c.nc); err != nil {
 		return c.fail(gctx, "ABOR", err)
 	}

@@ -44,7 +44,7 @@ func (h *dialogue) Enabled(_ context.Context, l slog.Level) bool { return l >= h
 func (h *dialogue) WithAttrs(attrs []slog.Attr) slog.Handler {
 	h2 := *h
 	for _, a := range attrs {
-		if a.Key == "conn" {
+		if a.Key == ftp.KeyConn {
 			h2.id = a.Value.String()
 		}
 	}
@@ -76,17 +76,17 @@ func (h *dialogue) Handle(_ context.Context, r slog.Record) error {
 		}
 	}
 	switch r.Message {
-	case "send":
-		lines(">", attrs["cmd"])
-	case "recv":
+	case ftp.LogSend:
+		lines(">", attrs[ftp.KeyCmd])
+	case ftp.LogRecv:
 		if trace {
-			return nil // every line is shown as "recv line"
+			return nil // every line is shown as LogRecvLine
 		}
 		var code int
-		fmt.Sscan(attrs["code"], &code)
-		lines("<", (&ftp.Reply{Code: code, Msg: attrs["msg"]}).String())
-	case "recv line":
-		lines("<", attrs["line"])
+		fmt.Sscan(attrs[ftp.KeyCode], &code)
+		lines("<", (&ftp.Reply{Code: code, Msg: attrs[ftp.KeyMsg]}).String())
+	case ftp.LogRecvLine:
+		lines("<", attrs[ftp.KeyLine])
 	default:
 		var s strings.Builder
 		s.WriteString(r.Message)
