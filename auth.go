@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"strings"
@@ -12,10 +11,12 @@ import (
 	"time"
 )
 
-// Login logs in as user with password (ftplib's login). An empty user means
-// "anonymous", and an anonymous user with an empty password sends
-// "anonymous@", as ftplib does. If the server asks for an account (332),
-// Login fails: use LoginAccount. With TLS configured, Login also sends
+// Login logs in as user with password (ftplib's login). As in ftplib, an
+// empty user means "anonymous", and an anonymous user (here also "ftp")
+// with the password "" or "-" sends "anonymous@" or "-anonymous@" (a
+// leading "-" asks some servers for a quiet login). A 3xx reply to USER
+// is followed by PASS (332 by ACCT), a 3xx reply to PASS by ACCT; Login
+// sends an empty account (LoginAccount takes one). With TLS configured, Login also sends
 // PBSZ 0 and PROT P (unless Dialer.ClearData), so data connections are
 // protected; and when the server advertises UTF8 in FEAT it sends
 // OPTS UTF8 ON. It returns the server's final reply (230 or 202).
@@ -24,7 +25,8 @@ func (c *Conn) Login(ctx context.Context, user, password string) (*Reply, error)
 }
 
 // LoginAccount is Login with an account for servers that answer 332 (ACCT,
-// RFC 959 section 4.1.1). The account is sent only when asked for.
+// RFC 959 section 4.1.1). The account is sent only when asked for, and
+// sent empty (as ftplib does) when account is "".
 func (c *Conn) LoginAccount(ctx context.Context, user, password, account string) (*Reply, error) {
 	if err := c.begin(); err != nil {
 		return nil, err
@@ -33,23 +35,20 @@ func (c *Conn) LoginAccount(ctx context.Context, user, password, account string)
 	if user == "" {
 		user = "anonymous"
 	}
-	if password == "" && (user == "anonymous" || user == "ftp") {
-		password = "anonymous@"
+	if (password == "" || password == "-") && (user == "anonymous" || user == "ftp") {
+		password += "anonymous@"
 	}
 	rep, display, err := c.cmd(ctx, "USER", user)
 	if err != nil {
 		return rep, err
 	}
-	if rep.Code == CodeNeedPassword {
+	if rep.Class() == 3 && rep.Code != CodeNeedAccount {
 		rep, display, err = c.cmd(ctx, "PASS", password)
 		if err != nil {
 			return rep, err
 		}
 	}
-	if rep.Code == CodeNeedAccount {
-		if account == "" {
-			return rep, c.unexpected(display, rep)
-		}
+	if rep.Class() == 3 {
 		rep, display, err = c.cmd(ctx, "ACCT", account)
 		if err != nil {
 			return rep, err
@@ -74,20 +73,14 @@ func (c *Conn) LoginAccount(ctx context.Context, user, password, account string)
 }
 
 // Acct sends ACCT with account information (ftplib's acct). It returns the
-// reply; anything but 2xx or 3xx is a *ReplyError.
+// reply; anything but 2xx is a *ReplyError (a 3xx matches
+// ErrUnexpectedReply).
 func (c *Conn) Acct(ctx context.Context, account string) (*Reply, error) {
 	if err := c.begin(); err != nil {
 		return nil, err
 	}
 	defer c.end()
-	rep, display, err := c.cmd(ctx, "ACCT", account)
-	if err != nil {
-		return rep, err
-	}
-	if rep.Code >= 400 {
-		return rep, c.unexpected(display, rep)
-	}
-	return rep, nil
+	return c.expect(ctx, "ACCT", account, 2)
 }
 
 // afterLogin reads FEAT and switches to UTF-8 names when advertised.
@@ -173,7 +166,7 @@ func (c *Conn) handshake(ctx context.Context) error {
 		if ctx.Err() != nil {
 			err = ctx.Err()
 		}
-		return c.fail(ctx, "TLS handshake", fmt.Errorf("%w: %w", ErrTLSRequired, err))
+		return c.fail(ctx, "TLS handshake", errorf("%w: %w", ErrTLSRequired, err))
 	}
 	c.raw.SetDeadline(time.Time{})
 	c.nc = tc
@@ -192,7 +185,7 @@ func (c *Conn) authTLS(ctx context.Context) (*Reply, error) {
 	if rep.Code != CodeSecurityExchangeOK && rep.Code/100 != 2 {
 		c.Close()
 		re := c.unexpected(display, rep)
-		return rep, fmt.Errorf("%w: %w (connection closed)", ErrTLSRequired, re)
+		return rep, errorf("%w: %w (connection closed)", ErrTLSRequired, re)
 	}
 	if c.r.Buffered() > 0 {
 		c.Close()
@@ -223,7 +216,7 @@ func (c *Conn) AuthTLS(ctx context.Context, config *tls.Config) (*Reply, error) 
 // prot sends PBSZ 0 and PROT P (private) or PROT C (clear).
 func (c *Conn) prot(ctx context.Context, private bool) (*Reply, error) {
 	if c.ctrlTLS == nil {
-		return nil, fmt.Errorf("%w: PROT needs a TLS control connection", ErrTLSRequired)
+		return nil, errorf("%w: PROT needs a TLS control connection", ErrTLSRequired)
 	}
 	level := "C"
 	if private {

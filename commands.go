@@ -41,8 +41,10 @@ func (c *Conn) Cwd(ctx context.Context, dir string) (*Reply, error) {
 }
 
 // Pwd returns the working directory (PWD, ftplib's pwd), parsed from the
-// 257 reply with doubled quotes undone. It is "" when the server's reply
-// holds no quoted path.
+// 257 reply with doubled quotes undone. A 2xx reply other than 257, or a
+// 257 that holds no quoted path, is a *ReplyError matching
+// ErrUnexpectedReply (ftplib returns "" instead: a caller that changes
+// directory and back must not take "" for the directory it came from).
 func (c *Conn) Pwd(ctx context.Context) (string, error) {
 	if err := c.begin(); err != nil {
 		return "", err
@@ -52,15 +54,21 @@ func (c *Conn) Pwd(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if rep.Code != CodePathCreated {
+	if rep.Code >= 400 {
 		return "", c.unexpected(display, rep)
 	}
-	return parse257(rep.Msg), nil
+	p := parse257(rep.Msg)
+	if rep.Code != CodePathCreated || p == "" {
+		re := c.unexpected(display, rep)
+		re.Msg += " (no quoted directory name in a 257 reply)"
+		return "", re
+	}
+	return p, nil
 }
 
 // Mkd creates a directory (MKD, ftplib's mkd) and returns its path as the
-// server reports it in the 257 reply (dir itself when the reply holds no
-// quoted path).
+// server reports it in the 257 reply, or dir itself when the reply, a 257
+// or another 2xx, holds no quoted path (ftplib returns "" then).
 func (c *Conn) Mkd(ctx context.Context, dir string) (string, error) {
 	if err := c.begin(); err != nil {
 		return "", err
@@ -105,20 +113,26 @@ func (c *Conn) Rmd(ctx context.Context, dir string) (*Reply, error) {
 	return c.simple(ctx, "RMD", dir, true)
 }
 
-// Delete removes a file (DELE, ftplib's delete). A 550 reply matches
-// fs.ErrNotExist as well as ErrPermanent.
+// Delete removes a file (DELE, ftplib's delete). As in ftplib, only 250
+// and 200 mean success: any other reply is a *ReplyError (another 2xx
+// matches ErrUnexpectedReply). A 550 reply matches fs.ErrNotExist as well
+// as ErrPermanent.
 func (c *Conn) Delete(ctx context.Context, path string) (*Reply, error) {
-	return c.simple(ctx, "DELE", path, true)
+	if err := c.begin(); err != nil {
+		return nil, err
+	}
+	defer c.end()
+	return c.expectPath(ctx, "DELE", path, 0, CodeFileActionOK, CodeCommandOK)
 }
 
-// Rename renames from to to (RNFR, which must get 350, then RNTO; ftplib's
-// rename).
+// Rename renames from to to (ftplib's rename): RNFR, which must get a
+// 3xx reply (350), then RNTO, which must get a 2xx one.
 func (c *Conn) Rename(ctx context.Context, from, to string) (*Reply, error) {
 	if err := c.begin(); err != nil {
 		return nil, err
 	}
 	defer c.end()
-	rep, err := c.expectPath(ctx, "RNFR", from, 0, CodePendingFurtherInfo)
+	rep, err := c.expectPath(ctx, "RNFR", from, 3)
 	if err != nil {
 		return rep, err
 	}
@@ -126,9 +140,11 @@ func (c *Conn) Rename(ctx context.Context, from, to string) (*Reply, error) {
 }
 
 // Size returns the size in bytes of a file (SIZE, RFC 3659 section 4),
-// after switching to TYPE I so the size is the binary one. A reply that is
-// not a non-negative number is a *ProtocolError. ftplib returns None on
-// failure; here a 550 is a *ReplyError matching fs.ErrNotExist.
+// after switching to TYPE I so the size is the binary one. As in ftplib,
+// only a 213 reply holds the size: another 2xx is a *ReplyError matching
+// ErrUnexpectedReply, and a 213 whose text is not a non-negative number is
+// a *ProtocolError. ftplib returns None on failure; here a 550 is a
+// *ReplyError matching fs.ErrNotExist.
 func (c *Conn) Size(ctx context.Context, path string) (int64, error) {
 	if err := c.begin(); err != nil {
 		return 0, err
@@ -142,7 +158,7 @@ func (c *Conn) sizeLocked(ctx context.Context, path string) (int64, error) {
 	if err := c.setType(ctx, "I"); err != nil {
 		return 0, err
 	}
-	rep, err := c.expectPath(ctx, "SIZE", path, 2)
+	rep, err := c.expectPath(ctx, "SIZE", path, 0, CodeFileStatus)
 	if err != nil {
 		return 0, err
 	}

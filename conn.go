@@ -334,8 +334,16 @@ func (c *Conn) sendRaw(ctx context.Context, line string, prelim bool) (*Reply, e
 	}
 	defer c.end()
 	verb, arg := proto.SplitCommand(line)
-	if strings.EqualFold(verb, "TYPE") {
+	switch strings.ToUpper(verb) {
+	case "TYPE":
 		c.curType = ""
+	case "REIN":
+		// Every transfer parameter returns to its default (RFC 959
+		// section 4.1.1): TYPE is sent again before the next transfer,
+		// and MODE Z no longer applies.
+		c.curType = ""
+		c.modeZ = false
+		c.loggedIn = false
 	}
 	send := c.cmd
 	if prelim {
@@ -344,6 +352,9 @@ func (c *Conn) sendRaw(ctx context.Context, line string, prelim bool) (*Reply, e
 	rep, display, err := send(ctx, verb, arg)
 	if err != nil {
 		return rep, err
+	}
+	if strings.EqualFold(verb, "MODE") && rep.Class() == 2 {
+		c.modeZ = strings.EqualFold(strings.TrimSpace(arg), "Z")
 	}
 	if rep.Code >= 400 {
 		return rep, c.unexpected(display, rep)
@@ -411,13 +422,58 @@ func (e *opError) Error() string {
 	if e.cmd != "" {
 		b.WriteString(e.cmd + ": ")
 	}
-	b.WriteString(e.err.Error())
+	b.WriteString(bareText(e.err))
 	if e.closed {
 		b.WriteString(" (connection closed)")
 	}
 	return b.String()
 }
 func (e *opError) Unwrap() error { return e.err }
+
+// bareText returns err's text without the "ftp: " prefix that this
+// package's errors start with, for an error that wraps another: the
+// prefix is printed once, at the start.
+func bareText(err error) string {
+	return strings.TrimPrefix(err.Error(), "ftp: ")
+}
+
+// errorf is fmt.Errorf for this package's errors: the text starts with
+// "ftp: " once, whatever the errors among args (%w or %v) start with, and
+// the result wraps what fmt.Errorf would wrap.
+func errorf(format string, args ...any) error {
+	shown := make([]any, len(args))
+	for i, a := range args {
+		if err, ok := a.(error); ok {
+			shown[i] = bareError{err}
+		} else {
+			shown[i] = a
+		}
+	}
+	msg := fmt.Sprintf(strings.ReplaceAll(format, "%w", "%v"), shown...)
+	return &wrapError{msg: "ftp: " + strings.TrimPrefix(msg, "ftp: "), err: fmt.Errorf(format, args...)}
+}
+
+type bareError struct{ err error }
+
+func (b bareError) Error() string { return bareText(b.err) }
+
+// wrapError is an error made by errorf.
+type wrapError struct {
+	msg string
+	err error // the fmt.Errorf error, for Unwrap
+}
+
+func (e *wrapError) Error() string { return e.msg }
+
+func (e *wrapError) Unwrap() []error {
+	switch u := e.err.(type) {
+	case interface{ Unwrap() []error }:
+		return u.Unwrap()
+	case interface{ Unwrap() error }:
+		return []error{u.Unwrap()}
+	}
+	return nil
+}
 
 // ctrlReader reads the control connection, renewing the inactivity
 // deadline before every read so that Timeout bounds silence, not the time

@@ -173,7 +173,7 @@ func (c *Conn) Retr(ctx context.Context, path string, offset int64) (*Reader, er
 		before = func() error {
 			n, err := c.sizeLocked(ctx, path)
 			if err != nil && !errors.Is(err, fs.ErrNotExist) && errors.As(err, new(*ReplyError)) {
-				err = fmt.Errorf("%w (RETR %s from an offset: %w)", ErrResumeUnverified, path, err)
+				err = errorf("%w (RETR %s from an offset: %w)", ErrResumeUnverified, path, err)
 			}
 			if err != nil {
 				return err
@@ -313,7 +313,7 @@ func (c *Conn) StorBinary(ctx context.Context, path string, r io.Reader, offset 
 func (c *Conn) resumeSize(ctx context.Context, verb, path string) (int64, error) {
 	n, err := c.Size(ctx, path)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) && errors.As(err, new(*ReplyError)) {
-		return 0, fmt.Errorf("%w (%s %s from an offset: %w)", ErrResumeUnverified, verb, path, err)
+		return 0, errorf("%w (%s %s from an offset: %w)", ErrResumeUnverified, verb, path, err)
 	}
 	return n, err
 }
