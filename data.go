@@ -140,35 +140,49 @@ func parseEPSV(msg string) (int, error) {
 	return port, nil
 }
 
-// parsePASV extracts h1,h2,h3,h4,p1,p2 from a 227 reply (RFC 959 allows
-// any text around the numbers).
+// parsePASV extracts h1,h2,h3,h4,p1,p2 from a 227 reply: the first run
+// of six comma-separated numbers, anywhere in the text (RFC 959 allows any
+// text around them; ftplib searches the same way).
 func parsePASV(msg string) (net.IP, int, error) {
-	start := strings.IndexAny(msg, "0123456789")
-	if start < 0 {
-		return nil, 0, fmt.Errorf("malformed PASV reply %q", msg)
+	for i := 0; i < len(msg); i++ {
+		if !isDigit(msg[i]) || i > 0 && isDigit(msg[i-1]) {
+			continue
+		}
+		if ip, port, ok := pasvNumbers(msg[i:]); ok {
+			if port == 0 {
+				return nil, 0, fmt.Errorf("port 0 in PASV reply %q", msg)
+			}
+			return ip, port, nil
+		}
 	}
-	s := msg[start:]
+	return nil, 0, fmt.Errorf("malformed PASV reply %q", msg)
+}
+
+func isDigit(b byte) bool { return b >= '0' && b <= '9' }
+
+// pasvNumbers parses "h1,h2,h3,h4,p1,p2" at the start of s (spaces
+// around the commas allowed), each number 0 to 255.
+func pasvNumbers(s string) (net.IP, int, bool) {
 	end := 0
-	for end < len(s) && (s[end] >= '0' && s[end] <= '9' || s[end] == ',' || s[end] == ' ') {
+	for end < len(s) && (isDigit(s[end]) || s[end] == ',' || s[end] == ' ') {
 		end++
 	}
 	parts := strings.Split(strings.ReplaceAll(s[:end], " ", ""), ",")
-	if len(parts) != 6 {
-		return nil, 0, fmt.Errorf("malformed PASV reply %q", msg)
+	if len(parts) < 6 {
+		return nil, 0, false
+	}
+	if len(parts) > 6 && parts[6] != "" {
+		return nil, 0, false // seven numbers: not an address and port
 	}
 	var n [6]int
-	for i, p := range parts {
+	for i, p := range parts[:6] {
 		v, err := strconv.Atoi(p)
 		if err != nil || v < 0 || v > 255 {
-			return nil, 0, fmt.Errorf("malformed PASV reply %q", msg)
+			return nil, 0, false
 		}
 		n[i] = v
 	}
-	port := n[4]<<8 | n[5]
-	if port == 0 {
-		return nil, 0, fmt.Errorf("port 0 in PASV reply %q", msg)
-	}
-	return net.IPv4(byte(n[0]), byte(n[1]), byte(n[2]), byte(n[3])), port, nil
+	return net.IPv4(byte(n[0]), byte(n[1]), byte(n[2]), byte(n[3])), n[4]<<8 | n[5], true
 }
 
 func (c *Conn) openActive(ctx context.Context) (*pendingData, error) {

@@ -560,3 +560,20 @@ func (h *recordHandler) WithAttrs(as []slog.Attr) slog.Handler {
 }
 
 func (h *recordHandler) WithGroup(string) slog.Handler { return h }
+
+// ftplib's parse227 takes the first six comma-separated numbers anywhere
+// in the reply, whatever text comes before them.
+func TestParityPASVNumbersAnywhere(t *testing.T) {
+	t.Parallel()
+	d := &ftp.Dialer{Timeout: 5 * time.Second, DisableEPSV: true}
+	c, _ := dialScript(t, d, script(loginSteps, []step{
+		{Cmd: "TYPE A", Reply: "200 ascii"},
+		{Cmd: "PASV", Reply: "227 Mode 2, port follows: 127,0,0,1,{PORT}."},
+		{Cmd: "NLST", Reply: "150 here", Data: []byte("foo\r\n")},
+		{Reply: "226 done"},
+	})...)
+	login(t, c)
+	if names, err := c.Nlst(t.Context()); err != nil || len(names) != 1 || names[0] != "foo" {
+		t.Errorf("Nlst = %q, %v", names, err)
+	}
+}
