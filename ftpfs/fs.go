@@ -15,6 +15,7 @@
 package ftpfs
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -174,20 +175,20 @@ func (f *FS) ReadDir(name string) ([]fs.DirEntry, error) {
 	return out, nil
 }
 
-// ReadFile downloads name whole.
+// ReadFile downloads name whole, resuming (REST) after a transient
+// failure as ftp.Pool.RetrBinary does.
 func (f *FS) ReadFile(name string) ([]byte, error) {
 	if !fs.ValidPath(name) {
 		return nil, pathErr("readfile", name, fs.ErrInvalid)
 	}
-	var buf strings.Builder
-	err := f.pool.Do(f.ctx, func(c *ftp.Conn) error {
-		_, err := c.RetrBinary(f.ctx, f.remote(name), &buf, 0)
-		return err
-	})
+	var buf bytes.Buffer
+	// The pool retries a transfer that failed for a transient reason,
+	// resuming where it stopped (PoolConfig.Retries).
+	_, err := f.pool.RetrBinary(f.ctx, f.remote(name), &buf, 0)
 	if err != nil {
 		return nil, pathErr("readfile", name, unwrapPath(err))
 	}
-	return []byte(buf.String()), nil
+	return buf.Bytes(), nil
 }
 
 // Open opens name for reading. A directory can be listed with ReadDir on

@@ -4,8 +4,10 @@ package interop_test
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"mime"
 	"mime/multipart"
 	"net/http"
@@ -158,5 +160,29 @@ func checkHTTPRanges(t *testing.T, client *http.Client, url string, content []by
 		if resp.StatusCode != http.StatusRequestedRangeNotSatisfiable || resp.Header.Get("Content-Range") != fmt.Sprintf("bytes */%d", size) {
 			t.Errorf("Range %s = %d, Content-Range %q; want 416, bytes */%d", rng, resp.StatusCode, resp.Header.Get("Content-Range"), size)
 		}
+	}
+}
+
+// TestFSMissingFileOnRealServers checks that reading or opening a missing
+// file fails with fs.ErrNotExist on each server.
+func TestFSMissingFileOnRealServers(t *testing.T) {
+	t.Parallel()
+	for _, kind := range ftpservers.Kinds {
+		t.Run(string(kind), func(t *testing.T) {
+			t.Parallel()
+			srv, reason := server(t, ftpservers.Config{Kind: kind})
+			if srv == nil {
+				t.Skip(reason)
+			}
+			p := ftp.NewPool(srv.Addr, ftp.PoolConfig{Dialer: *dialer(srv, dataModes[0]), User: srv.User, Password: srv.Password, MaxConns: 2})
+			defer p.Close()
+			fsys := ftpfs.New(p, ".")
+			if _, err := fs.ReadFile(fsys, "no-such-file"); !errors.Is(err, fs.ErrNotExist) {
+				t.Errorf("ReadFile(missing) = %v; want fs.ErrNotExist", err)
+			}
+			if _, err := fsys.Open("no-such-file"); !errors.Is(err, fs.ErrNotExist) {
+				t.Errorf("Open(missing) = %v; want fs.ErrNotExist", err)
+			}
+		})
 	}
 }
