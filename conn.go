@@ -444,7 +444,7 @@ func errorf(format string, args ...any) error {
 	shown := make([]any, len(args))
 	for i, a := range args {
 		if err, ok := a.(error); ok {
-			shown[i] = bareError{err}
+			shown[i] = bare(err)
 		} else {
 			shown[i] = a
 		}
@@ -453,9 +453,15 @@ func errorf(format string, args ...any) error {
 	return &wrapError{msg: "ftp: " + strings.TrimPrefix(msg, "ftp: "), err: fmt.Errorf(format, args...)}
 }
 
+// bare returns err with its text lacking the "ftp: " prefix, for use as
+// a %w argument of fmt.Errorf in an error whose text does not start with
+// "ftp: " itself (errors.Is and errors.As see through it).
+func bare(err error) error { return bareError{err} }
+
 type bareError struct{ err error }
 
 func (b bareError) Error() string { return bareText(b.err) }
+func (b bareError) Unwrap() error { return b.err }
 
 // wrapError is an error made by errorf.
 type wrapError struct {
