@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"math"
 	"math/rand/v2"
 	"net"
 	"sync"
@@ -14,17 +16,20 @@ import (
 
 // PoolConfig configures a Pool. Its zero value (with a Dialer's zero
 // value) is usable: anonymous login, 4 connections, 60 s idle timeout,
-// 3 retries.
+// 3 retries. As in every configuration struct of this module, a zero
+// duration or count means the documented default and a negative one turns
+// the limit off.
 type PoolConfig struct {
 	// Dialer is used for every connection of the pool.
 	Dialer Dialer
 	// User, Password and Account are sent at login (see Conn.LoginAccount).
 	User, Password, Account string
-	// MaxConns is the most connections open at once. Zero means 4. A
-	// "421 too many connections" from the server lowers it for the life of
-	// the Pool.
+	// MaxConns is the most connections open at once. Zero means 4;
+	// negative means no limit. A "421 too many connections" from the
+	// server lowers it for the life of the Pool.
 	MaxConns int
-	// IdleTimeout closes connections left idle this long. Zero means 60 s.
+	// IdleTimeout closes connections left idle this long. Zero means 60 s;
+	// negative means never.
 	IdleTimeout time.Duration
 	// WaitTimeout bounds how long Get waits for a free connection when
 	// the pool is at its limit, so that a goroutine holding every
@@ -33,11 +38,38 @@ type PoolConfig struct {
 	// default); negative means no bound but the ctx (for long transfers
 	// that hold every connection).
 	WaitTimeout time.Duration
-	// Retries is how many times a transfer that failed for a transient
-	// reason (421, 425, 426, 450, 451, a reset or dropped connection) is
-	// tried again, resuming from where it stopped. Zero means 3; negative
-	// means none.
+	// Retries is how many times an operation that failed for a transient
+	// reason (see IsTransient) is tried again by Retry, RetrBinary and
+	// StorBinary, resuming transfers from where they stopped: the one retry
+	// budget of an operation. Zero means 3; negative means none.
 	Retries int
+}
+
+// normalized returns cfg with its zero values replaced by the defaults
+// and its negative ones by "off": the one place where that rule is applied.
+func (cfg PoolConfig) normalized() PoolConfig {
+	switch {
+	case cfg.MaxConns == 0:
+		cfg.MaxConns = 4
+	case cfg.MaxConns < 0:
+		cfg.MaxConns = math.MaxInt
+	}
+	if cfg.IdleTimeout == 0 {
+		cfg.IdleTimeout = 60 * time.Second
+	}
+	if cfg.WaitTimeout == 0 {
+		cfg.WaitTimeout = cfg.Dialer.Timeout
+		if cfg.WaitTimeout <= 0 {
+			cfg.WaitTimeout = DefaultTimeout
+		}
+	}
+	switch {
+	case cfg.Retries == 0:
+		cfg.Retries = 3
+	case cfg.Retries < 0:
+		cfg.Retries = 0
+	}
+	return cfg
 }
 
 // ErrPoolClosed is returned by a Pool after Close.
@@ -85,15 +117,7 @@ func (*noCopy) Unlock() {}
 // NewPool returns a Pool for the server at addr. No connection is made
 // until one is needed.
 func NewPool(addr string, cfg PoolConfig) *Pool {
-	if cfg.MaxConns <= 0 {
-		cfg.MaxConns = 4
-	}
-	if cfg.IdleTimeout <= 0 {
-		cfg.IdleTimeout = 60 * time.Second
-	}
-	if cfg.Retries == 0 {
-		cfg.Retries = 3
-	}
+	cfg = cfg.normalized()
 	return &Pool{addr: addr, cfg: cfg, limit: cfg.MaxConns, stop: make(chan struct{}), reaped: make(chan struct{})}
 }
 
@@ -115,13 +139,7 @@ func (p *Pool) Limit() int {
 // for one of them instead. A refused login (ErrLoginRefused) is final:
 // every later Get returns it without connecting.
 func (p *Pool) Get(ctx context.Context) (*Conn, error) {
-	timeout := p.cfg.WaitTimeout
-	if timeout == 0 {
-		timeout = p.cfg.Dialer.Timeout
-	}
-	if timeout == 0 {
-		timeout = DefaultTimeout
-	}
+	timeout := p.cfg.WaitTimeout // normalized: > 0, or < 0 for no bound
 	var waitLimit <-chan time.Time
 	if timeout > 0 {
 		t := time.NewTimer(timeout)
@@ -374,11 +392,18 @@ func IsTransient(err error) bool {
 	return errors.As(err, &ne) && ne.Timeout()
 }
 
-// retry runs op until it succeeds, fails for a non-transient reason, or
-// the retries are used up. op gets a fresh or reused connection each time.
-func (p *Pool) retry(ctx context.Context, op func(c *Conn) error) error {
+// Retry runs op on a connection of the pool until it succeeds, fails for
+// a reason that is not transient (see IsTransient), or PoolConfig.Retries
+// retries are used up, waiting between attempts (200 ms, doubling, at
+// most 10 s, with jitter). op gets a connection each time (reused or
+// new) and must not keep it; it must be safe to run again: a transfer
+// resumes from its own count of the bytes done, as RetrBinary does. This
+// is the one retry engine of the module: mirror and goftp use it. The
+// error of an operation retried in vain is the last failure, with the
+// first beside it.
+func (p *Pool) Retry(ctx context.Context, op func(c *Conn) error) error {
 	backoff := 200 * time.Millisecond
-	retries := max(p.cfg.Retries, 0)
+	retries := p.cfg.Retries
 	var first error
 	for attempt := 0; ; attempt++ {
 		c, err := p.Get(ctx)
@@ -415,7 +440,7 @@ func retryError(first, last error, attempts int) error {
 // the byte where it stopped (REST), so w receives every byte exactly once.
 func (p *Pool) RetrBinary(ctx context.Context, path string, w io.Writer, offset int64) (int64, error) {
 	var total int64
-	err := p.retry(ctx, func(c *Conn) error {
+	err := p.Retry(ctx, func(c *Conn) error {
 		n, err := c.RetrBinary(ctx, path, w, offset+total)
 		total += n
 		return err
@@ -424,35 +449,35 @@ func (p *Pool) RetrBinary(ctx context.Context, path string, w io.Writer, offset 
 }
 
 // StorBinary uploads r to path like Conn.StorBinary, on a connection from
-// the pool. r must be an io.ReadSeeker positioned at its start (offset 0
-// of path) for retries: after a transient failure the size the server holds
-// is read with SIZE, r is moved there and the upload resumes with REST.
-// It returns the bytes sent in the last attempt plus the resumed offset.
-func (p *Pool) StorBinary(ctx context.Context, path string, r io.ReadSeeker) (int64, error) {
-	var done int64
+// the pool: r's bytes from offset on are written to path from offset on
+// (REST offset when offset > 0; r is moved there with Seek). After a
+// transient failure the size the server holds is read with SIZE, r is
+// moved there and the upload resumes with REST (verified as
+// Conn.StorBinary verifies every resume). It returns the bytes sent in
+// this call, offset not included.
+func (p *Pool) StorBinary(ctx context.Context, path string, r io.ReadSeeker, offset int64) (int64, error) {
+	at := offset
 	first := true
-	err := p.retry(ctx, func(c *Conn) error {
-		var offset int64
+	err := p.Retry(ctx, func(c *Conn) error {
 		if !first {
 			sz, err := c.Size(ctx, path)
-			if err != nil {
-				var re *ReplyError
-				if !errors.As(err, &re) || re.Code != CodeFileUnavailable {
-					return err
-				}
+			switch {
+			case errors.Is(err, fs.ErrNotExist):
 				sz = 0
+			case err != nil:
+				return err
 			}
-			offset = sz
+			at = max(min(sz, at), offset)
 		}
 		first = false
-		if _, err := r.Seek(offset, io.SeekStart); err != nil {
+		if _, err := r.Seek(at, io.SeekStart); err != nil {
 			return err
 		}
-		n, err := c.StorBinary(ctx, path, r, offset)
-		done = offset + n
+		n, err := c.StorBinary(ctx, path, r, at)
+		at += n
 		return err
 	})
-	return done, err
+	return at - offset, err
 }
 
 func jitter(d time.Duration) time.Duration {

@@ -51,7 +51,7 @@ func TestPoolStorResumesAfterTransientFailure(t *testing.T) {
 		{Cmd: "QUIT", Reply: "221 bye"},
 	})...)
 	p := ftp.NewPool(srv.Addr, ftp.PoolConfig{Dialer: ftp.Dialer{Timeout: 5 * time.Second}, MaxConns: 1})
-	n, err := p.StorBinary(t.Context(), "up", bytes.NewReader(content))
+	n, err := p.StorBinary(t.Context(), "up", bytes.NewReader(content), 0)
 	if err != nil || n != int64(len(content)) {
 		t.Fatalf("StorBinary = %d, %v", n, err)
 	}

@@ -90,7 +90,7 @@ func TestPoolConcurrent(t *testing.T) {
 					wg.Go(func() {
 						want := data(100000 + i*1000)
 						name := fmt.Sprintf("%s/f%d", dir, i)
-						if _, err := p.StorBinary(ctx, name, bytes.NewReader(want)); err != nil {
+						if _, err := p.StorBinary(ctx, name, bytes.NewReader(want), 0); err != nil {
 							errs <- fmt.Errorf("StorBinary %s: %w", name, err)
 							return
 						}

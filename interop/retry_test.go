@@ -57,7 +57,7 @@ func TestRetryResumesThroughResets(t *testing.T) {
 			// Upload: one data connection cut after 3 MiB.
 			px.CutData(1, 3<<20)
 			up := "up-" + name
-			n, err = p.StorBinary(t.Context(), up, bytes.NewReader(content))
+			n, err = p.StorBinary(t.Context(), up, bytes.NewReader(content), 0)
 			if err != nil || n != int64(len(content)) {
 				t.Fatalf("StorBinary through a reset = %d, %v", n, err)
 			}

@@ -176,10 +176,6 @@ type SendOptions struct {
 	// (MFMT, or MDTM with two arguments); servers that refuse it are
 	// ignored.
 	ModTime time.Time
-	// Retries is how many times a transient failure (see
-	// ftp.IsTransient) is retried, resuming where the server's copy ends.
-	// Zero means 3; negative means none.
-	Retries int
 	// Meter, when not nil, is called as the transfer starts with the
 	// file's size and the offset it resumes from, and returns the Meter
 	// that follows it (or nil).
@@ -210,62 +206,48 @@ func Send(ctx context.Context, p *ftp.Pool, root *os.Root, name, remote string, 
 		i := strings.LastIndexByte(remote, '/')
 		target = remote[:i+1] + partName(remote[i+1:])
 	}
-	retries := opts.Retries
-	switch {
-	case retries == 0:
-		retries = 3
-	case retries < 0:
-		retries = 0
-	}
 	var m Meter
 	started := false
 	var sent int64
 	resume := opts.Resume
-	backoff := 200 * time.Millisecond
-	for attempt := 0; ; attempt++ {
-		err = p.Do(ctx, func(c *ftp.Conn) error {
-			var off int64
-			if resume {
-				n, err := c.Size(ctx, target)
-				switch {
-				case err == nil && n <= size:
-					off = n
-				case err == nil, isNotExist(err), errors.Is(err, ftp.ErrPermanent):
-					// Larger than the local file, absent, or SIZE refused:
-					// start over.
-				default:
-					return err
-				}
-			}
-			if !started {
-				started = true
-				if opts.Meter != nil {
-					m = opts.Meter(size, off)
-				}
-			}
-			if resume && off == size && size > 0 {
-				return nil // the earlier attempt sent everything
-			}
-			if _, err := f.Seek(off, io.SeekStart); err != nil {
+	// One attempt per call of op; p.Retry retries transient failures
+	// within PoolConfig.Retries (the one retry budget), resuming where the
+	// server's copy ends.
+	err = p.Retry(ctx, func(c *ftp.Conn) error {
+		defer func() { resume = true }()
+		var off int64
+		if resume {
+			n, err := c.Size(ctx, target)
+			switch {
+			case err == nil && n <= size:
+				off = n
+			case err == nil, errors.Is(err, fs.ErrNotExist), errors.Is(err, ftp.ErrPermanent):
+				// Larger than the local file, absent, or SIZE refused:
+				// start over.
+			default:
 				return err
 			}
-			var r io.Reader = f
-			if mw, ok := m.(io.Writer); ok {
-				r = io.TeeReader(f, mw)
+		}
+		if !started {
+			started = true
+			if opts.Meter != nil {
+				m = opts.Meter(size, off)
 			}
-			n, err := c.StorBinary(ctx, target, r, off)
-			sent += n
+		}
+		if resume && off == size && size > 0 {
+			return nil // the earlier attempt sent everything
+		}
+		if _, err := f.Seek(off, io.SeekStart); err != nil {
 			return err
-		})
-		if err == nil || !ftp.IsTransient(err) || attempt >= retries || ctx.Err() != nil {
-			break
 		}
-		resume = true
-		if serr := sleep(ctx, backoff); serr != nil {
-			break
+		var r io.Reader = f
+		if mw, ok := m.(io.Writer); ok {
+			r = io.TeeReader(f, mw)
 		}
-		backoff = min(2*backoff, 5*time.Second)
-	}
+		n, err := c.StorBinary(ctx, target, r, off)
+		sent += n
+		return err
+	})
 	if err == nil && target != remote {
 		err = p.Do(ctx, func(c *ftp.Conn) error {
 			_, err := Replace(ctx, c, target, remote)

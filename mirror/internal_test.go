@@ -3,8 +3,6 @@ package mirror
 import (
 	"testing"
 	"time"
-
-	"github.com/goftplib/ftp/listing"
 )
 
 func TestSameTime(t *testing.T) {
@@ -36,28 +34,6 @@ func TestSameTime(t *testing.T) {
 	if !newer(local, local.Add(-time.Hour), time.Second) || newer(local, local.Add(time.Hour), time.Second) ||
 		newer(local, local.Truncate(time.Minute), time.Minute) || newer(local, time.Time{}, 0) {
 		t.Error("newer is wrong")
-	}
-}
-
-func TestSentName(t *testing.T) {
-	t.Parallel()
-	for _, tc := range []struct {
-		e    listing.Entry
-		dir  string
-		want string
-	}{
-		{listing.Entry{Name: "b", Format: listing.FormatMLSx, Raw: "type=file; a/b"}, "", "a/b"},
-		{listing.Entry{Name: "b", Format: listing.FormatMLSx, Raw: "type=file; pub/b"}, "pub", "b"},
-		{listing.Entry{Name: "b", Format: listing.FormatMLSx, Raw: "type=file; /pub/b"}, "/pub/", "b"},
-		{listing.Entry{Name: "passwd", Format: listing.FormatMLSx, Raw: "type=file; /etc/passwd"}, "/", "/etc/passwd"},
-		{listing.Entry{Name: "d", Type: listing.Dir, Format: listing.FormatMLSx, Raw: "type=dir; d/"}, "", "d"},
-		{listing.Entry{Name: "evil", Raw: "../evil"}, "", "../evil"},
-		{listing.Entry{Name: "x", Raw: "dir/x"}, "dir", "x"},
-		{listing.Entry{Name: "x y", Format: listing.FormatUnix, Raw: "-rw-r--r-- 1 a b 1 Jan 1 2024 x y"}, "", "x y"},
-	} {
-		if got := SentName(tc.e, tc.dir); got != tc.want {
-			t.Errorf("SentName(%q in %q) = %q, want %q", tc.e.Raw, tc.dir, got, tc.want)
-		}
 	}
 }
 

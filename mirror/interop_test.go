@@ -141,10 +141,10 @@ func testPartialNameCollision(t *testing.T, srv *ftpservers.Server, p *ftp.Pool)
 	a := data(300000, 4)
 	part := []byte("the start of some other upload")
 	must(t, srv.MkdirAll("coll"))
-	if _, err := p.StorBinary(ctx, "coll/a", bytes.NewReader(a)); err != nil {
+	if _, err := p.StorBinary(ctx, "coll/a", bytes.NewReader(a), 0); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := p.StorBinary(ctx, "coll/.a.goftp-part", bytes.NewReader(part)); err != nil {
+	if _, err := p.StorBinary(ctx, "coll/.a.goftp-part", bytes.NewReader(part), 0); err != nil {
 		t.Fatal(err)
 	}
 	for _, delete := range []bool{false, true} {
@@ -197,7 +197,7 @@ func testSymlinkLoop(t *testing.T, srv *ftpservers.Server, p *ftp.Pool) {
 	start := time.Now()
 	res, err := mirror.Download(t.Context(), p, "loop", local, &mirror.Options{Report: rec.report, MaxDepth: 8})
 	t.Logf("%s: %+v, %v in %v; skipped %q", srv.Kind, res, err, time.Since(start), rec.paths(mirror.OpSkip))
-	if err != nil && !errors.Is(err, mirror.ErrCycle) && !errors.Is(err, mirror.ErrTooDeep) {
+	if err != nil && !errors.Is(err, ftp.ErrCycle) && !errors.Is(err, ftp.ErrTooDeep) {
 		t.Errorf("Download = %v, want nil, ErrCycle or ErrTooDeep", err)
 	}
 	if b, err := os.ReadFile(filepath.Join(local, "file.txt")); err != nil || string(b) != "f\n" {

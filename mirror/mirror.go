@@ -33,8 +33,8 @@
 // Runaway trees: a server can present a directory inside itself (a
 // symbolic link to ".", a generated listing). A directory with the same
 // MLSx "unique" fact as one of its ancestors, or (uploads) the same local
-// directory, is not entered and is reported with [ErrCycle]; and no walk
-// goes deeper than Options.MaxDepth ([ErrTooDeep]).
+// directory, is not entered and is reported with [ftp.ErrCycle]; and no walk
+// goes deeper than Options.MaxDepth ([ftp.ErrTooDeep]).
 package mirror
 
 import (
@@ -100,13 +100,9 @@ type Options struct {
 	// Parallel is the number of transfers and listings running at once;
 	// zero means the Pool's limit (Pool.Limit).
 	Parallel int
-	// Retries is passed to SendOptions.Retries for uploads: zero means 3,
-	// negative means none. Downloads are retried by the Pool
-	// (PoolConfig.Retries, with the same rule).
-	Retries int
 	// MaxDepth is how many directory levels below the top directory are
 	// synchronised; a directory nested deeper is not entered and is
-	// reported as failed (ErrTooDeep). Zero or negative means
+	// reported as failed (ftp.ErrTooDeep). Zero or negative means
 	// DefaultMaxDepth (64): the depth is always bounded, since a server
 	// can list an endless tree.
 	MaxDepth int
@@ -439,7 +435,7 @@ func (s *syncer) downloadDir(dir *dirNode, localExists bool) {
 	var entries []entry
 	lerr := s.do(func(c *ftp.Conn) error {
 		var err error
-		entries, err = listSlim(s.ctx, c, remoteJoin(s.remote, rel))
+		entries, err = listSlim(s.ctx, c, ftp.JoinPath(s.remote, rel))
 		return err
 	})
 	if lerr != nil {
@@ -461,7 +457,7 @@ func (s *syncer) downloadDir(dir *dirNode, localExists bool) {
 		if s.ctx.Err() != nil {
 			return
 		}
-		r := remoteJoin(rel, e.Name)
+		r := ftp.JoinPath(rel, e.Name)
 		lp, err := safepath.Join(localPath(rel), e.Name)
 		if err != nil { // List checked it already; never trust one check
 			s.report(Action{Op: OpGet, Path: r, Size: -1}, err)
@@ -516,7 +512,7 @@ func (s *syncer) downloadDir(dir *dirNode, localExists bool) {
 				continue
 			}
 			s.queue(Action{Op: OpGet, Path: r, Size: e.Size, Reason: reason}, func(a Action) (int64, error) {
-				return Fetch(s.ctx, s.p, remoteJoin(s.remote, r), s.root, lp, FetchOptions{
+				return Fetch(s.ctx, s.p, ftp.JoinPath(s.remote, r), s.root, lp, FetchOptions{
 					Resume: true, Size: max(e.Size, 0), SizeKnown: e.Exact,
 					ModTime: e.Time, Meter: s.meter(a),
 				})
@@ -535,15 +531,15 @@ func (s *syncer) downloadDir(dir *dirNode, localExists bool) {
 		if base, ok := isPartOf(name); ok && remoteFiles[base] {
 			continue // to be resumed
 		}
-		if strings.HasPrefix(name, ".") && !s.absentRemote(remoteJoin(s.remote, remoteJoin(rel, name))) {
+		if strings.HasPrefix(name, ".") && !s.absentRemote(ftp.JoinPath(s.remote, ftp.JoinPath(rel, name))) {
 			// A plain LIST (without Dialer.ListHidden) leaves out names
 			// starting with ".": their absence from the listing proves
 			// nothing, and the server was not seen to lack them.
-			s.report(Action{Op: OpDelete, Path: remoteJoin(rel, name), Size: -1, Reason: "not in source"},
+			s.report(Action{Op: OpDelete, Path: ftp.JoinPath(rel, name), Size: -1, Reason: "not in source"},
 				errors.New("kept: not in the listing, but not confirmed absent on the server (listings may hide dot files: set Dialer.ListHidden)"))
 			continue
 		}
-		s.removeLocal(filepath.Join(localPath(rel), name), remoteJoin(rel, name), "not in source", nil)
+		s.removeLocal(filepath.Join(localPath(rel), name), ftp.JoinPath(rel, name), "not in source", nil)
 	}
 }
 
@@ -602,7 +598,7 @@ func (s *syncer) mkdirLocal(lp, r string) bool {
 // uploadDir synchronises the local directory dir to the remote one.
 func (s *syncer) uploadDir(dir *dirNode, remoteKnown bool) {
 	rel := dir.path
-	rdir := remoteJoin(s.remote, rel)
+	rdir := ftp.JoinPath(s.remote, rel)
 	local, err := s.readLocal(rel)
 	if err != nil {
 		s.report(Action{Op: OpList, Path: rel, Size: -1}, err)
@@ -624,7 +620,7 @@ func (s *syncer) uploadDir(dir *dirNode, remoteKnown bool) {
 			entries, err = listSlim(s.ctx, c, rdir)
 			return err
 		})
-		if lerr != nil && len(entries) == 0 && isNotExist(lerr) && s.opts.DryRun {
+		if lerr != nil && len(entries) == 0 && errors.Is(lerr, fs.ErrNotExist) && s.opts.DryRun {
 			lerr = nil // to be created
 		}
 		if lerr != nil {
@@ -647,7 +643,7 @@ func (s *syncer) uploadDir(dir *dirNode, remoteKnown bool) {
 		}
 		li := local[name]
 		lp := filepath.Join(localPath(rel), name)
-		r := remoteJoin(rel, name)
+		r := ftp.JoinPath(rel, name)
 		if li.Mode()&fs.ModeSymlink != 0 {
 			// Follow links that stay inside the root (os.Root refuses the
 			// others).
@@ -697,8 +693,8 @@ func (s *syncer) uploadDir(dir *dirNode, remoteKnown bool) {
 			}
 			mt := li.ModTime()
 			s.queue(Action{Op: OpPut, Path: r, Size: li.Size(), Reason: reason}, func(a Action) (int64, error) {
-				return Send(s.ctx, s.p, s.root, lp, remoteJoin(s.remote, r), SendOptions{
-					Resume: true, ModTime: mt, Retries: s.opts.Retries, Meter: s.meter(a),
+				return Send(s.ctx, s.p, s.root, lp, ftp.JoinPath(s.remote, r), SendOptions{
+					Resume: true, ModTime: mt, Meter: s.meter(a),
 				})
 			})
 		default:
@@ -717,7 +713,7 @@ func (s *syncer) uploadDir(dir *dirNode, remoteKnown bool) {
 				continue // to be resumed
 			}
 		}
-		s.removeRemote(remoteJoin(rel, name), "not in source")
+		s.removeRemote(ftp.JoinPath(rel, name), "not in source")
 	}
 }
 
@@ -729,7 +725,7 @@ func (s *syncer) removeRemote(r, reason string) bool {
 	}
 	var err error
 	if !s.opts.DryRun {
-		err = s.do(func(c *ftp.Conn) error { return RemoveAll(s.ctx, c, remoteJoin(s.remote, r)) })
+		err = s.do(func(c *ftp.Conn) error { return c.RemoveAll(s.ctx, ftp.JoinPath(s.remote, r)) })
 	}
 	if err == nil {
 		s.count(func(r *Result) { r.Deleted++ })
@@ -742,7 +738,7 @@ func (s *syncer) mkdirRemote(r string) bool {
 	var err error
 	if !s.opts.DryRun {
 		err = s.do(func(c *ftp.Conn) error {
-			_, err := c.Mkd(s.ctx, remoteJoin(s.remote, r))
+			_, err := c.Mkd(s.ctx, ftp.JoinPath(s.remote, r))
 			return err
 		})
 	}

@@ -313,8 +313,8 @@ func TestFetchStalePartial(t *testing.T) {
 	}
 }
 
-// TestNoRetryWhenNegative: Retries -1 (PoolConfig for downloads,
-// SendOptions and Options for uploads) means one attempt: a transient
+// TestNoRetryWhenNegative: PoolConfig.Retries -1, the one retry budget of
+// downloads and uploads alike, means one attempt: a transient
 // 426 is returned, not retried (the script has no second attempt).
 func TestNoRetryWhenNegative(t *testing.T) {
 	t.Parallel()
@@ -328,7 +328,7 @@ func TestNoRetryWhenNegative(t *testing.T) {
 			scripted.Step{Reply: "426 Connection closed; transfer aborted"},
 			quit,
 		)...)
-		_, err := mirror.Download(t.Context(), p, "site", t.TempDir(), &mirror.Options{Retries: -1})
+		_, err := mirror.Download(t.Context(), p, "site", t.TempDir(), nil)
 		var re *ftp.ReplyError
 		if !errors.As(err, &re) || re.Code != 426 {
 			t.Errorf("Download = %v, want the 426", err)
@@ -336,7 +336,7 @@ func TestNoRetryWhenNegative(t *testing.T) {
 	})
 	t.Run("upload", func(t *testing.T) {
 		t.Parallel()
-		_, p := scriptedPool(t, 0, steps(session(false),
+		_, p := scriptedPool(t, -1, steps(session(false),
 			typeI,
 			scripted.Step{Cmd: "EPSV", Reply: "229 Entering Extended Passive Mode ({EPSV})"},
 			scripted.Step{Cmd: "STOR .up.bin.goftp-part", Reply: "150 go ahead", Recv: true},
@@ -345,7 +345,7 @@ func TestNoRetryWhenNegative(t *testing.T) {
 		)...)
 		root := openRoot(t)
 		root.WriteFile("up.bin", []byte("0123456789"), 0o644)
-		_, err := mirror.Send(t.Context(), p, root, "up.bin", "up.bin", mirror.SendOptions{Retries: -1})
+		_, err := mirror.Send(t.Context(), p, root, "up.bin", "up.bin", mirror.SendOptions{})
 		var re *ftp.ReplyError
 		if !errors.As(err, &re) || re.Code != 426 {
 			t.Errorf("Send = %v, want the 426", err)
@@ -366,7 +366,7 @@ func TestListingCycle(t *testing.T) {
 	local := t.TempDir()
 	var rec recorder
 	res, err := mirror.Download(t.Context(), p, "top", local, &mirror.Options{Parallel: 1, Report: rec.report})
-	if !errors.Is(err, mirror.ErrCycle) {
+	if !errors.Is(err, ftp.ErrCycle) {
 		t.Errorf("Download = %v, want ErrCycle", err)
 	}
 	if res.Failed != 1 || res.Dirs != 1 {
@@ -403,7 +403,7 @@ func TestListingTooDeep(t *testing.T) {
 			local := t.TempDir()
 			start := time.Now()
 			_, err := mirror.Download(t.Context(), p, "top", local, &mirror.Options{MaxDepth: depth})
-			if !errors.Is(err, mirror.ErrTooDeep) {
+			if !errors.Is(err, ftp.ErrTooDeep) {
 				t.Errorf("Download = %v, want ErrTooDeep", err)
 			}
 			if _, err := os.Stat(filepath.Join(local, strings.Repeat("d/", levels))); err != nil {
@@ -430,7 +430,7 @@ func TestRemoveAllFailedListing(t *testing.T) {
 		scripted.Step{Cmd: "RMD d", Reply: "550 Directory not empty"},
 		quit,
 	)...)
-	err := p.Do(t.Context(), func(c *ftp.Conn) error { return mirror.RemoveAll(t.Context(), c, "d") })
+	err := p.Do(t.Context(), func(c *ftp.Conn) error { return c.RemoveAll(t.Context(), "d") })
 	var re *ftp.ReplyError
 	if !errors.As(err, &re) || re.Code != 426 {
 		t.Errorf("RemoveAll = %v, want the listing's 426", err)
@@ -448,8 +448,8 @@ func TestRemoveAllCycle(t *testing.T) {
 		mlsd("d/e", "type=dir;unique=AA; e"),
 		quit,
 	)...)
-	err := p.Do(t.Context(), func(c *ftp.Conn) error { return mirror.RemoveAll(t.Context(), c, "d") })
-	if !errors.Is(err, mirror.ErrCycle) {
+	err := p.Do(t.Context(), func(c *ftp.Conn) error { return c.RemoveAll(t.Context(), "d") })
+	if !errors.Is(err, ftp.ErrCycle) {
 		t.Errorf("RemoveAll = %v, want ErrCycle", err)
 	}
 }
@@ -479,7 +479,7 @@ func TestUploadLocalLoop(t *testing.T) {
 		t.Skip(err)
 	}
 	_, err := mirror.Upload(t.Context(), p, src, "dst", nil)
-	if !errors.Is(err, mirror.ErrCycle) {
+	if !errors.Is(err, ftp.ErrCycle) {
 		t.Errorf("Upload = %v, want ErrCycle", err)
 	}
 	if b, err := srv.ReadFile("dst/a/f.txt"); err != nil || string(b) != "f" {
@@ -598,10 +598,11 @@ func TestManyDirectories(t *testing.T) {
 	}
 }
 
-// TestUploadNoRetry: Options.Retries -1 reaches Send: one attempt.
+// TestUploadNoRetry: PoolConfig.Retries -1 reaches Upload's transfers:
+// one attempt.
 func TestUploadNoRetry(t *testing.T) {
 	t.Parallel()
-	_, p := scriptedPool(t, 0, steps(session(false),
+	_, p := scriptedPool(t, -1, steps(session(false),
 		scripted.Step{Cmd: "MKD up", Reply: "257 \"up\" created"},
 		typeA,
 		scripted.Step{Cmd: "EPSV", Reply: "229 Entering Extended Passive Mode ({EPSV})"},
@@ -619,7 +620,7 @@ func TestUploadNoRetry(t *testing.T) {
 	)...)
 	src := t.TempDir()
 	os.WriteFile(filepath.Join(src, "f.bin"), []byte("0123456789"), 0o644)
-	_, err := mirror.Upload(t.Context(), p, src, "up", &mirror.Options{Retries: -1})
+	_, err := mirror.Upload(t.Context(), p, src, "up", nil)
 	var re *ftp.ReplyError
 	if !errors.As(err, &re) || re.Code != 426 {
 		t.Errorf("Upload = %v, want the 426", err)

@@ -3,15 +3,11 @@ package mirror
 import (
 	"context"
 	"errors"
-	"fmt"
-	"io/fs"
-	"path"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/goftplib/ftp"
-	"github.com/goftplib/ftp/internal/safepath"
 	"github.com/goftplib/ftp/listing"
 )
 
@@ -21,7 +17,7 @@ import (
 // sorted by name.
 //
 // Nothing is dropped silently: entries whose name, as the server sent it,
-// is not a safe local file name (see internal/safepath: "..",
+// is not a safe local file name (see ftp.CheckName: "..",
 // "/etc/passwd", "a/b", names with NUL, CR or LF) and lines that cannot
 // be parsed are left out of the result and reported in the returned
 // error, one joined error each, along with the entries that could be
@@ -56,7 +52,7 @@ func listEach(ctx context.Context, c *ftp.Conn, dir string, fn func(listing.Entr
 		if e.Type == listing.CurrentDir || e.Type == listing.ParentDir {
 			continue
 		}
-		if err := safepath.Check(SentName(e, dir)); err != nil {
+		if err := ftp.CheckName(e, dir); err != nil {
 			errs = append(errs, err)
 			continue
 		}
@@ -96,99 +92,6 @@ func listSlim(ctx context.Context, c *ftp.Conn, dir string) ([]entry, error) {
 	return out, rejected
 }
 
-// SentName returns the name of e, listed in dir, as the server sent it;
-// check it with a safe-path rule before acting on e. Package listing
-// keeps only the last element of an MLSx pathname, and Conn.ReadDir the
-// base of an NLST name, where a client must refuse "a/b" or "/etc/passwd"
-// rather than quietly use "b" or "passwd".
-func SentName(e listing.Entry, dir string) string {
-	n := e.Name
-	switch e.Format {
-	case listing.FormatMLSx:
-		if i := strings.IndexAny(e.Raw, " \t"); i >= 0 {
-			n = e.Raw[i+1:]
-		}
-	case "": // NLST, when LIST is not implemented
-		n = e.Raw
-	default:
-		return n
-	}
-	if dir != "" && dir != "/" {
-		n = strings.TrimPrefix(n, strings.TrimSuffix(dir, "/")+"/")
-	}
-	if e.Type == listing.Dir && len(n) > 1 {
-		n = strings.TrimSuffix(n, "/")
-	}
-	return n
-}
-
-// RemoveAll removes the remote path p: a file with DELE, or a directory
-// with everything in it (listed with List, files deleted with DELE,
-// subdirectories removed depth first, then RMD). Entries that List
-// reports as unsafe are not touched, and the directory then stays; the
-// error says why. A directory whose listing failed is not reported as
-// removed unless RMD removed it. Symbolic links are deleted, never
-// followed. A subdirectory with the same MLSx unique fact as one of its
-// ancestors (ErrCycle) or more than DefaultMaxDepth levels down
-// (ErrTooDeep) is not entered, and the error says so.
-func RemoveAll(ctx context.Context, c *ftp.Conn, p string) error {
-	return removeAll(ctx, c, p, &dirNode{path: p})
-}
-
-func removeAll(ctx context.Context, c *ftp.Conn, p string, dir *dirNode) error {
-	_, derr := c.Delete(ctx, p)
-	if derr == nil {
-		return nil
-	}
-	if !errors.Is(derr, ftp.ErrPermanent) {
-		return derr
-	}
-	// Perhaps a directory.
-	entries, lerr := List(ctx, c, p)
-	if lerr != nil && len(entries) == 0 {
-		if _, err := c.Rmd(ctx, p); err == nil {
-			return nil
-		}
-		if isNotExist(lerr) {
-			return derr // not a directory either: DELE's reply explains best
-		}
-		return lerr // a directory whose listing failed: it stays
-	}
-	var errs []error
-	if lerr != nil {
-		errs = append(errs, lerr)
-	}
-	for _, e := range entries {
-		child := path.Join(p, e.Name)
-		var err error
-		if e.Type == listing.Dir {
-			var sub *dirNode
-			if sub, err = dir.enter(child, uniqueFact(e), nil, DefaultMaxDepth); err == nil {
-				err = removeAll(ctx, c, child, sub)
-			} else {
-				err = fmt.Errorf("%s: %w", child, err)
-			}
-		} else {
-			_, err = c.Delete(ctx, child)
-		}
-		if err != nil {
-			errs = append(errs, err)
-		}
-	}
-	if len(errs) > 0 {
-		return errors.Join(errs...)
-	}
-	_, err := c.Rmd(ctx, p)
-	return err
-}
-
-// isNotExist reports whether err says that a remote path does not exist
-// (a 550 reply to a command naming it; some servers answer 450).
-func isNotExist(err error) bool {
-	var re *ftp.ReplyError
-	return errors.Is(err, fs.ErrNotExist) || errors.As(err, &re) && (re.Code == 550 || re.Code == 450)
-}
-
 // sameTime reports whether a local modification time matches a listed
 // remote one of the given precision. An unknown remote time (zero)
 // matches anything: the size alone decides then.
@@ -209,15 +112,6 @@ func sameTime(local, remote time.Time, prec time.Duration) bool {
 // time's precision; false when remote is unknown.
 func newer(local, remote time.Time, prec time.Duration) bool {
 	return !remote.IsZero() && !sameTime(local, remote, prec) && local.After(remote)
-}
-
-// remoteJoin joins a remote directory and a name; "" is the working
-// directory.
-func remoteJoin(dir, name string) string {
-	if dir == "" {
-		return name
-	}
-	return path.Join(dir, name)
 }
 
 // partName is the name of the partial file of name while it is being

@@ -13,21 +13,17 @@ import (
 )
 
 // DefaultMaxDepth is how many directory levels below the top directory
-// Download, Upload and RemoveAll descend when Options.MaxDepth is zero.
-const DefaultMaxDepth = 64
+// Download and Upload descend when Options.MaxDepth is zero: ftp.Walk's.
+const DefaultMaxDepth = ftp.MaxWalkDepth
 
-var (
-	// ErrCycle is reported for a directory that is one of its own
-	// ancestors: the same MLSx "unique" fact as a directory above it on
-	// the server, or the same local directory (a symbolic link pointing
-	// up). It is not entered.
-	ErrCycle = errors.New("mirror: directory cycle")
-	// ErrTooDeep is reported for a directory nested deeper than
-	// Options.MaxDepth below the top directory. It is not entered.
-	ErrTooDeep = errors.New("mirror: directory nested too deep")
-	// errNotDir is returned when the top remote directory is a file.
-	errNotDir = errors.New("not a directory")
-)
+// A directory that is one of its own ancestors (the same MLSx "unique"
+// fact as a directory above it on the server, or the same local directory
+// through a symbolic link pointing up) is reported with an error matching
+// ftp.ErrCycle, and one nested deeper than Options.MaxDepth with
+// ftp.ErrTooDeep; neither is entered.
+
+// errNotDir is returned when the top remote directory is a file.
+var errNotDir = errors.New("not a directory")
 
 // dirNode is a directory being walked, linked to its parent: the chain of
 // ancestors against which cycles are detected. Nodes are immutable once
@@ -46,14 +42,14 @@ type dirNode struct {
 // be entered.
 func (n *dirNode) enter(path, unique string, fi fs.FileInfo, maxDepth int) (*dirNode, error) {
 	if n.depth+1 > maxDepth {
-		return nil, fmt.Errorf("%w: more than %d levels below the top directory (see Options.MaxDepth)", ErrTooDeep, maxDepth)
+		return nil, fmt.Errorf("%w: more than %d levels below the top directory (see Options.MaxDepth)", ftp.ErrTooDeep, maxDepth)
 	}
 	for a := n; a != nil; a = a.parent {
 		if unique != "" && a.unique == unique {
-			return nil, fmt.Errorf("%w: the server identifies it as %s (unique=%q), which contains it", ErrCycle, displayPath(a.path), unique)
+			return nil, fmt.Errorf("%w: the server identifies it as %s (unique=%q), which contains it", ftp.ErrCycle, displayPath(a.path), unique)
 		}
 		if fi != nil && a.fi != nil && os.SameFile(fi, a.fi) {
-			return nil, fmt.Errorf("%w: it is %s, which contains it", ErrCycle, displayPath(a.path))
+			return nil, fmt.Errorf("%w: it is %s, which contains it", ftp.ErrCycle, displayPath(a.path))
 		}
 	}
 	return &dirNode{parent: n, path: path, depth: n.depth + 1, unique: unique, fi: fi}, nil

@@ -94,7 +94,7 @@ func (a *app) dialer(u *ftp.URL) (ftp.Dialer, error) {
 		}
 		return d, nil
 	}
-	cfg := &tls.Config{ServerName: u.Hostname(), InsecureSkipVerify: a.g.insecure}
+	cfg := &tls.Config{InsecureSkipVerify: a.g.insecure}
 	if a.g.insecure {
 		a.warnf("--insecure: the server's certificate is not verified")
 	}
@@ -110,8 +110,11 @@ func (a *app) dialer(u *ftp.URL) (ftp.Dialer, error) {
 		cfg.RootCAs = pool
 	}
 	d.TLS = cfg
-	d.ImplicitTLS = mode == "implicit"
-	return d, nil
+	// The URL's scheme, or --tls for an ftp:// URL, sets the TLS mode and
+	// the server name (ftp.URL.Dialer: the one URL-to-Dialer mapping).
+	v := *u
+	v.Scheme = map[string]string{"explicit": "ftpes", "implicit": "ftps"}[mode]
+	return v.Dialer(d)
 }
 
 // creds are the login credentials for a URL.
@@ -301,22 +304,41 @@ func (a *app) connectWith(u *ftp.URL, adjust func(*ftp.Dialer)) (*ftp.Conn, erro
 	return c, nil
 }
 
-// pool returns a Pool of up to n logged-in connections to the server of
-// u; the caller must Close it.
-func (a *app) pool(u *ftp.URL, n int) (*ftp.Pool, error) {
+// poolConfig returns the configuration of a Pool of up to n logged-in
+// connections to the server of u.
+func (a *app) poolConfig(u *ftp.URL, n int) (ftp.PoolConfig, error) {
 	d, err := a.dialer(u)
 	if err != nil {
-		return nil, err
+		return ftp.PoolConfig{}, err
 	}
 	d.Logger = a.logger(n > 1)
 	cr, err := a.credentials(u)
 	if err != nil {
-		return nil, err
+		return ftp.PoolConfig{}, err
 	}
-	return ftp.NewPool(u.Host, ftp.PoolConfig{
+	return ftp.PoolConfig{
 		Dialer: d, User: cr.user, Password: cr.password, Account: cr.account,
 		MaxConns: n, Retries: a.g.retries,
-	}), nil
+	}, nil
+}
+
+// pool returns a Pool of up to n logged-in connections to the server of
+// u; the caller must Close it.
+func (a *app) pool(u *ftp.URL, n int) (*ftp.Pool, error) {
+	cfg, err := a.poolConfig(u, n)
+	if err != nil {
+		return nil, err
+	}
+	return ftp.NewPool(u.Host, cfg), nil
+}
+
+// pools returns the command's cache of one-connection Pools, one per
+// server and login (ftp.Pools); the caller must Close it.
+func (a *app) pools() *ftp.Pools {
+	return &ftp.Pools{
+		Config:      func(u *ftp.URL) (ftp.PoolConfig, error) { return a.poolConfig(u, 1) },
+		IdleTimeout: -1, // a command's Pools live as long as the command
+	}
 }
 
 // quit ends a session politely; errors are of no interest by then.

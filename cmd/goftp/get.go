@@ -63,7 +63,7 @@ func (a *app) get(args []string) error {
 	defer root.Close()
 
 	pools := a.pools()
-	defer pools.close()
+	defer pools.Close()
 	prog := a.newProgress(a.stdout)
 	failed := false
 	fail := func(err error) {
@@ -72,7 +72,7 @@ func (a *app) get(args []string) error {
 	}
 	var files []remoteFile
 	for _, u := range urls {
-		p, err := pools.get(u)
+		p, err := pools.Pool(u)
 		if err != nil {
 			return err
 		}
@@ -102,7 +102,7 @@ func (a *app) get(args []string) error {
 		if rename != "" {
 			name = rename
 		}
-		p, _ := pools.get(f.u)
+		p, _ := pools.Pool(f.u)
 		label := f.remote
 		_, err := mirror.Fetch(a.ctx, p, f.remote, root, name, mirror.FetchOptions{
 			Resume: *resume,
@@ -178,11 +178,11 @@ func (a *app) expand(p *ftp.Pool, u *ftp.URL) ([]remoteFile, error) {
 			// An interrupted upload (put, mirror -R) on the server, not
 			// data; and downloading it would collide with the local
 			// partial file of n's base, which this run may also fetch.
-			a.warnf("skip %s: named like a partial file (%s): an interrupted transfer, not data (goftp cat reads it)", joinRemote(dir, n), mirror.PartSuffix)
+			a.warnf("skip %s: named like a partial file (%s): an interrupted transfer, not data (goftp cat reads it)", ftp.JoinPath(dir, n), mirror.PartSuffix)
 			skipped++
 			continue
 		}
-		files = append(files, remoteFile{u: u, remote: joinRemote(dir, n), name: n})
+		files = append(files, remoteFile{u: u, remote: ftp.JoinPath(dir, n), name: n})
 	}
 	if len(files) == 0 && len(errs) == 0 {
 		if skipped > 0 {
@@ -192,45 +192,6 @@ func (a *app) expand(p *ftp.Pool, u *ftp.URL) ([]remoteFile, error) {
 		}
 	}
 	return files, errors.Join(errs...)
-}
-
-// joinRemote joins a remote directory ("" for the login directory) and a
-// name.
-func joinRemote(dir, name string) string {
-	switch {
-	case dir == "":
-		return name
-	case strings.HasSuffix(dir, "/"):
-		return dir + name
-	}
-	return dir + "/" + name
-}
-
-// pools keeps one Pool per server and login for a command.
-type poolSet struct {
-	a *app
-	m map[string]*ftp.Pool
-}
-
-func (a *app) pools() *poolSet { return &poolSet{a: a, m: map[string]*ftp.Pool{}} }
-
-func (s *poolSet) get(u *ftp.URL) (*ftp.Pool, error) {
-	key := u.Scheme + "://" + u.User + ":" + u.Password + "@" + u.Host
-	if p, ok := s.m[key]; ok {
-		return p, nil
-	}
-	p, err := s.a.pool(u, 1)
-	if err != nil {
-		return nil, err
-	}
-	s.m[key] = p
-	return p, nil
-}
-
-func (s *poolSet) close() {
-	for _, p := range s.m {
-		p.Close()
-	}
 }
 
 // notFound is an error that matches fs.ErrNotExist (exit status 6)

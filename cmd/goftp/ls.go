@@ -13,9 +13,7 @@ import (
 	"time"
 
 	"github.com/goftplib/ftp"
-	"github.com/goftplib/ftp/internal/safepath"
 	"github.com/goftplib/ftp/listing"
-	"github.com/goftplib/ftp/mirror"
 )
 
 // ls lists a remote directory. Entries are printed as they arrive, in
@@ -159,7 +157,7 @@ func (a *app) streamDir(c *ftp.Conn, dir string, hideDots bool, use func(listing
 		if e.Type == listing.CurrentDir || e.Type == listing.ParentDir {
 			continue
 		}
-		if err := safepath.Check(mirror.SentName(e, dir)); err != nil {
+		if err := ftp.CheckName(e, dir); err != nil {
 			note(err)
 			continue
 		}

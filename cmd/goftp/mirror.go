@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/goftplib/ftp"
 	"github.com/goftplib/ftp/mirror"
 )
 
@@ -53,7 +54,6 @@ func (a *app) mirror(args []string) error {
 		Delete:   *del,
 		DryRun:   *dry,
 		Parallel: *parallel,
-		Retries:  a.g.retries,
 		MaxDepth: *maxDepth,
 		Report: func(act mirror.Action) {
 			p := quoteName(act.Path) // server names reach the terminal escaped
@@ -61,7 +61,7 @@ func (a *app) mirror(args []string) error {
 				p = source
 			}
 			switch {
-			case errors.Is(act.Err, mirror.ErrTooDeep):
+			case errors.Is(act.Err, ftp.ErrTooDeep):
 				a.printError(fmt.Errorf("%s: not entered: more than %d levels below %s (--max-depth)", p, *maxDepth, source))
 			case act.Err != nil:
 				a.printError(fmt.Errorf("%s %s: %w", act.Op, p, act.Err))

@@ -35,23 +35,5 @@ func (a *app) mkdir(args []string) error {
 		_, err := c.Mkd(a.ctx, target)
 		return err
 	}
-	home, err := c.Pwd(a.ctx)
-	if err != nil {
-		return err
-	}
-	for i := 1; i < len(segs); i++ {
-		if p := strings.Join(segs[:i], "/"); p != "" {
-			c.Mkd(a.ctx, p) // may exist; a real failure shows at the end
-		}
-	}
-	if _, err := c.Mkd(a.ctx, target); err != nil {
-		// Fine if it is already a directory.
-		if _, cerr := c.Cwd(a.ctx, target); cerr != nil {
-			return err
-		}
-		if _, cerr := c.Cwd(a.ctx, home); cerr != nil {
-			return cerr
-		}
-	}
-	return nil
+	return c.MkdirAll(a.ctx, target)
 }

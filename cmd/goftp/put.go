@@ -39,8 +39,8 @@ func (a *app) put(args []string) error {
 		}
 	}
 	pools := a.pools()
-	defer pools.close()
-	p, err := pools.get(u)
+	defer pools.Close()
+	p, err := pools.Pool(u)
 	if err != nil {
 		return err
 	}
@@ -49,7 +49,7 @@ func (a *app) put(args []string) error {
 	for _, l := range locals {
 		remote := u.Path()
 		if toDir {
-			remote = joinRemote(strings.TrimSuffix(u.Path(), "/"), filepath.Base(l))
+			remote = ftp.JoinPath(strings.TrimSuffix(u.Path(), "/"), filepath.Base(l))
 			if strings.Trim(u.Path(), "/") == "" && strings.HasPrefix(u.Path(), "/") {
 				remote = "/" + filepath.Base(l)
 			}
@@ -84,9 +84,8 @@ func (a *app) putFile(p *ftp.Pool, local, remote string, resume, direct bool, pr
 	}
 	var held *heldMeter
 	_, err = mirror.Send(a.ctx, p, root, filepath.Base(local), target, mirror.SendOptions{
-		Resume:  resume,
-		Direct:  true, // to target; the rename is ours (replaceWith)
-		Retries: a.g.retries,
+		Resume: resume,
+		Direct: true, // to target; the rename is ours (replaceWith)
 		Meter: func(size, offset int64) mirror.Meter {
 			m := prog.start(remote, size, offset)
 			if direct {

@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/goftplib/ftp"
-	"github.com/goftplib/ftp/mirror"
 )
 
 func (a *app) rm(args []string) error {
@@ -29,20 +28,27 @@ func (a *app) rm(args []string) error {
 		}
 		urls = append(urls, u)
 	}
-	conns := a.conns()
-	defer conns.close()
+	pools := a.pools()
+	defer pools.Close()
 	failed := false
 	for _, u := range urls {
-		c, err := conns.get(u)
+		pool, err := pools.Pool(u)
 		if err != nil {
 			return err
 		}
 		p := strings.TrimSuffix(u.Path(), "/")
-		if *recursive {
-			err = mirror.RemoveAll(a.ctx, c, p)
-		} else {
-			_, err = c.Delete(a.ctx, p)
-		}
+		err = pool.Do(a.ctx, func(c *ftp.Conn) error {
+			if !*recursive {
+				_, err := c.Delete(a.ctx, p)
+				return err
+			}
+			// ftp.RemoveAll, like os.RemoveAll, is content with a path
+			// that does not exist; rm is not.
+			if _, err := c.Stat(a.ctx, p); err != nil {
+				return err
+			}
+			return c.RemoveAll(a.ctx, p)
+		})
 		if err != nil {
 			if a.ctx.Err() != nil {
 				return err
@@ -57,29 +63,3 @@ func (a *app) rm(args []string) error {
 	return nil
 }
 
-// connSet keeps one logged-in Conn per server and login for a command.
-type connSet struct {
-	a *app
-	m map[string]*ftp.Conn
-}
-
-func (a *app) conns() *connSet { return &connSet{a: a, m: map[string]*ftp.Conn{}} }
-
-func (s *connSet) get(u *ftp.URL) (*ftp.Conn, error) {
-	key := u.Scheme + "://" + u.User + ":" + u.Password + "@" + u.Host
-	if c, ok := s.m[key]; ok {
-		return c, nil
-	}
-	c, err := s.a.connect(u)
-	if err != nil {
-		return nil, err
-	}
-	s.m[key] = c
-	return c, nil
-}
-
-func (s *connSet) close() {
-	for _, c := range s.m {
-		s.a.quit(c)
-	}
-}

@@ -259,7 +259,7 @@ func mput(ctx context.Context, cfg *config, ldir, rdir string) error {
 				return err
 			}
 			defer f.Close()
-			_, err = p.StorBinary(ctx, rdir+"/"+n, f)
+			_, err = p.StorBinary(ctx, rdir+"/"+n, f, 0)
 			return err
 		})
 }
