@@ -1,25 +1,27 @@
 // Package ftphttp lets net/http speak FTP: a Transport for ftp://,
 // ftps:// (implicit TLS) and ftpes:// (explicit TLS) URLs, as Python's
-// urllib does for ftp:// with ftplib.
+// urllib does for ftp:// with ftplib. The zero Transport is ready to use:
 //
 //	t := &http.Transport{}
-//	t.RegisterProtocol("ftp", ftphttp.NewTransport(ftp.Dialer{}))
+//	t.RegisterProtocol("ftp", &ftphttp.Transport{})
 //	client := &http.Client{Transport: t}
 //	resp, err := client.Get("ftp://ftp.example.com/pub/README")
 //
 // Methods: GET (RETR; a directory gives its LIST listing as text/plain),
 // HEAD (SIZE and MDTM as Content-Length and Last-Modified), PUT (STOR),
-// DELETE (DELE). A Range header "bytes=N-" or "bytes=N-M" is served with
-// REST. FTP replies map to HTTP status codes: 550 → 404, 530 → 401,
-// 552 → 507, 553 → 400, other 4xx → 503, other 5xx → 502; the reply text
-// is the body of an error response and the Ftp-Reply header of every
-// response. Connections are kept per server and login in an ftp.Pool and
-// reused; closing a response body returns its connection.
+// DELETE (DELE). A Range header of one range ("bytes=N-", "bytes=N-M" or
+// "bytes=-S") is served with REST as a 206 response (416 when it starts
+// at or beyond the end); a header of several ranges is ignored (200 and
+// the whole file), as is any Range when the server does not tell the
+// file's size. FTP replies map to HTTP status codes: 550 → 404, 530 →
+// 401, 552 → 507, 553 → 400, other 4xx → 503, other 5xx → 502; the reply
+// text is the body of an error response and the Ftp-Reply header of
+// every response. Connections are kept per server and login in an
+// ftp.Pool and reused; closing a response body returns its connection.
 package ftphttp
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -32,69 +34,62 @@ import (
 	"github.com/goftplib/ftp"
 )
 
-// Transport is an http.RoundTripper for FTP URLs. It is safe for
-// concurrent use by multiple goroutines. Close it (CloseIdleConnections)
-// to close the pooled connections.
+// Transport is an http.RoundTripper for FTP URLs. Its zero value is ready
+// to use, like http.Transport's: &ftphttp.Transport{} dials with
+// ftp.Dialer's defaults. Set its fields before the first request and do
+// not change them afterwards; a Transport must not be copied after first
+// use. It is safe for concurrent use by multiple goroutines.
+//
+// Connections are pooled per scheme, server and login (an ftp.Pools of
+// ftp.Pool values). A server's pool that no request uses for
+// IdleConnTimeout is closed and forgotten (at the next request; its idle
+// connections close by themselves meanwhile), so a Transport that has
+// talked to many servers holds only those used lately.
 type Transport struct {
-	dialer   ftp.Dialer
-	maxConns int
+	// Dialer is the base of every connection's Dialer; the URL's scheme
+	// sets the TLS mode (see ftp.URL.Dialer): ftps is implicit TLS, ftpes
+	// explicit TLS, each with Dialer.TLS when set (a clone, its ServerName
+	// the URL's host when empty), or a default tls.Config (system roots,
+	// verification on); ftp uses Dialer as it is (so a Dialer with TLS
+	// set makes ftp:// URLs use explicit TLS too).
+	Dialer ftp.Dialer
+	// MaxConnsPerHost is the most connections open at once per server
+	// and login. Zero means 4; negative means no limit.
+	MaxConnsPerHost int
+	// IdleConnTimeout closes a connection left idle this long, and a
+	// server's pool left unused this long. Zero means
+	// ftp.DefaultPoolIdleTimeout (90 s); negative means never (then the
+	// pools of every server ever used are kept until
+	// CloseIdleConnections).
+	IdleConnTimeout time.Duration
 
-	mu    sync.Mutex
-	pools map[poolKey]*ftp.Pool
+	once  sync.Once
+	pools ftp.Pools
 }
 
-type poolKey struct {
-	scheme, host, user, password string
-}
-
-// NewTransport returns a Transport whose connections use d. The URL's
-// scheme decides TLS: for ftps and ftpes, d.TLS is used if set, otherwise
-// a default tls.Config (system roots, verification on).
+// NewTransport returns &Transport{Dialer: d}.
 func NewTransport(d ftp.Dialer) *Transport {
-	return &Transport{dialer: d, maxConns: 4, pools: map[poolKey]*ftp.Pool{}}
+	return &Transport{Dialer: d}
 }
 
-// SetMaxConnsPerHost sets the pool size per server and login (default 4).
-// Call it before the first request.
-func (t *Transport) SetMaxConnsPerHost(n int) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if n > 0 {
-		t.maxConns = n
-	}
-}
-
-// CloseIdleConnections closes every pooled connection.
+// CloseIdleConnections closes the pools of every server that no request
+// is using (a response body still open keeps its server's pool).
 func (t *Transport) CloseIdleConnections() {
-	t.mu.Lock()
-	pools := t.pools
-	t.pools = map[poolKey]*ftp.Pool{}
-	t.mu.Unlock()
-	for _, p := range pools {
-		p.Close()
-	}
+	t.init()
+	t.pools.CloseIdle()
 }
 
-func (t *Transport) pool(u *ftp.URL, user, password string) *ftp.Pool {
-	key := poolKey{u.Scheme, u.Host, user, password}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if p := t.pools[key]; p != nil {
-		return p
-	}
-	d := t.dialer
-	if u.Scheme != "ftp" {
-		if d.TLS == nil {
-			d.TLS = &tls.Config{}
+func (t *Transport) init() {
+	t.once.Do(func() {
+		idle := t.IdleConnTimeout
+		if idle == 0 {
+			idle = ftp.DefaultPoolIdleTimeout
 		}
-		d.ImplicitTLS = u.Scheme == "ftps"
-	} else {
-		d.TLS = nil
-		d.ImplicitTLS = false
-	}
-	p := ftp.NewPool(u.Host, ftp.PoolConfig{Dialer: d, User: user, Password: password, MaxConns: t.maxConns})
-	t.pools[key] = p
-	return p
+		t.pools.IdleTimeout = idle
+		t.pools.Config = func(u *ftp.URL) (ftp.PoolConfig, error) {
+			return u.PoolConfig(ftp.PoolConfig{Dialer: t.Dialer, MaxConns: t.MaxConnsPerHost, IdleTimeout: idle})
+		}
+	})
 }
 
 // RoundTrip implements http.RoundTripper.
@@ -106,22 +101,47 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	user, password := u.User, u.Password
-	if user == "" {
+	if u.User == "" {
 		if bu, bp, ok := req.BasicAuth(); ok {
-			user, password = bu, bp
+			u.User, u.Password, u.HasPassword = bu, bp, true
 		}
 	}
-	p := t.pool(u, user, password)
-	ctx := req.Context()
 	switch req.Method {
-	case http.MethodGet, "":
-		return t.get(ctx, req, p, u)
+	case http.MethodGet, "", http.MethodHead, http.MethodPut, http.MethodDelete:
+	default:
+		if req.Body != nil {
+			req.Body.Close()
+		}
+		return textResponse(req, http.StatusMethodNotAllowed, nil, "method "+req.Method+" is not supported for FTP\n"), nil
+	}
+	t.init()
+	p, err := t.pools.Pool(u)
+	if err != nil {
+		if req.Body != nil {
+			req.Body.Close()
+		}
+		return nil, err
+	}
+	ctx := req.Context()
+	if req.Method == http.MethodGet || req.Method == "" {
+		resp, err := t.get(ctx, req, p, u)
+		if resp != nil {
+			if b, ok := resp.Body.(*retrBody); ok {
+				// The pool is in use until the body is closed.
+				b.done = func() { t.pools.Done(p) }
+				return resp, err
+			}
+		}
+		t.pools.Done(p)
+		return resp, err
+	}
+	defer t.pools.Done(p)
+	switch req.Method {
 	case http.MethodHead:
 		return t.head(ctx, req, p, u)
 	case http.MethodPut:
 		return t.put(ctx, req, p, u)
-	case http.MethodDelete:
+	default: // DELETE
 		var rep *ftp.Reply
 		err := p.Do(ctx, func(c *ftp.Conn) error {
 			var err error
@@ -132,18 +152,13 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return errorResponse(req, err)
 		}
 		return textResponse(req, http.StatusOK, rep, rep.String()+"\n"), nil
-	default:
-		if req.Body != nil {
-			req.Body.Close()
-		}
-		return textResponse(req, http.StatusMethodNotAllowed, nil, "method "+req.Method+" is not supported for FTP\n"), nil
 	}
 }
 
 func (t *Transport) get(ctx context.Context, req *http.Request, p *ftp.Pool, u *ftp.URL) (*http.Response, error) {
 	path := u.Path()
 	isDir := path == "" || strings.HasSuffix(path, "/") || u.Type == 'd'
-	start, end, ranged, err := parseRange(req.Header.Get("Range"))
+	rng, ranged, err := parseRange(req.Header.Get("Range"))
 	if err != nil {
 		return textResponse(req, http.StatusRequestedRangeNotSatisfiable, nil, err.Error()+"\n"), nil
 	}
@@ -197,9 +212,27 @@ func (t *Transport) get(ctx context.Context, req *http.Request, p *ftp.Pool, u *
 	if isDir {
 		return listing(nil)
 	}
-	if ranged && size >= 0 && start >= size {
-		p.Put(c)
-		return textResponse(req, http.StatusRequestedRangeNotSatisfiable, nil, fmt.Sprintf("range starts at %d, size is %d\n", start, size)), nil
+	// Resolve the range against the size; without a size it is ignored
+	// (the whole file is served, as RFC 9110 allows).
+	var start, last int64
+	if ranged && size < 0 {
+		ranged = false
+	}
+	if ranged {
+		switch {
+		case rng.suffix:
+			start, last = max(size-rng.end, 0), size-1
+		case rng.end >= 0:
+			start, last = rng.start, min(rng.end, size-1)
+		default:
+			start, last = rng.start, size-1
+		}
+		if start >= size || rng.suffix && rng.end == 0 {
+			p.Put(c)
+			resp := textResponse(req, http.StatusRequestedRangeNotSatisfiable, nil, fmt.Sprintf("range %s is beyond the size, %d\n", rng.spec, size))
+			resp.Header.Set("Content-Range", fmt.Sprintf("bytes */%d", size))
+			return resp, nil
+		}
 	}
 	r, err := c.Retr(ctx, path, start)
 	if err != nil {
@@ -221,23 +254,15 @@ func (t *Transport) get(ctx context.Context, req *http.Request, p *ftp.Pool, u *
 	var body io.Reader = r
 	length := int64(-1)
 	if size >= 0 {
-		length = size - start
+		length = size
 	}
 	if ranged {
-		last := size - 1
-		if end >= 0 && (size < 0 || end < size) {
-			last = end
-			length = end - start + 1
+		length = last - start + 1
+		if last < size-1 {
 			body = io.LimitReader(r, length)
 		}
 		resp.StatusCode, resp.Status = http.StatusPartialContent, "206 Partial Content"
-		total := "*"
-		if size >= 0 {
-			total = strconv.FormatInt(size, 10)
-		}
-		if last >= start {
-			resp.Header.Set("Content-Range", fmt.Sprintf("bytes %d-%d/%s", start, last, total))
-		}
+		resp.Header.Set("Content-Range", fmt.Sprintf("bytes %d-%d/%d", start, last, size))
 	}
 	if length >= 0 {
 		resp.ContentLength = length
@@ -255,6 +280,7 @@ type retrBody struct {
 	rc   *ftp.Reader
 	c    *ftp.Conn
 	p    *ftp.Pool
+	done func()
 	once sync.Once
 	err  error
 }
@@ -265,6 +291,9 @@ func (b *retrBody) Close() error {
 	b.once.Do(func() {
 		b.err = b.rc.Close()
 		b.p.Put(b.c)
+		if b.done != nil {
+			b.done()
+		}
 	})
 	return b.err
 }
@@ -313,29 +342,49 @@ func (t *Transport) put(ctx context.Context, req *http.Request, p *ftp.Pool, u *
 	return textResponse(req, http.StatusCreated, nil, fmt.Sprintf("stored %d bytes\n", n)), nil
 }
 
-// parseRange parses "bytes=N-" and "bytes=N-M" (end -1 when open).
-func parseRange(h string) (start, end int64, ok bool, err error) {
-	if h == "" {
-		return 0, -1, false, nil
-	}
+// byteRange is one range of a Range header: "bytes=N-" (end -1),
+// "bytes=N-M", or "bytes=-S" (suffix, the last end bytes).
+type byteRange struct {
+	spec       string
+	start, end int64
+	suffix     bool
+}
+
+// parseRange parses a Range header of one byte range. A header of several
+// ranges or another unit is ignored (ok false): the whole file is served,
+// as RFC 9110 allows. A malformed one is an error (416).
+func parseRange(h string) (r byteRange, ok bool, err error) {
 	spec, found := strings.CutPrefix(h, "bytes=")
-	if !found || strings.Contains(spec, ",") {
-		return 0, 0, false, fmt.Errorf("unsupported Range %q: only one bytes=N- or bytes=N-M range", h)
+	if h == "" || !found || strings.Contains(spec, ",") {
+		return r, false, nil
 	}
-	a, b, _ := strings.Cut(spec, "-")
-	start, err1 := strconv.ParseInt(a, 10, 64)
-	if err1 != nil || start < 0 {
-		return 0, 0, false, fmt.Errorf("unsupported Range %q", h)
+	r.spec = strings.TrimSpace(spec)
+	a, b, found := strings.Cut(r.spec, "-")
+	bad := fmt.Errorf("bad Range %q", h)
+	if !found {
+		return r, false, bad
 	}
-	end = -1
+	if a == "" {
+		n, err := strconv.ParseInt(b, 10, 64)
+		if err != nil || n < 0 {
+			return r, false, bad
+		}
+		r.suffix, r.end = true, n
+		return r, true, nil
+	}
+	start, err := strconv.ParseInt(a, 10, 64)
+	if err != nil || start < 0 {
+		return r, false, bad
+	}
+	r.start, r.end = start, -1
 	if b != "" {
 		e, err := strconv.ParseInt(b, 10, 64)
 		if err != nil || e < start {
-			return 0, 0, false, fmt.Errorf("bad Range %q", h)
+			return r, false, bad
 		}
-		end = e
+		r.end = e
 	}
-	return start, end, true, nil
+	return r, true, nil
 }
 
 // StatusCode maps an FTP reply code to an HTTP status code.

@@ -5,6 +5,7 @@ package interop_test
 import (
 	"bytes"
 	"crypto/tls"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -18,24 +19,29 @@ import (
 )
 
 // TestHTTPTransport drives GET, HEAD, PUT, Range and DELETE through
-// net/http against real servers, over ftp:// and ftpes://.
+// net/http against real servers, over ftp://, ftpes:// and ftps://.
 func TestHTTPTransport(t *testing.T) {
 	t.Parallel()
-	for _, kind := range []ftpservers.Kind{ftpservers.Vsftpd, ftpservers.Pyftpdlib, ftpservers.ProFTPD} {
-		for _, tm := range []ftpservers.TLSMode{ftpservers.TLSNone, ftpservers.TLSExplicit} {
+	for _, kind := range ftpservers.Kinds {
+		for _, tm := range tlsModes {
 			t.Run(string(kind)+"/"+tm.String(), func(t *testing.T) {
 				t.Parallel()
 				srv, reason := server(t, ftpservers.Config{Kind: kind, TLS: tm})
 				if srv == nil {
 					t.Skip(reason)
 				}
+				// The scheme alone sets the TLS mode (ftp.URL.Dialer).
 				d := ftp.Dialer{Timeout: 20 * time.Second}
 				scheme := "ftp"
-				if tm == ftpservers.TLSExplicit {
+				switch tm {
+				case ftpservers.TLSExplicit:
 					d.TLS = &tls.Config{RootCAs: srv.CertPool}
 					scheme = "ftpes"
+				case ftpservers.TLSImplicit:
+					d.TLS = &tls.Config{RootCAs: srv.CertPool}
+					scheme = "ftps"
 				}
-				ft := ftphttp.NewTransport(d)
+				ft := &ftphttp.Transport{Dialer: d}
 				defer ft.CloseIdleConnections()
 				tr := &http.Transport{}
 				tr.RegisterProtocol(scheme, ft)
@@ -73,6 +79,9 @@ func TestHTTPTransport(t *testing.T) {
 					t.Errorf("Range GET = %d, %d bytes", resp.StatusCode, len(got))
 				}
 
+				// One range of every form gives 206; beyond the end 416.
+				checkHTTPRanges(t, client, base+"/"+name, want, false)
+
 				resp, err = client.Head(base + "/" + name)
 				if err != nil {
 					t.Fatal(err)
@@ -109,5 +118,39 @@ func TestHTTPTransport(t *testing.T) {
 				resp.Body.Close()
 			})
 		}
+	}
+}
+
+// TestHTTPTransportZeroValue fetches a file from each real server with
+// the zero ftphttp.Transport (plain ftp://, default Dialer).
+func TestHTTPTransportZeroValue(t *testing.T) {
+	t.Parallel()
+	for _, kind := range ftpservers.Kinds {
+		t.Run(string(kind), func(t *testing.T) {
+			t.Parallel()
+			srv, reason := server(t, ftpservers.Config{Kind: kind})
+			if srv == nil {
+				t.Skip(reason)
+			}
+			name := fmt.Sprintf("zero-%d.bin", time.Now().UnixNano())
+			want := data(70000)
+			if err := srv.WriteFile(name, want); err != nil {
+				t.Fatal(err)
+			}
+			ft := &ftphttp.Transport{}
+			defer ft.CloseIdleConnections()
+			tr := &http.Transport{}
+			tr.RegisterProtocol("ftp", ft)
+			u := &url.URL{Scheme: "ftp", User: url.UserPassword(srv.User, srv.Password), Host: srv.Addr, Path: "/" + name}
+			resp, err := (&http.Client{Transport: tr}).Get(u.String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if err != nil || resp.StatusCode != 200 || !bytes.Equal(got, want) {
+				t.Errorf("GET = %d, %d bytes, %v", resp.StatusCode, len(got), err)
+			}
+		})
 	}
 }
