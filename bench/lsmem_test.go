@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -52,11 +51,8 @@ func buildGoftp(tb testing.TB) string {
 			return
 		}
 		out := filepath.Join(dir, "goftp")
-		goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
-		if _, err := os.Stat(goTool); err != nil {
-			goTool = "go"
-		}
-		cmd := exec.Command(goTool, "build", "-o", out, "github.com/goftplib/ftp/cmd/goftp")
+		// go test puts its own GOROOT/bin first in PATH.
+		cmd := exec.Command("go", "build", "-o", out, "github.com/goftplib/ftp/cmd/goftp")
 		if b, err := cmd.CombinedOutput(); err != nil {
 			goftpBinary.err = fmt.Errorf("go build cmd/goftp: %v\n%s", err, b)
 			return

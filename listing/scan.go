@@ -48,14 +48,6 @@ func (fs *fields) at(i int) string {
 	return fs.line[fs.f[i].s:fs.f[i].e]
 }
 
-// rest returns the line from the start of field i ("" past the end).
-func (fs *fields) rest(i int) string {
-	if i < 0 || i >= fs.n {
-		return ""
-	}
-	return fs.line[fs.f[i].s:]
-}
-
 // after returns the line after field i, with skip leading blanks removed
 // (all of them when skip < 0); ok is false when nothing follows.
 func (fs *fields) after(i, skip int) (string, bool) {

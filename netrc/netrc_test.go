@@ -194,15 +194,15 @@ func TestParseTooLarge(t *testing.T) {
 
 func TestLookup(t *testing.T) {
 	t.Parallel()
-	f, err := netrc.ParseFile(filepath.Join("testdata", "basic.netrc"))
-	if err != nil && !errors.Is(err, netrc.ErrInsecure) {
+	if _, err := netrc.ParseFile(filepath.Join("testdata", "basic.netrc")); err != nil && !errors.Is(err, netrc.ErrInsecure) {
 		t.Fatal(err)
 	}
 	data, err := os.ReadFile(filepath.Join("testdata", "basic.netrc"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f, err = netrc.Parse(bytes.NewReader(data)); err != nil {
+	f, err := netrc.Parse(bytes.NewReader(data))
+	if err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
