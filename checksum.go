@@ -14,14 +14,17 @@ import (
 	"strings"
 )
 
-// Checksum algorithm names, as the HASH extension (draft-bryan-ftpext-hash)
-// writes them.
+// HashAlgorithm names a checksum algorithm as the HASH extension
+// (draft-bryan-ftpext-hash) writes it, in upper case.
+type HashAlgorithm string
+
+// The checksum algorithms Checksum and Dialer.VerifyChecksums know.
 const (
-	SHA256 = "SHA-256"
-	SHA512 = "SHA-512"
-	SHA1   = "SHA-1"
-	MD5    = "MD5"
-	CRC32  = "CRC32"
+	SHA256 HashAlgorithm = "SHA-256"
+	SHA512 HashAlgorithm = "SHA-512"
+	SHA1   HashAlgorithm = "SHA-1"
+	MD5    HashAlgorithm = "MD5"
+	CRC32  HashAlgorithm = "CRC32"
 )
 
 // ErrNoChecksum is returned when the server offers no checksum command for
@@ -33,13 +36,13 @@ var ErrNoChecksum = errors.New("ftp: server has no checksum command for this alg
 var ErrChecksumMismatch = errors.New("ftp: checksum mismatch")
 
 // xcmd maps an algorithm to its older single-purpose command.
-var xcmd = map[string]string{SHA256: "XSHA256", SHA512: "XSHA512", SHA1: "XSHA1", MD5: "XMD5", CRC32: "XCRC"}
+var xcmd = map[HashAlgorithm]string{SHA256: "XSHA256", SHA512: "XSHA512", SHA1: "XSHA1", MD5: "XMD5", CRC32: "XCRC"}
 
 // preference is the order in which Dialer.VerifyChecksums picks an
 // algorithm among those the server offers.
-var preference = []string{SHA256, SHA512, SHA1, MD5, CRC32}
+var preference = []HashAlgorithm{SHA256, SHA512, SHA1, MD5, CRC32}
 
-func newHash(algo string) hash.Hash {
+func newHash(algo HashAlgorithm) hash.Hash {
 	switch algo {
 	case SHA256:
 		return sha256.New()
@@ -57,24 +60,24 @@ func newHash(algo string) hash.Hash {
 
 // hashAlgos returns the algorithms of the HASH feature and the one in
 // effect (marked with "*").
-func hashAlgos(param string) (algos []string, current string) {
+func hashAlgos(param string) (algos []HashAlgorithm, current HashAlgorithm) {
 	for a := range strings.SplitSeq(param, ";") {
 		if a == "" {
 			continue
 		}
 		if name, ok := strings.CutSuffix(a, "*"); ok {
-			current = strings.ToUpper(name)
+			current = HashAlgorithm(strings.ToUpper(name))
 			algos = append(algos, current)
 			continue
 		}
-		algos = append(algos, strings.ToUpper(a))
+		algos = append(algos, HashAlgorithm(strings.ToUpper(a)))
 	}
 	return algos, current
 }
 
 // checksumCmd tells how the server computes algo: HASH (after OPTS HASH
 // if needed) or an X command. Empty when unsupported.
-func (c *Conn) checksumCmd(ctx context.Context, algo string) (string, error) {
+func (c *Conn) checksumCmd(ctx context.Context, algo HashAlgorithm) (string, error) {
 	feats, err := c.readFeatures(ctx)
 	if err != nil {
 		return "", err
@@ -96,18 +99,19 @@ func (c *Conn) checksumCmd(ctx context.Context, algo string) (string, error) {
 }
 
 // Checksum returns the server's checksum of the whole file path, in
-// lower-case hex, for algo (SHA256, SHA512, SHA1, MD5 or CRC32). It uses
+// lower-case hex, for algo (SHA256, SHA512, SHA1, MD5 or CRC32; the case
+// of the name does not matter). It uses
 // HASH (switching algorithm with OPTS HASH) when FEAT lists it with algo,
 // else XSHA256/XSHA512/XSHA1/XMD5/XCRC, else it fails with ErrNoChecksum.
-func (c *Conn) Checksum(ctx context.Context, path, algo string) (string, error) {
+func (c *Conn) Checksum(ctx context.Context, path string, algo HashAlgorithm) (string, error) {
 	if err := c.begin(); err != nil {
 		return "", err
 	}
 	defer c.end()
-	return c.checksum(ctx, path, strings.ToUpper(algo))
+	return c.checksum(ctx, path, HashAlgorithm(strings.ToUpper(string(algo))))
 }
 
-func (c *Conn) checksum(ctx context.Context, path, algo string) (string, error) {
+func (c *Conn) checksum(ctx context.Context, path string, algo HashAlgorithm) (string, error) {
 	cmd, err := c.checksumCmd(ctx, algo)
 	if err != nil {
 		return "", err
@@ -118,7 +122,7 @@ func (c *Conn) checksum(ctx context.Context, path, algo string) (string, error) 
 	case "HASH":
 		_, current := hashAlgos(c.features["HASH"])
 		if current != algo {
-			if _, err := c.expect(ctx, "OPTS", "HASH "+algo, 2); err != nil {
+			if _, err := c.expect(ctx, "OPTS", "HASH "+string(algo), 2); err != nil {
 				return "", err
 			}
 			c.features["HASH"] = markCurrent(c.features["HASH"], algo)
@@ -129,7 +133,7 @@ func (c *Conn) checksum(ctx context.Context, path, algo string) (string, error) 
 		}
 		// "SHA-256 0-1234 <hex> <name>" on the last line.
 		f := strings.Fields(lastLine(rep.Msg))
-		if len(f) < 3 || !strings.EqualFold(f[0], algo) || !isHex(f[2]) {
+		if len(f) < 3 || !strings.EqualFold(f[0], string(algo)) || !isHex(f[2]) {
 			return "", &ProtocolError{Cmd: "HASH " + path, Msg: fmt.Sprintf("unexpected HASH reply %q", rep.Msg)}
 		}
 		return strings.ToLower(f[2]), nil
@@ -150,11 +154,11 @@ func (c *Conn) checksum(ctx context.Context, path, algo string) (string, error) 
 	}
 }
 
-func markCurrent(param, algo string) string {
+func markCurrent(param string, algo HashAlgorithm) string {
 	algos, _ := hashAlgos(param)
 	var b strings.Builder
 	for _, a := range algos {
-		b.WriteString(a)
+		b.WriteString(string(a))
 		if a == algo {
 			b.WriteByte('*')
 		}
@@ -179,7 +183,7 @@ func isHex(s string) bool {
 }
 
 // verifyAlgo picks the checksum algorithm for a verified transfer, or "".
-func (c *Conn) verifyAlgo(ctx context.Context) (string, error) {
+func (c *Conn) verifyAlgo(ctx context.Context) (HashAlgorithm, error) {
 	if !c.d.VerifyChecksums {
 		return "", nil
 	}
@@ -196,11 +200,11 @@ func (c *Conn) verifyAlgo(ctx context.Context) (string, error) {
 }
 
 // verify compares a local digest with the server's checksum of path.
-func (c *Conn) verify(ctx context.Context, path, algo string, h hash.Hash) error {
+func (c *Conn) verify(ctx context.Context, path string, algo HashAlgorithm, h hash.Hash) error {
 	local := hex.EncodeToString(h.Sum(nil))
 	remote, err := c.Checksum(ctx, path, algo)
 	if err != nil {
-		return fmt.Errorf("ftp: verifying %s: %w", path, err)
+		return fmt.Errorf("%w (verifying the transfer of %s)", err, path)
 	}
 	if local != remote {
 		return fmt.Errorf("%w: %s %s: local %s, server %s", ErrChecksumMismatch, algo, path, local, remote)

@@ -321,8 +321,9 @@ func (e *ListingError) Unwrap() error { return e.Err }
 
 // Stat returns the entry for one path: MLST when FEAT advertises it,
 // otherwise the matching line of a listing of its parent directory. The
-// entry's Name is the last element of name. A missing path is an error
-// matching fs.ErrNotExist.
+// entry's Name is the last element of name. A missing path is a
+// *fs.PathError (Op "stat") matching fs.ErrNotExist, wrapping the server's
+// reply when there is one.
 func (c *Conn) Stat(ctx context.Context, name string) (listing.Entry, error) {
 	clean := strings.TrimSuffix(name, "/")
 	if clean == "" || clean == "." || clean == "/" {
@@ -343,7 +344,7 @@ func (c *Conn) Stat(ctx context.Context, name string) (listing.Entry, error) {
 		defer c.end()
 		rep, err := c.expectPath(ctx, "MLST", clean, 2)
 		if err != nil {
-			return listing.Entry{}, err
+			return listing.Entry{}, statError(name, err)
 		}
 		for _, l := range strings.Split(rep.Msg, "\n")[1:] {
 			if !strings.HasPrefix(l, " ") {
@@ -365,7 +366,7 @@ func (c *Conn) Stat(ctx context.Context, name string) (listing.Entry, error) {
 	parent, base := path.Split(clean)
 	entries, lerr := c.ReadDir(ctx, strings.TrimSuffix(parent, "/"))
 	if lerr != nil && entries == nil {
-		return listing.Entry{}, lerr
+		return listing.Entry{}, statError(name, lerr)
 	}
 	for _, e := range entries {
 		if e.Name == base {
@@ -373,6 +374,17 @@ func (c *Conn) Stat(ctx context.Context, name string) (listing.Entry, error) {
 		}
 	}
 	return listing.Entry{}, &fs.PathError{Op: "stat", Path: name, Err: fs.ErrNotExist}
+}
+
+// statError gives every "not found" from Stat one shape, a *fs.PathError
+// (Op "stat") wrapping the server's reply, whether it came from MLST or
+// from the listing of the parent directory; other errors are returned as
+// they are.
+func statError(name string, err error) error {
+	if errors.Is(err, fs.ErrNotExist) {
+		return &fs.PathError{Op: "stat", Path: name, Err: err}
+	}
+	return err
 }
 
 // WalkFunc is called by Walk for each entry; see Walk.

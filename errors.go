@@ -1,10 +1,14 @@
 package ftp
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
+	"net"
 	"strings"
+	"syscall"
 )
 
 // Sentinel errors. ftplib's exception classes map to checks on errors:
@@ -120,8 +124,40 @@ func (e *ReplyError) Is(target error) bool {
 	return false
 }
 
-// Temporary reports whether the code is 4xx: trying again later may work.
+// Temporary reports whether the code is 4xx (ErrTemporary): trying again
+// later may work. IsTransient, which the retries of Pool use, agrees.
 func (e *ReplyError) Temporary() bool { return e.Code >= 400 && e.Code < 500 }
+
+// IsTransient reports whether err is worth retrying, the one classifier
+// used by Pool.Retry and everything built on it: a reply with a 4xx code
+// (ReplyError.Temporary, ErrTemporary: 421, 425, 426, 450, 451, 452…), a
+// connection that was refused, reset, dropped or timed out for
+// inactivity, or a download that ended short of the file's size
+// (ErrShortTransfer: resuming, verified with SIZE, completes it). A 5xx
+// reply is not (ErrPermanent, and so fs.ErrNotExist and ErrLoginRefused),
+// nor a protocol error, a download longer than the file (ErrSizeMismatch
+// alone), or the ctx's own errors.
+func IsTransient(err error) bool {
+	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	if errors.Is(err, ErrShortTransfer) {
+		return true
+	}
+	var re *ReplyError
+	if errors.As(err, &re) {
+		return re.Temporary()
+	}
+	if errors.Is(err, ErrProtocol) {
+		return false
+	}
+	if errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNREFUSED) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) {
+		return true
+	}
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
 
 // ProtocolError reports a reply that does not follow the protocol: a
 // malformed or oversized reply, a bad PASV/EPSV address, a data connection

@@ -8,9 +8,7 @@ import (
 	"io/fs"
 	"math"
 	"math/rand/v2"
-	"net"
 	"sync"
-	"syscall"
 	"time"
 )
 
@@ -362,35 +360,6 @@ func (p *Pool) Do(ctx context.Context, fn func(*Conn) error) error {
 	return fn(c)
 }
 
-// IsTransient reports whether err is worth retrying: a 421, 425, 426, 450
-// or 451 reply, a connection that was reset, dropped or timed out for
-// inactivity, or a download that ended short of the file's size
-// (ErrShortTransfer). Context errors are not transient, nor is a download
-// longer than the file (ErrSizeMismatch alone).
-func IsTransient(err error) bool {
-	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return false
-	}
-	if errors.Is(err, ErrShortTransfer) {
-		// The data connection ended early although the server reported
-		// success: resuming (verified with SIZE) completes the file.
-		return true
-	}
-	var re *ReplyError
-	if errors.As(err, &re) {
-		switch re.Code {
-		case CodeServiceNotAvailable, CodeCantOpenData, CodeTransferAborted, CodeFileBusy, CodeLocalError:
-			return true
-		}
-		return false
-	}
-	if errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNREFUSED) ||
-		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) {
-		return true
-	}
-	var ne net.Error
-	return errors.As(err, &ne) && ne.Timeout()
-}
 
 // Retry runs op on a connection of the pool until it succeeds, fails for
 // a reason that is not transient (see IsTransient), or PoolConfig.Retries

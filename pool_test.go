@@ -2,6 +2,8 @@ package ftp_test
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -64,9 +66,18 @@ func TestPoolStorResumesAfterTransientFailure(t *testing.T) {
 
 func TestIsTransient(t *testing.T) {
 	t.Parallel()
-	for code, want := range map[int]bool{421: true, 425: true, 426: true, 450: true, 451: true, 452: false, 550: false, 530: false} {
-		if got := ftp.IsTransient(&ftp.ReplyError{Code: code}); got != want {
-			t.Errorf("IsTransient(%d) = %v, want %v", code, got, want)
+	// One classifier: IsTransient agrees with ReplyError.Temporary and
+	// ErrTemporary on every reply code.
+	for code, want := range map[int]bool{421: true, 425: true, 426: true, 450: true, 451: true, 452: true, 500: false, 550: false, 530: false, 226: false} {
+		re := &ftp.ReplyError{Code: code}
+		if got := ftp.IsTransient(re); got != want || re.Temporary() != want || errors.Is(re, ftp.ErrTemporary) != want {
+			t.Errorf("IsTransient(%d) = %v, Temporary %v, ErrTemporary %v; want %v", code, got, re.Temporary(), errors.Is(re, ftp.ErrTemporary), want)
+		}
+	}
+	for _, err := range []error{&ftp.SizeError{Got: 5, Want: 10}, &ftp.ProtocolError{Msg: "x"}, context.Canceled} {
+		want := errors.Is(err, ftp.ErrShortTransfer)
+		if got := ftp.IsTransient(err); got != want {
+			t.Errorf("IsTransient(%v) = %v, want %v", err, got, want)
 		}
 	}
 }

@@ -37,7 +37,7 @@ func TestChecksums(t *testing.T) {
 		t.Fatal(err)
 	}
 	s256, s512, s1, m5 := sha256.Sum256(content), sha512.Sum512(content), sha1.Sum(content), md5.Sum(content)
-	want := map[string]string{
+	want := map[ftp.HashAlgorithm]string{
 		ftp.SHA256: hex.EncodeToString(s256[:]),
 		ftp.SHA512: hex.EncodeToString(s512[:]),
 		ftp.SHA1:   hex.EncodeToString(s1[:]),
@@ -51,7 +51,7 @@ func TestChecksums(t *testing.T) {
 		}
 	}
 	// The X commands directly.
-	for cmd, algo := range map[string]string{"XSHA256": ftp.SHA256, "XMD5": ftp.MD5, "XCRC": ftp.CRC32} {
+	for cmd, algo := range map[string]ftp.HashAlgorithm{"XSHA256": ftp.SHA256, "XMD5": ftp.MD5, "XCRC": ftp.CRC32} {
 		rep, err := c.VoidCmd(t.Context(), cmd+" sum.bin")
 		if err != nil || !strings.Contains(strings.ToLower(rep.Msg), want[algo]) {
 			t.Errorf("%s = %v, %v; want %s", cmd, rep, err, want[algo])
