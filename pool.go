@@ -360,7 +360,6 @@ func (p *Pool) Do(ctx context.Context, fn func(*Conn) error) error {
 	return fn(c)
 }
 
-
 // Retry runs op on a connection of the pool until it succeeds, fails for
 // a reason that is not transient (see IsTransient), or PoolConfig.Retries
 // retries are used up, waiting between attempts (200 ms, doubling, at

@@ -228,7 +228,7 @@ func (c *Conn) RetrBinary(ctx context.Context, path string, w io.Writer, offset 
 
 // verifier returns the algorithm and hash for a verified transfer, or
 // nil when verification is off, not possible from offset, or unsupported.
-func (c *Conn) verifier(ctx context.Context, offset int64) (string, hash.Hash, error) {
+func (c *Conn) verifier(ctx context.Context, offset int64) (HashAlgorithm, hash.Hash, error) {
 	if !c.d.VerifyChecksums || offset != 0 {
 		return "", nil, nil
 	}
