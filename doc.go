@@ -16,6 +16,26 @@
 //
 // All settings live in a [Dialer]; its zero value is ready to use.
 //
+// # Names
+//
+// One rule names everything exported by this module:
+//
+//   - ftplib's methods keep their names, Go-cased the way net/smtp writes
+//     protocol verbs (Rcpt, Noop): retrbinary → RetrBinary, nlst → Nlst,
+//     mlsd → Mlsd, mkd → Mkd, pwd → Pwd, set_pasv → SetPasv, and so do the
+//     other FTP verbs (Appe, Syst, Site, Mlst). A verb whose Go name is
+//     taken by a Go-native operation gets a plain English one: STAT is
+//     ServerStat, since Stat is the io/fs-like one.
+//   - Initialisms stay upper case: CCC, AuthTLS, ProtP, URL, FXP.
+//   - Operations Go programs already know take the names os, io and io/fs
+//     give them, with their meaning: ReadDir, ReadDirSeq, Stat, Walk,
+//     MkdirAll, RemoveAll, ModTime, Close. A name never mimics a standard
+//     one with another meaning (the server-to-server copy is FXP, not
+//     Copy).
+//   - Configuration structs (Dialer, PoolConfig, Pools, ftphttp.Transport,
+//     mirror.Options) read a zero value as the documented default and a
+//     negative duration or count as "no limit" / "off".
+//
 // # Standards
 //
 // RFC 959 (FTP), RFC 2228 (security extensions: AUTH, PBSZ, PROT, CCC),
@@ -37,14 +57,14 @@
 //	sendcmd / voidcmd         Conn.SendCmd / Conn.VoidCmd
 //	retrbinary(cmd, cb, blocksize, rest)
 //	                          Conn.RetrBinary(ctx, path, w, offset); Conn.Retr for a Reader
-//	retrlines(cmd, cb)        Conn.RetrLines(ctx, path, fn); Conn.List / Conn.NLST for listings
-//	set_pasv(val)             Dialer.Active (inverted), Conn.SetPassive
+//	retrlines(cmd, cb)        Conn.RetrLines(ctx, path, fn); Conn.List / Conn.Nlst for listings
+//	set_pasv(val)             Conn.SetPasv; Dialer.Active (inverted) before dialling
 //	storbinary(cmd, fp, blocksize, cb, rest)
 //	                          Conn.StorBinary(ctx, path, r, offset); Conn.Stor for a Writer
 //	storlines(cmd, fp, cb)    Conn.StorLines
 //	transfercmd / ntransfercmd Conn.Transfer (DataConn.Size is the 150 size)
-//	mlsd(path, facts)         Conn.MLSD (and Conn.MLST)
-//	nlst(args…)               Conn.NLST
+//	mlsd(path, facts)         Conn.Mlsd, as listing.Entry values (and Conn.Mlst)
+//	nlst(args…)               Conn.Nlst
 //	dir(args…)                Conn.List
 //	rename / delete / cwd / mkd / pwd / rmd / size
 //	                          Conn.Rename / Delete / Cwd / Mkd / Pwd / Rmd / Size
