@@ -204,7 +204,7 @@ func (c *Conn) verify(ctx context.Context, path string, algo HashAlgorithm, h ha
 	local := hex.EncodeToString(h.Sum(nil))
 	remote, err := c.Checksum(ctx, path, algo)
 	if err != nil {
-		return fmt.Errorf("%w (verifying the transfer of %s)", err, path)
+		return errorf("%w (verifying the transfer of %s)", err, path)
 	}
 	if local != remote {
 		return fmt.Errorf("%w: %s %s: local %s, server %s", ErrChecksumMismatch, algo, path, local, remote)

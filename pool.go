@@ -400,7 +400,7 @@ func retryError(first, last error, attempts int) error {
 	if last == nil || first == nil || first == last {
 		return last
 	}
-	return fmt.Errorf("%w (after %d retries; the first failure: %w)", last, attempts, first)
+	return errorf("%w (after %d retries; the first failure: %w)", last, attempts, first)
 }
 
 // RetrBinary downloads path into w from offset like Conn.RetrBinary, on a

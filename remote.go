@@ -82,7 +82,7 @@ func (c *Conn) MkdirAll(ctx context.Context, dir string) error {
 		if e.Type == listing.Dir {
 			return nil
 		}
-		return fmt.Errorf("ftp: MkdirAll %s: a %s is in the way: %w", dir, e.Type, err)
+		return errorf("MkdirAll %s: a %s is in the way: %w", dir, e.Type, err)
 	}
 	if i := strings.LastIndexByte(dir, '/'); i > 0 {
 		if perr := c.MkdirAll(ctx, dir[:i]); perr != nil {
