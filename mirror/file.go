@@ -266,17 +266,6 @@ func Send(ctx context.Context, p *ftp.Pool, root *os.Root, name, remote string, 
 	return sent, err
 }
 
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
 // OldSuffix ends the name under which Replace keeps the previous version
 // of a file while it renames the new one in: ".NAME.goftp-old".
 const OldSuffix = ".goftp-old"
