@@ -372,11 +372,17 @@ func (f *file) sizeLocked() (int64, error) {
 		return f.size, nil
 	}
 	var size int64
-	err := f.fsys.pool.Do(f.fsys.ctx, func(c *ftp.Conn) error {
+	sizeOn := func(c *ftp.Conn) error {
 		var err error
 		size, err = c.Size(f.fsys.ctx, f.fsys.remote(f.name))
 		return err
-	})
+	}
+	var err error
+	if f.conn != nil && f.r == nil {
+		err = sizeOn(f.conn) // the file's connection, idle between transfers
+	} else {
+		err = f.fsys.pool.Do(f.fsys.ctx, sizeOn)
+	}
 	if err != nil {
 		return 0, unwrapPath(err)
 	}

@@ -46,11 +46,17 @@ func TestIdlePoolsEvicted(t *testing.T) {
 			t.Fatalf("GET as %s = %d, %q", user, resp.StatusCode, b)
 		}
 	}
+	start := time.Now()
 	for i := range n {
 		get(fmt.Sprintf("u%d", i))
 	}
-	if got := tr.pools.Len(); got != n {
+	got := tr.pools.Len()
+	if time.Since(start) < idle && got != n {
+		// (On a slow machine the first pools may be evicted already.)
 		t.Fatalf("%d pools after %d logins; want %d", got, n, n)
+	}
+	if got < 1 || got > n {
+		t.Fatalf("%d pools after %d logins", got, n)
 	}
 	time.Sleep(3 * idle)
 	get("u0")
