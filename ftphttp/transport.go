@@ -94,11 +94,17 @@ func (t *Transport) init() {
 
 // RoundTrip implements http.RoundTripper.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.Body != nil && req.Method != http.MethodPut {
-		req.Body.Close()
+	closeBody := func() {
+		if req.Body != nil {
+			req.Body.Close()
+		}
+	}
+	if req.Method != http.MethodPut {
+		closeBody() // only PUT reads it
 	}
 	u, err := ftp.ParseURL(req.URL.String())
 	if err != nil {
+		closeBody()
 		return nil, err
 	}
 	if u.User == "" {
@@ -109,17 +115,12 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	switch req.Method {
 	case http.MethodGet, "", http.MethodHead, http.MethodPut, http.MethodDelete:
 	default:
-		if req.Body != nil {
-			req.Body.Close()
-		}
 		return textResponse(req, http.StatusMethodNotAllowed, nil, "method "+req.Method+" is not supported for FTP\n"), nil
 	}
 	t.init()
 	p, err := t.pools.Pool(u)
 	if err != nil {
-		if req.Body != nil {
-			req.Body.Close()
-		}
+		closeBody()
 		return nil, err
 	}
 	ctx := req.Context()
