@@ -292,7 +292,7 @@ func (c *Conn) confirmDir(ctx context.Context, dir string, mlst bool) error {
 	}
 	wd := parse257(rep.Msg)
 	if rep.Code != CodePathCreated || wd == "" {
-		return fmt.Errorf("cannot confirm that the directory exists: %w", c.unexpected(display, rep))
+		return fmt.Errorf("cannot confirm that the directory exists: %w", bare(c.unexpected(display, rep)))
 	}
 	if _, err := c.expectPath(ctx, "CWD", dir, 2); err != nil {
 		return err
@@ -300,7 +300,7 @@ func (c *Conn) confirmDir(ctx context.Context, dir string, mlst bool) error {
 	if _, err := c.expectPath(ctx, "CWD", wd, 2); err != nil {
 		// The session is in dir now, not where the caller left it.
 		c.Close()
-		return fmt.Errorf("restoring the working directory %q: %w", wd, err)
+		return fmt.Errorf("restoring the working directory %q: %w", wd, bare(err))
 	}
 	return nil
 }
@@ -382,7 +382,7 @@ func (c *Conn) Stat(ctx context.Context, name string) (listing.Entry, error) {
 // they are.
 func statError(name string, err error) error {
 	if errors.Is(err, fs.ErrNotExist) {
-		return &fs.PathError{Op: "stat", Path: name, Err: err}
+		return &fs.PathError{Op: "stat", Path: name, Err: bare(err)}
 	}
 	return err
 }

@@ -177,7 +177,7 @@ func (e *ProtocolError) Error() string {
 	}
 	b.WriteString("protocol error: " + e.Msg)
 	if e.Err != nil {
-		b.WriteString(": " + e.Err.Error())
+		b.WriteString(": " + bareText(e.Err))
 	}
 	return b.String()
 }

@@ -15,7 +15,7 @@ import (
 // empty directory gives an empty list; some servers answer 450 or 550
 // instead, returned as a *ReplyError.
 func (c *Conn) Nlst(ctx context.Context, args ...string) ([]string, error) {
-	return c.listLines(ctx, "NLST", strings.Join(args, " "))
+	return c.listLines(ctx, "NLST", joinArgs(args))
 }
 
 // List returns the lines of a LIST reply as the server sends them
@@ -23,7 +23,23 @@ func (c *Conn) Nlst(ctx context.Context, args ...string) ([]string, error) {
 // "-a" that many servers accept. Package listing parses these lines;
 // ReadDir does both.
 func (c *Conn) List(ctx context.Context, args ...string) ([]string, error) {
-	return c.listLines(ctx, "LIST", strings.Join(args, " "))
+	return c.listLines(ctx, "LIST", joinArgs(args))
+}
+
+// joinArgs joins the non-empty arguments of a listing command with
+// spaces, as ftplib's dir and nlst do.
+func joinArgs(args []string) string {
+	var b strings.Builder
+	for _, a := range args {
+		if a == "" {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(a)
+	}
+	return b.String()
 }
 
 func (c *Conn) listLines(ctx context.Context, verb, arg string) ([]string, error) {

@@ -299,6 +299,9 @@ func TestParityEmptyListArgs(t *testing.T) {
 		{Cmd: "EPSV", Reply: "229 ({EPSV})"},
 		{Cmd: "NLST", Reply: "150 here", Data: []byte("foo\r\nbar\r\n")},
 		{Reply: "226 done"},
+		{Cmd: "EPSV", Reply: "229 ({EPSV})"},
+		{Cmd: "LIST -a d", Reply: "150 here", Data: []byte("foo\r\n")},
+		{Reply: "226 done"},
 	})...)
 	login(t, c)
 	ctx := t.Context()
@@ -307,6 +310,10 @@ func TestParityEmptyListArgs(t *testing.T) {
 	}
 	if names, err := c.Nlst(ctx, ""); err != nil || strings.Join(names, "|") != "foo|bar" {
 		t.Errorf("Nlst(\"\") = %q, %v", names, err)
+	}
+	// Empty arguments are dropped, as ftplib's dir drops them: one space.
+	if lines, err := c.List(ctx, "", "-a", "", "d"); err != nil || len(lines) != 1 {
+		t.Errorf("List(\"\", \"-a\", \"\", \"d\") = %q, %v", lines, err)
 	}
 }
 

@@ -57,7 +57,7 @@ func TestMirrorCommand(t *testing.T) {
 
 	// Failures are reported one by one, with status 1.
 	r = e.run(t, "mirror", e.url("nope"), filepath.Join(t.TempDir(), "x"))
-	r.want(t, exitNotFound, nil, []string{"goftp: mirror nope: MLST nope: 550 "})
+	r.want(t, exitNotFound, nil, []string{"goftp: mirror nope: stat nope: MLST nope: 550 "})
 }
 
 // TestMirrorResume starts from the partial file an interrupted mirror
