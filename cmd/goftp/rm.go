@@ -62,4 +62,3 @@ func (a *app) rm(args []string) error {
 	}
 	return nil
 }
-
