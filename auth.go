@@ -160,7 +160,7 @@ func (s *dataSessionCache) Put(string, *tls.ClientSessionState) {}
 // handshake runs the TLS handshake on the control connection.
 func (c *Conn) handshake(ctx context.Context) error {
 	tc := tls.Client(c.raw, c.ctrlTLS)
-	hctx, cancel := context.WithTimeout(ctx, c.d.Timeout)
+	hctx, cancel := c.d.bound(ctx)
 	defer cancel()
 	if err := tc.HandshakeContext(hctx); err != nil {
 		if ctx.Err() != nil {

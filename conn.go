@@ -111,7 +111,10 @@ func (c *Conn) deadline(ctx context.Context, nc net.Conn) error {
 	if nc == c.nc {
 		c.ctrlCtx = ctx
 	}
-	t := time.Now().Add(c.d.Timeout)
+	var t time.Time // no inactivity limit when Timeout is negative
+	if c.d.Timeout >= 0 {
+		t = time.Now().Add(c.d.Timeout)
+	}
 	if dl, ok := ctx.Deadline(); ok && dl.Before(t) {
 		t = dl
 	}
@@ -246,7 +249,7 @@ func (c *Conn) command(ctx context.Context, verb, arg string, prelim bool) (*Rep
 		c.Close()
 		return rep, display, &ReplyError{Cmd: display, Code: rep.Code, Msg: rep.Msg + " (a preliminary reply to a command that takes none; connection closed)"}
 	}
-	bctx, cancel := context.WithTimeout(ctx, c.d.Timeout)
+	bctx, cancel := c.d.bound(ctx)
 	defer cancel()
 	bstop := c.watch(bctx, c.nc)
 	defer bstop()

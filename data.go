@@ -99,7 +99,7 @@ func (c *Conn) openPassive(ctx context.Context) (*pendingData, error) {
 		c.log.LogAttrs(ctx, LevelTrace, LogPASVHostIgnored, slog.String(KeyPASVHost, ip.String()), slog.String(KeyUsing, host.String()))
 	}
 	addr := net.JoinHostPort(host.String(), strconv.Itoa(port))
-	dctx, cancel := context.WithTimeout(ctx, c.d.Timeout)
+	dctx, cancel := c.d.bound(ctx)
 	defer cancel()
 	c.log.LogAttrs(ctx, LevelTrace, LogDataDial, slog.String(KeyAddr, addr))
 	conn, err := c.dialData(dctx, addr)
@@ -229,8 +229,11 @@ func (c *Conn) openActive(ctx context.Context) (*pendingData, error) {
 // connection from any address but the control connection's peer is
 // refused and logged, and waiting goes on.
 func (c *Conn) accept(ctx context.Context, ln *net.TCPListener) (net.Conn, error) {
-	t := time.Now().Add(c.d.Timeout)
-	if dl, ok := ctx.Deadline(); ok && dl.Before(t) {
+	var t time.Time
+	if c.d.Timeout >= 0 {
+		t = time.Now().Add(c.d.Timeout)
+	}
+	if dl, ok := ctx.Deadline(); ok && (t.IsZero() || dl.Before(t)) {
 		t = dl
 	}
 	ln.SetDeadline(t)
@@ -257,7 +260,7 @@ func (c *Conn) secureData(ctx context.Context, conn net.Conn) (net.Conn, error) 
 		return conn, nil
 	}
 	tc := tls.Client(conn, c.dataTLS)
-	hctx, cancel := context.WithTimeout(ctx, c.d.Timeout)
+	hctx, cancel := c.d.bound(ctx)
 	defer cancel()
 	if err := tc.HandshakeContext(hctx); err != nil {
 		conn.Close()

@@ -32,7 +32,8 @@ type Dialer struct {
 	// control and data connections, for connecting and for TLS handshakes:
 	// an operation fails when the peer sends or accepts nothing for this
 	// long. It is not a limit on a whole transfer; use the ctx for that.
-	// Zero means DefaultTimeout (60 s); a negative value is an error.
+	// Zero means DefaultTimeout (60 s); a negative value means no
+	// inactivity limit at all (only the ctx bounds the waits).
 	Timeout time.Duration
 
 	// LocalAddr is the local address to dial from (ftplib's
@@ -162,7 +163,7 @@ func (d *Dialer) Dial(ctx context.Context, addr string) (*Conn, error) {
 		port = "990"
 	}
 	addr = withDefaultPort(addr, port)
-	dctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
+	dctx, cancel := cfg.bound(ctx)
 	defer cancel()
 	nc, err := cfg.dial(dctx, addr)
 	if err != nil {
@@ -192,8 +193,6 @@ func (d *Dialer) NewConn(ctx context.Context, nc net.Conn, addr string) (*Conn, 
 func (d *Dialer) prepare() (*Dialer, error) {
 	cfg := *d
 	switch {
-	case cfg.Timeout < 0:
-		return nil, fmt.Errorf("ftp: Dialer.Timeout is negative (%v): use zero for the default of %v", cfg.Timeout, DefaultTimeout)
 	case cfg.Timeout == 0:
 		cfg.Timeout = DefaultTimeout
 	}
@@ -312,6 +311,15 @@ func checkAddr(addr string) error {
 		return errors.New("ftp: Dial wants an address (host or host:port): the one given is empty or holds '@', '/', spaces or control characters")
 	}
 	return nil
+}
+
+// bound returns ctx limited by the inactivity Timeout, for a step that
+// is one wait (a connect, a handshake); a negative Timeout sets no limit.
+func (d *Dialer) bound(ctx context.Context) (context.Context, context.CancelFunc) {
+	if d.Timeout < 0 {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeout(ctx, d.Timeout)
 }
 
 // withDefaultPort appends port to addr when addr has none.

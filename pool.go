@@ -56,8 +56,8 @@ func (cfg PoolConfig) normalized() PoolConfig {
 		cfg.IdleTimeout = 60 * time.Second
 	}
 	if cfg.WaitTimeout == 0 {
-		cfg.WaitTimeout = cfg.Dialer.Timeout
-		if cfg.WaitTimeout <= 0 {
+		cfg.WaitTimeout = cfg.Dialer.Timeout // negative: no bound either
+		if cfg.WaitTimeout == 0 {
 			cfg.WaitTimeout = DefaultTimeout
 		}
 	}

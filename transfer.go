@@ -26,13 +26,26 @@ const (
 	cancelGrace = 2 * time.Second
 )
 
+// chunkTimeout is the time one chunk of a zero-copy transfer may take
+// before the inactivity deadline is renewed.
+func (c *Conn) chunkTimeout() time.Duration {
+	if c.d.Timeout < 0 {
+		return DefaultTimeout
+	}
+	return c.d.Timeout
+}
+
 // grace returns how long to wait for the replies that end an aborted
 // transfer.
 func (c *Conn) grace(ctx context.Context) time.Duration {
+	g := abortGrace
 	if ctx.Err() != nil {
-		return min(cancelGrace, c.d.Timeout)
+		g = cancelGrace
 	}
-	return min(abortGrace, c.d.Timeout)
+	if c.d.Timeout >= 0 {
+		g = min(g, c.d.Timeout)
+	}
+	return g
 }
 
 // transfer is an open data connection and the command that opened it.
@@ -285,7 +298,7 @@ func (t *transfer) writeTo(w io.Writer) (int64, error) {
 	var total int64
 	if tc, ok := t.conn.(*net.TCPConn); ok {
 		if rf, ok := spliceTarget(w); ok {
-			k := chunker{size: 1 << 20, timeout: t.c.d.Timeout}
+			k := chunker{size: 1 << 20, timeout: t.c.chunkTimeout()}
 			for !t.eof {
 				limit := k.size
 				if t.want >= 0 {
@@ -368,7 +381,7 @@ func (t *transfer) readFrom(r io.Reader) (int64, error) {
 	var total int64
 	if tc, ok := t.conn.(*net.TCPConn); ok && !isLoopback(tc) {
 		if _, ok := r.(*os.File); ok {
-			k := chunker{size: 1 << 20, timeout: t.c.d.Timeout}
+			k := chunker{size: 1 << 20, timeout: t.c.chunkTimeout()}
 			for {
 				if err := t.c.deadline(t.ctx, tc); err != nil {
 					t.err = t.fail(err)
