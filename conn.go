@@ -53,8 +53,7 @@ type Conn struct {
 	modeZ    bool // MODE Z (deflate) is in effect
 	// ctrlCtx is the ctx of the operation using the control connection,
 	// so that every read of a long reply renews the inactivity deadline.
-	ctrlCtx    context.Context
-	lastActive time.Time
+	ctrlCtx context.Context
 }
 
 // Welcome returns the server's greeting, all its lines, including any
