@@ -42,6 +42,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -98,13 +99,15 @@ type Options struct {
 	// DryRun reports the actions that would be taken and changes nothing.
 	DryRun bool
 	// Parallel is the number of transfers and listings running at once;
-	// zero means the Pool's limit (Pool.Limit).
+	// zero or negative (no limit of its own) means the Pool's limit
+	// (Pool.Limit), which it never exceeds.
 	Parallel int
 	// MaxDepth is how many directory levels below the top directory are
 	// synchronised; a directory nested deeper is not entered and is
-	// reported as failed (ftp.ErrTooDeep). Zero or negative means
-	// DefaultMaxDepth (64): the depth is always bounded, since a server
-	// can list an endless tree.
+	// reported as failed (ftp.ErrTooDeep). Zero means DefaultMaxDepth (64);
+	// negative means no limit, as in every configuration struct of the
+	// module, and is unwise: a server can list an endless tree that
+	// repeats no unique fact.
 	MaxDepth int
 	// Report, when not nil, is called for every action once it is done,
 	// failed, or (with DryRun) planned. Calls are serialised.
@@ -219,9 +222,11 @@ func newSyncer(ctx context.Context, p *ftp.Pool, remote string, opts *Options) *
 		// More would only wait in Pool.Get, whose wait is bounded.
 		s.opts.Parallel = max(1, p.Limit())
 	}
-	s.depth = s.opts.MaxDepth
-	if s.depth <= 0 {
+	switch s.depth = s.opts.MaxDepth; {
+	case s.depth == 0:
 		s.depth = DefaultMaxDepth
+	case s.depth < 0:
+		s.depth = math.MaxInt
 	}
 	s.jobs = make(chan job, 64)
 	s.sem = make(chan struct{}, s.opts.Parallel)
