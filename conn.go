@@ -49,6 +49,8 @@ type Conn struct {
 	curType  string            // last TYPE sent ("A", "I"), "" if unknown
 	noEPSV   bool              // EPSV was refused: use PASV from now on
 	noEPRT   bool              // EPRT was refused: use PORT from now on
+	noMLSD   bool              // MLSD was refused or sent garbage: use LIST from now on
+	noMLST   bool              // MLST was refused or sent garbage: list the parent instead
 	loggedIn bool
 	modeZ    bool // MODE Z (deflate) is in effect
 	// ctrlCtx is the ctx of the operation using the control connection,

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"iter"
+	"log/slog"
 	"path"
 	"strconv"
 	"strings"
@@ -18,7 +19,10 @@ import (
 // It uses MLSD (RFC 3659) when FEAT advertises MLST, LIST otherwise ("LIST
 // -a" with Dialer.ListHidden), parsed by package listing with the
 // Dialer's ServerLocation as the server's time zone; if LIST is not
-// implemented, NLST gives names only (Type listing.Other, Size -1).
+// implemented, NLST gives names only (Type listing.Other, Size -1). An
+// advertised MLSD that is refused (500, 502) or sends nothing that parses
+// is replaced by LIST, for that listing and the rest of the session;
+// Dialer.DisableMLSD skips it from the start.
 //
 // Lines that cannot be parsed are never dropped silently: ReadDir returns
 // the entries that parsed together with an error joining one
@@ -72,6 +76,8 @@ func (c *Conn) ReadDirSeq(ctx context.Context, dir string) iter.Seq2[listing.Ent
 			return
 		}
 		mlst, err := c.hasFeature(ctx, "MLST")
+		mlst = mlst && !c.d.DisableMLSD
+		useMLSD := mlst && !c.noMLSD
 		c.end()
 		if err != nil {
 			yield(listing.Entry{}, err)
@@ -96,9 +102,13 @@ func (c *Conn) ReadDirSeq(ctx context.Context, dir string) iter.Seq2[listing.Ent
 			return true
 		}
 		var rep *Reply
-		if mlst {
-			rep, err = c.streamMLSD(ctx, dir, emit)
-		} else {
+		viaMLSD := false
+		if useMLSD {
+			var fallback bool
+			rep, fallback, err = c.tryMLSD(ctx, dir, emit)
+			viaMLSD = !fallback
+		}
+		if !viaMLSD && !stopped {
 			rep, err = c.streamLIST(ctx, dir, emit)
 		}
 		if stopped {
@@ -107,7 +117,7 @@ func (c *Conn) ReadDirSeq(ctx context.Context, dir string) iter.Seq2[listing.Ent
 		switch {
 		case err == nil:
 			var self *listing.Entry
-			if n == 1 && !mlst && first.Name == path.Base(strings.TrimSuffix(dir, "/")) {
+			if n == 1 && !viaMLSD && first.Name == path.Base(strings.TrimSuffix(dir, "/")) {
 				self = &first
 			}
 			err = c.confirmListing(ctx, dir, n, self, rep, mlst)
@@ -148,6 +158,75 @@ func (c *Conn) listTransfer(ctx context.Context, verb, arg string, fn func(strin
 		return nil, err
 	}
 	return t.final, nil
+}
+
+// mlsdProbeLines is how many MLSD lines ReadDirSeq holds back while none
+// of them parses: when that many arrive and not one parses, the server's
+// MLSD is taken for broken and the directory is listed with LIST.
+const mlsdProbeLines = 64
+
+// tryMLSD lists dir with MLSD for ReadDirSeq. Parse errors are held back
+// until a line parses, so that a server whose MLSD, though advertised, is
+// refused (500, 502) or sends only lines that cannot be parsed can be
+// listed with LIST instead: tryMLSD then reports fallback, having yielded
+// nothing, and the Conn uses LIST from then on.
+func (c *Conn) tryMLSD(ctx context.Context, dir string, emit func(listing.Entry, error) bool) (rep *Reply, fallback bool, err error) {
+	var held []error
+	good, stopped := false, false
+	rep, err = c.streamMLSD(ctx, dir, func(e listing.Entry, err error) bool {
+		if !good && err != nil {
+			held = append(held, err)
+			return len(held) < mlsdProbeLines // that many: garbage, stop
+		}
+		if !good {
+			good = true
+			for _, h := range held {
+				if !emit(listing.Entry{}, h) {
+					stopped = true
+					return false
+				}
+			}
+			held = nil
+		}
+		if !emit(e, err) {
+			stopped = true
+			return false
+		}
+		return true
+	})
+	switch {
+	case stopped:
+		return rep, false, nil
+	case err == nil && !good && len(held) > 0, mlsxRefused(err, "MLSD") && !c.closed.Load():
+		msg := "every line unparsable"
+		if err != nil {
+			msg = err.Error()
+		}
+		c.noMLSD = true
+		c.log.LogAttrs(ctx, slog.LevelWarn, LogMLSDFallback, slog.String(KeyCmd, "MLSD"), slog.String(KeyMsg, msg))
+		return nil, true, nil
+	}
+	for _, h := range held {
+		if !emit(listing.Entry{}, h) {
+			return rep, false, nil
+		}
+	}
+	return rep, false, err
+}
+
+// mlsxRefused reports whether err is the refusal of an advertised MLSD or
+// MLST (verb) that means the server does not really have it: 500 or 502.
+func mlsxRefused(err error, verb string) bool {
+	var re *ReplyError
+	return errors.As(err, &re) && (re.Code == CodeSyntaxError || re.Code == CodeNotImplemented) &&
+		(re.Cmd == verb || strings.HasPrefix(re.Cmd, verb+" "))
+}
+
+// mlstUnusable notes that MLST, though advertised, does not work (why),
+// so that Stat and directory checks do without it from then on.
+func (c *Conn) mlstUnusable(ctx context.Context, why string) {
+	c.noMLST = true
+	c.log.LogAttrs(ctx, slog.LevelWarn, LogMLSDFallback, slog.String(KeyCmd, "MLST"), slog.String(KeyMsg, why))
 }
 
 func (c *Conn) streamMLSD(ctx context.Context, dir string, emit func(listing.Entry, error) bool) (*Reply, error) {
@@ -276,15 +355,19 @@ func (c *Conn) confirmDir(ctx context.Context, dir string, mlst bool) error {
 	if dir == "" {
 		return nil
 	}
-	if mlst {
+	if mlst && !c.noMLST {
 		rep, err := c.expectPath(ctx, "MLST", dir, 2)
-		if err != nil {
+		switch {
+		case mlsxRefused(err, "MLST") && !c.closed.Load():
+			c.mlstUnusable(ctx, err.Error())
+		case err != nil:
 			return err
+		default:
+			if e, ok := mlstEntry(rep, dir); ok && e.Type != listing.Dir && e.Type != listing.CurrentDir {
+				return fmt.Errorf("not a directory (MLST type %s)", e.Type)
+			}
+			return nil
 		}
-		if e, ok := mlstEntry(rep, dir); ok && e.Type != listing.Dir && e.Type != listing.CurrentDir {
-			return fmt.Errorf("not a directory (MLST type %s)", e.Type)
-		}
-		return nil
 	}
 	rep, display, err := c.cmd(ctx, "PWD", "")
 	if err != nil {
@@ -319,8 +402,10 @@ func (e *ListingError) Error() string {
 
 func (e *ListingError) Unwrap() error { return e.Err }
 
-// Stat returns the entry for one path: MLST when FEAT advertises it,
-// otherwise the matching line of a listing of its parent directory. The
+// Stat returns the entry for one path: MLST when FEAT advertises it (and
+// neither Dialer.DisableMLSD nor an earlier 500/502 or unparsable MLST
+// reply ruled it out), otherwise the matching line of a listing of its
+// parent directory. The
 // entry's Name is the last element of name. A missing path is a
 // *fs.PathError (Op "stat") matching fs.ErrNotExist, wrapping the server's
 // reply when there is one.
@@ -340,27 +425,15 @@ func (c *Conn) Stat(ctx context.Context, name string) (listing.Entry, error) {
 		c.end()
 		return listing.Entry{}, err
 	}
-	if mlst {
-		defer c.end()
-		rep, err := c.expectPath(ctx, "MLST", clean, 2)
-		if err != nil {
-			return listing.Entry{}, statError(name, err)
-		}
-		for _, l := range strings.Split(rep.Msg, "\n")[1:] {
-			if !strings.HasPrefix(l, " ") {
-				continue
-			}
-			facts, _, _ := strings.Cut(l[1:], " ")
-			e, err := listing.ParseMLSx(facts + " " + path.Base(clean))
+	if mlst && !c.d.DisableMLSD && !c.noMLST {
+		e, ok, err := c.statMLST(ctx, clean)
+		if ok || err != nil {
+			c.end()
 			if err != nil {
-				return listing.Entry{}, &ProtocolError{Cmd: "MLST " + clean, Msg: err.Error()}
-			}
-			if e.Type == listing.CurrentDir {
-				e.Type, e.Name = listing.Dir, path.Base(clean)
+				return listing.Entry{}, statError(name, err)
 			}
 			return e, nil
 		}
-		return listing.Entry{}, &ProtocolError{Cmd: "MLST " + clean, Msg: "no facts line in the reply"}
 	}
 	c.end()
 	parent, base := path.Split(clean)
@@ -374,6 +447,37 @@ func (c *Conn) Stat(ctx context.Context, name string) (listing.Entry, error) {
 		}
 	}
 	return listing.Entry{}, &fs.PathError{Op: "stat", Path: name, Err: fs.ErrNotExist}
+}
+
+// statMLST is Stat by MLST, the busy guard held. ok is false, with no
+// error, when MLST turns out not to work (refused with 500 or 502, or a
+// reply without a facts line that parses): Stat then reads the parent's
+// listing, and the Conn does without MLST from then on.
+func (c *Conn) statMLST(ctx context.Context, clean string) (e listing.Entry, ok bool, err error) {
+	rep, err := c.expectPath(ctx, "MLST", clean, 2)
+	if err != nil {
+		if mlsxRefused(err, "MLST") && !c.closed.Load() {
+			c.mlstUnusable(ctx, err.Error())
+			return listing.Entry{}, false, nil
+		}
+		return listing.Entry{}, false, err
+	}
+	for _, l := range strings.Split(rep.Msg, "\n")[1:] {
+		if !strings.HasPrefix(l, " ") {
+			continue
+		}
+		facts, _, _ := strings.Cut(l[1:], " ")
+		e, err := listing.ParseMLSx(facts + " " + path.Base(clean))
+		if err != nil {
+			break
+		}
+		if e.Type == listing.CurrentDir {
+			e.Type, e.Name = listing.Dir, path.Base(clean)
+		}
+		return e, true, nil
+	}
+	c.mlstUnusable(ctx, fmt.Sprintf("no facts line that parses in %q", rep.Msg))
+	return listing.Entry{}, false, nil
 }
 
 // statError gives every "not found" from Stat one shape, a *fs.PathError

@@ -31,6 +31,10 @@ const (
 	// server's, which is dialled instead (LevelTrace). Attributes:
 	// KeyPASVHost, KeyUsing.
 	LogPASVHostIgnored = "ignoring PASV host"
+	// LogMLSDFallback: MLSD or MLST, though advertised, was refused
+	// (500, 502) or answered with nothing parsable, so the Conn lists with
+	// LIST from then on (slog.LevelWarn). Attributes: KeyCmd, KeyMsg.
+	LogMLSDFallback = "MLSD unusable, using LIST"
 	// LogDataDial: a passive data connection is being dialled
 	// (LevelTrace). Attribute: KeyAddr.
 	LogDataDial = "data dial"

@@ -1,0 +1,210 @@
+package ftp_test
+
+import (
+	"errors"
+	"io/fs"
+	"strings"
+	"testing"
+
+	"github.com/goftplib/ftp"
+	"github.com/goftplib/ftp/listing"
+)
+
+// Quirky-server scenarios of issue 14: servers that advertise MLST but
+// whose MLSD or MLST does not work are listed with LIST without any
+// setting, and Dialer.DisableMLSD skips MLSD and MLST altogether.
+
+// mlstLogin is a login whose FEAT advertises MLST.
+var mlstLogin = []step{
+	{Reply: "220 ready"},
+	{Cmd: "USER anonymous", Reply: "331 password please"},
+	{Cmd: "PASS anonymous@", Reply: "230 in"},
+	{Cmd: "FEAT", Reply: "211-Features:\n EPSV\n MLST type*;size*;modify*;\n SIZE\n211 End"},
+}
+
+const unixLines = "-rw-r--r--   1 ftp ftp  12 Jan  2 12:34 a.txt\r\ndrwxr-xr-x   2 ftp ftp 4096 Jan  2 12:34 sub\r\n"
+
+func checkUnixEntries(t *testing.T, what string, entries []listing.Entry, err error) {
+	t.Helper()
+	if err != nil || len(entries) != 2 || entries[0].Name != "a.txt" || entries[0].Size != 12 || entries[1].Type != listing.Dir {
+		t.Errorf("%s = %+v, %v; want a.txt (12 bytes) and sub/", what, entries, err)
+	}
+}
+
+// Scenario: FEAT advertises MLST but MLSD answers "500 unknown command".
+// Expected: ReadDir lists with LIST, and the next ReadDir goes straight to
+// LIST (remembered for the session).
+func TestQuirkMLSDRefusedFallsBackToLIST(t *testing.T) {
+	t.Parallel()
+	for _, code := range []string{"500", "502"} {
+		t.Run(code, func(t *testing.T) {
+			t.Parallel()
+			c, _ := dialScript(t, nil, script(mlstLogin, []step{
+				{Cmd: "TYPE A", Reply: "200 ascii"},
+				{Cmd: "EPSV", Reply: "229 ({EPSV})"},
+				{Cmd: "MLSD", Reply: code + " MLSD not understood"},
+				{Cmd: "EPSV", Reply: "229 ({EPSV})"},
+				{Cmd: "LIST", Reply: "150 here", Data: []byte(unixLines)},
+				{Reply: "226 done"},
+				{Cmd: "EPSV", Reply: "229 ({EPSV})"},
+				{Cmd: "LIST", Reply: "150 here", Data: []byte(unixLines)},
+				{Reply: "226 done"},
+			})...)
+			login(t, c)
+			entries, err := c.ReadDir(t.Context(), "")
+			checkUnixEntries(t, "ReadDir after MLSD "+code, entries, err)
+			entries, err = c.ReadDir(t.Context(), "")
+			checkUnixEntries(t, "second ReadDir", entries, err)
+		})
+	}
+}
+
+// Scenario: MLSD answers 150/226 but every line is garbage (a server
+// sending LIST output for MLSD). Expected: the listing is redone with
+// LIST, no ParseError reaches the caller, and LIST is used from then on.
+func TestQuirkMLSDGarbageFallsBackToLIST(t *testing.T) {
+	t.Parallel()
+	c, _ := dialScript(t, nil, script(mlstLogin, []step{
+		{Cmd: "TYPE A", Reply: "200 ascii"},
+		{Cmd: "EPSV", Reply: "229 ({EPSV})"},
+		{Cmd: "MLSD d", Reply: "150 here", Data: []byte(unixLines)},
+		{Reply: "226 done"},
+		{Cmd: "EPSV", Reply: "229 ({EPSV})"},
+		{Cmd: "LIST d", Reply: "150 here", Data: []byte(unixLines)},
+		{Reply: "226 done"},
+		{Cmd: "EPSV", Reply: "229 ({EPSV})"},
+		{Cmd: "LIST d", Reply: "150 here", Data: []byte(unixLines)},
+		{Reply: "226 done"},
+	})...)
+	login(t, c)
+	entries, err := c.ReadDir(t.Context(), "d")
+	checkUnixEntries(t, "ReadDir after garbage MLSD", entries, err)
+	entries, err = c.ReadDir(t.Context(), "d")
+	checkUnixEntries(t, "second ReadDir", entries, err)
+}
+
+// Scenario: an endless MLSD listing of garbage. Expected: after
+// mlsdProbeLines unparsable lines the transfer is aborted and the
+// directory listed with LIST.
+func TestQuirkMLSDEndlessGarbage(t *testing.T) {
+	t.Parallel()
+	garbage := strings.Repeat("this is not an MLSD line\r\n", 5000)
+	c, _ := dialScript(t, nil, script(mlstLogin, []step{
+		{Cmd: "TYPE A", Reply: "200 ascii"},
+		{Cmd: "EPSV", Reply: "229 ({EPSV})"},
+		{Cmd: "MLSD", Reply: "150 here", Data: []byte(garbage), DataMayFail: true},
+		{Cmd: "ABOR", Reply: "426 aborted\n226 ok"},
+		{Cmd: "PWD", Reply: `257 "/"`},
+		{Cmd: "EPSV", Reply: "229 ({EPSV})"},
+		{Cmd: "LIST", Reply: "150 here", Data: []byte(unixLines)},
+		{Reply: "226 done"},
+	})...)
+	login(t, c)
+	entries, err := c.ReadDir(t.Context(), "")
+	checkUnixEntries(t, "ReadDir after endless garbage", entries, err)
+}
+
+// Scenario: MLSD sends good lines and one bad line. Expected: no
+// fallback; the entries that parsed and one *listing.ParseError, in the
+// order the lines came (the bad line held back until a good one arrived).
+func TestQuirkMLSDOneBadLineKept(t *testing.T) {
+	t.Parallel()
+	c, _ := dialScript(t, nil, script(mlstLogin, []step{
+		{Cmd: "TYPE A", Reply: "200 ascii"},
+		{Cmd: "EPSV", Reply: "229 ({EPSV})"},
+		{Cmd: "MLSD", Reply: "150 here", Data: []byte("broken\r\ntype=file;size=3; a\r\n")},
+		{Reply: "226 done"},
+	})...)
+	login(t, c)
+	var got []string
+	for e, err := range c.ReadDirSeq(t.Context(), "") {
+		var pe *listing.ParseError
+		switch {
+		case errors.As(err, &pe):
+			got = append(got, "err:"+pe.Raw)
+		case err != nil:
+			t.Fatal(err)
+		default:
+			got = append(got, e.Name)
+		}
+	}
+	if strings.Join(got, ",") != "err:broken,a" {
+		t.Errorf("ReadDirSeq = %q, want the bad line then a", got)
+	}
+}
+
+// Scenario: MLST (advertised) answers 502 to Stat. Expected: Stat reads
+// the parent's listing instead (with MLSD, which may still work), and
+// later Stats skip MLST.
+func TestQuirkMLSTRefusedStatListsParent(t *testing.T) {
+	t.Parallel()
+	c, _ := dialScript(t, nil, script(mlstLogin, []step{
+		{Cmd: "MLST d/a.txt", Reply: "502 no MLST here"},
+		{Cmd: "TYPE A", Reply: "200 ascii"},
+		{Cmd: "EPSV", Reply: "229 ({EPSV})"},
+		{Cmd: "MLSD d", Reply: "150 here", Data: []byte("type=file;size=12; a.txt\r\n")},
+		{Reply: "226 done"},
+		{Cmd: "EPSV", Reply: "229 ({EPSV})"},
+		{Cmd: "MLSD d", Reply: "150 here", Data: []byte("type=file;size=12; a.txt\r\n")},
+		{Reply: "226 done"},
+	})...)
+	login(t, c)
+	for i := range 2 {
+		e, err := c.Stat(t.Context(), "d/a.txt")
+		if err != nil || e.Name != "a.txt" || e.Size != 12 {
+			t.Errorf("Stat %d = %+v, %v", i, e, err)
+		}
+	}
+}
+
+// Scenario: MLST answers 250 with a facts line that does not parse.
+// Expected: Stat reads the parent's listing; a missing name is
+// fs.ErrNotExist.
+func TestQuirkMLSTGarbageStatListsParent(t *testing.T) {
+	t.Parallel()
+	c, _ := dialScript(t, nil, script(mlstLogin, []step{
+		{Cmd: "MLST b", Reply: "250-Listing b\n garbage\n250 End"},
+		{Cmd: "TYPE A", Reply: "200 ascii"},
+		{Cmd: "EPSV", Reply: "229 ({EPSV})"},
+		{Cmd: "MLSD", Reply: "150 here", Data: []byte("type=file;size=12; a.txt\r\n")},
+		{Reply: "226 done"},
+	})...)
+	login(t, c)
+	_, err := c.Stat(t.Context(), "b")
+	if !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("Stat b = %v, want fs.ErrNotExist from the listing", err)
+	}
+}
+
+// Scenario: Dialer.DisableMLSD with a server advertising MLST. Expected:
+// ReadDir sends LIST, Stat lists the parent with LIST, an empty listing of
+// a named directory is confirmed with CWD (not MLST).
+func TestQuirkDisableMLSD(t *testing.T) {
+	t.Parallel()
+	c, _ := dialScript(t, &ftp.Dialer{DisableMLSD: true}, script(mlstLogin, []step{
+		{Cmd: "TYPE A", Reply: "200 ascii"},
+		{Cmd: "EPSV", Reply: "229 ({EPSV})"},
+		{Cmd: "LIST", Reply: "150 here", Data: []byte(unixLines)},
+		{Reply: "226 done"},
+		{Cmd: "EPSV", Reply: "229 ({EPSV})"},
+		{Cmd: "LIST", Reply: "150 here", Data: []byte(unixLines)},
+		{Reply: "226 done"},
+		{Cmd: "EPSV", Reply: "229 ({EPSV})"},
+		{Cmd: "LIST empty", Reply: "150 here", Data: []byte{}},
+		{Reply: "226 done"},
+		{Cmd: "PWD", Reply: `257 "/"`},
+		{Cmd: "CWD empty", Reply: "250 ok"},
+		{Cmd: "CWD /", Reply: "250 ok"},
+	})...)
+	login(t, c)
+	entries, err := c.ReadDir(t.Context(), "")
+	checkUnixEntries(t, "ReadDir with DisableMLSD", entries, err)
+	e, err := c.Stat(t.Context(), "sub")
+	if err != nil || e.Type != listing.Dir {
+		t.Errorf("Stat sub = %+v, %v", e, err)
+	}
+	entries, err = c.ReadDir(t.Context(), "empty")
+	if err != nil || len(entries) != 0 {
+		t.Errorf("ReadDir empty = %+v, %v", entries, err)
+	}
+}
