@@ -68,7 +68,7 @@ func FXP(ctx context.Context, src *Conn, srcPath string, dst *Conn, dstPath stri
 	}
 	srcCmd, err := src.writeCmd(ctx, "RETR", srcPath)
 	if err != nil {
-		dst.abort(ctx, nil)
+		dst.abort(ctx, nil, 0)
 		return err
 	}
 	// Preliminary replies, then final ones, from both.

@@ -69,6 +69,8 @@ type transfer struct {
 	closed  bool
 	result  error
 	final   *Reply
+	ka      *keepAlive // NOOPs on the control connection, or nil
+	noops   int        // keep-alive NOOPs whose replies are still unread
 }
 
 // startTransfer opens a data connection, sends REST offset if non-zero,
@@ -132,7 +134,7 @@ func (c *Conn) startTransfer(ctx context.Context, verb, arg string, offset int64
 	conn, err = c.secureData(ctx, conn)
 	if err != nil {
 		pd.conn = nil
-		c.abort(ctx, nil)
+		c.abort(ctx, nil, 0)
 		return nil, err
 	}
 	c.log.LogAttrs(ctx, LevelTrace, LogDataOpen, slog.String(KeyAddr, conn.RemoteAddr().String()))
@@ -148,6 +150,7 @@ func (c *Conn) startTransfer(ctx context.Context, verb, arg string, offset int64
 		c: c, ctx: ctx, conn: conn, z: z, display: display,
 		size: parse150(rep.Msg), want: -1,
 		stop: func() { dstop(); stop() },
+		ka:   c.startKeepAlive(ctx),
 	}, nil
 }
 
@@ -437,6 +440,15 @@ func (t *transfer) finish(abort bool) error {
 	defer c.end()
 	defer t.stop()
 	defer c.setData(nil)
+	var kaErr error
+	t.noops, kaErr = t.ka.stop()
+	if kaErr != nil {
+		// A keep-alive NOOP could not be written: the control
+		// connection is lost, or (TLS after a write timeout) unusable
+		// for writing. Whatever replies can still be read are read
+		// below; the Conn is not used again.
+		defer c.Close()
+	}
 	ctxDone := t.ctx.Err() != nil
 	if t.err != nil && errors.Is(t.err, os.ErrDeadlineExceeded) && !t.srcErr && !ctxDone {
 		// The server went silent for a whole Timeout: waiting as long
@@ -450,7 +462,7 @@ func (t *transfer) finish(abort bool) error {
 	}
 	if abort || ctxDone {
 		t.stop() // the cancelled ctx must not touch the deadlines any more
-		t.result = c.abort(t.ctx, t.conn)
+		t.result = c.abort(t.ctx, t.conn, t.noops)
 		if t.err != nil {
 			t.result = t.err
 		}
@@ -464,7 +476,10 @@ func (t *transfer) finish(abort bool) error {
 		t.stop()
 		gctx, cancel := context.WithTimeout(context.WithoutCancel(t.ctx), c.grace(t.ctx))
 		defer cancel()
-		rep, err := c.readReply(gctx, t.display)
+		rep, err := t.finalReply(gctx)
+		if err == nil {
+			t.skipNoops()
+		}
 		switch {
 		case err != nil:
 			t.result = t.err
@@ -475,11 +490,12 @@ func (t *transfer) finish(abort bool) error {
 		}
 		return t.result
 	}
-	rep, err := c.readReply(t.ctx, t.display)
+	rep, err := t.finalReply(t.ctx)
 	if err != nil {
 		t.result = err
 		return err
 	}
+	t.skipNoops()
 	t.final = rep
 	if rep.Code/100 != 2 {
 		t.result = t.explain(c.unexpected(t.display, rep))
@@ -551,8 +567,10 @@ func (t *transfer) closeData() (func(), error) {
 // perhaps nothing more. Since it is unknown whether another reply is still
 // to come, the client sends PWD after the first final reply and skips
 // replies up to its 257, which nothing else produces. A refusal of ABOR
-// is returned as a *ReplyError once the Conn is back in step.
-func (c *Conn) abort(ctx context.Context, data net.Conn) error {
+// is returned as a *ReplyError once the Conn is back in step. Replies to
+// the transfer's keep-alive NOOPs (noops of them still unread) are
+// skipped on the way.
+func (c *Conn) abort(ctx context.Context, data net.Conn, noops int) error {
 	gctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.grace(ctx))
 	defer cancel()
 	stop := c.watch(gctx, c.nc)
@@ -573,6 +591,10 @@ func (c *Conn) abort(ctx context.Context, data net.Conn) error {
 	final := func() (*Reply, error) {
 		for {
 			rep, err := c.readReply(gctx, "ABOR")
+			if err == nil && noops > 0 && isNoopReply(rep) {
+				noops-- // a keep-alive's reply (see keepAlive)
+				continue
+			}
 			if err != nil || rep.Code >= 200 {
 				return rep, err
 			}
