@@ -36,6 +36,16 @@ type Dialer struct {
 	// inactivity limit at all (only the ctx bounds the waits).
 	Timeout time.Duration
 
+	// ControlKeepAlive is the interval at which NOOP is sent on the
+	// control connection while a transfer runs, so that a NAT box or
+	// firewall that drops connections idle for minutes does not drop the
+	// control connection of a long transfer and lose its final reply (TCP
+	// keep-alive probes do not count as traffic for most of them). The
+	// replies are read after the transfer, with its final reply, whether
+	// the server answers at once or only when the transfer is over. Zero
+	// means DefaultControlKeepAlive (30 s); a negative value sends none.
+	ControlKeepAlive time.Duration
+
 	// LocalAddr is the local address to dial from (ftplib's
 	// source_address), for the control connection and passive data
 	// connections. Nil lets the system choose.
@@ -204,6 +214,9 @@ func (d *Dialer) prepare() (*Dialer, error) {
 	switch {
 	case cfg.Timeout == 0:
 		cfg.Timeout = DefaultTimeout
+	}
+	if cfg.ControlKeepAlive == 0 {
+		cfg.ControlKeepAlive = DefaultControlKeepAlive
 	}
 	if cfg.MaxListEntries == 0 {
 		cfg.MaxListEntries = DefaultMaxListEntries
