@@ -340,7 +340,7 @@ func (s *syncer) report(a Action, err error) {
 		if p == "" {
 			p = "."
 		}
-		s.errs = append(s.errs, fmt.Errorf("%s %s: %w", a.Op, p, err))
+		s.errs = append(s.errs, fmt.Errorf("%s %s: %w", a.Op, p, bare{err}))
 	}
 	if s.opts.Report != nil {
 		s.opts.Report(a)
@@ -757,3 +757,11 @@ func (s *syncer) mkdirRemote(r string) bool {
 // skipPartial is the Reason of an OpSkip for a server entry named like a
 // partial file.
 const skipPartial = "named like a partial file (" + PartSuffix + "): an interrupted transfer, not data"
+
+// bare shows an error without the "ftp: " prefix that starts the
+// library's errors, for wrapping it mid-sentence ("get a: RETR a: 550");
+// errors.Is and errors.As still see it.
+type bare struct{ err error }
+
+func (b bare) Error() string { return strings.TrimPrefix(b.err.Error(), "ftp: ") }
+func (b bare) Unwrap() error { return b.err }

@@ -135,7 +135,7 @@ func (a *app) expand(p *ftp.Pool, u *ftp.URL) ([]remoteFile, error) {
 	base := u.Base()
 	if !hasMeta(base) {
 		if err := safepath.Check(base); err != nil {
-			return nil, fmt.Errorf("%s: %w", u.Redacted(), err)
+			return nil, wrapf("%s: %w", u.Redacted(), err)
 		}
 		return []remoteFile{{u: u, remote: u.Path(), name: base}}, nil
 	}

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"io/fs"
 	"path"
@@ -92,9 +91,9 @@ func (a *app) ls(args []string) error {
 	case werr != nil:
 		return werr // standard output failed (a closed pipe)
 	case lerr != nil && n > 0:
-		return fmt.Errorf("ls %s: listing incomplete after %d entries: %w", displayPath(u.Path()), n, lerr)
+		return wrapf("ls %s: listing incomplete after %d entries: %w", displayPath(u.Path()), n, lerr)
 	case lerr != nil:
-		return fmt.Errorf("ls %s: %w", displayPath(u.Path()), lerr)
+		return wrapf("ls %s: %w", displayPath(u.Path()), lerr)
 	case bad > 0:
 		return errReported
 	}

@@ -64,7 +64,7 @@ func (a *app) mirror(args []string) error {
 			case errors.Is(act.Err, ftp.ErrTooDeep):
 				a.printError(fmt.Errorf("%s: not entered: more than %d levels below %s (--max-depth)", p, *maxDepth, source))
 			case act.Err != nil:
-				a.printError(fmt.Errorf("%s %s: %w", act.Op, p, act.Err))
+				a.printError(wrapf("%s %s: %w", act.Op, p, act.Err))
 			case (act.Op == mirror.OpGet || act.Op == mirror.OpPut) && !*dry:
 				// The progress line says it.
 			case act.Op == mirror.OpGet || act.Op == mirror.OpPut:
@@ -109,7 +109,7 @@ func (a *app) mirror(args []string) error {
 		if res.Failed > 0 {
 			return errReported // each failure was printed
 		}
-		return fmt.Errorf("mirror %s: %w", source, err)
+		return wrapf("mirror %s: %w", source, err)
 	}
 	return nil
 }

@@ -14,15 +14,35 @@ import (
 	"github.com/goftplib/ftp/listing"
 )
 
-// errText is the text printed after "goftp: " for err: the library's
-// own "ftp: " prefixes are dropped, so that the server's reply reads
-// "goftp: RETR a.txt: 550 No such file".
+// errText is the text printed after "goftp: " for err, one line per
+// error of a joined error: the library's "ftp: " prefix, which starts
+// each of its errors once, gives way to goftp's, so that the server's
+// reply reads "goftp: RETR a.txt: 550 No such file".
 func errText(err error) string {
-	s := err.Error()
-	s = strings.ReplaceAll(s, "\nftp: ", "\n")
-	s = strings.ReplaceAll(s, ": ftp: ", ": ")
-	return strings.TrimPrefix(s, "ftp: ")
+	lines := strings.Split(err.Error(), "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimPrefix(l, "ftp: ")
+	}
+	return strings.Join(lines, "\n")
 }
+
+// wrapf is fmt.Errorf for the command's own context around an error
+// ("rm a.txt: …"): the wrapped errors are shown without their "ftp: "
+// prefix (which belongs at the start of a line) and still match
+// errors.Is and errors.As.
+func wrapf(format string, args ...any) error {
+	for i, a := range args {
+		if err, ok := a.(error); ok {
+			args[i] = bareErr{err}
+		}
+	}
+	return fmt.Errorf(format, args...)
+}
+
+type bareErr struct{ err error }
+
+func (b bareErr) Error() string { return errText(b.err) }
+func (b bareErr) Unwrap() error { return b.err }
 
 // dialogue is a slog.Handler that prints the protocol dialogue the way
 // ftplib's debug output does: "> CMD" for what the client sends, "< 200

@@ -59,7 +59,7 @@ func (a *app) put(args []string) error {
 			if a.ctx.Err() != nil {
 				return err
 			}
-			a.printError(fmt.Errorf("put %s: %w", l, err))
+			a.printError(wrapf("put %s: %w", l, err))
 			failed = true
 		}
 	}

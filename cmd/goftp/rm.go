@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/goftplib/ftp"
@@ -53,7 +52,7 @@ func (a *app) rm(args []string) error {
 			if a.ctx.Err() != nil {
 				return err
 			}
-			a.printError(fmt.Errorf("rm %s: %w", u.Path(), err)) // as typed
+			a.printError(wrapf("rm %s: %w", u.Path(), err)) // as typed
 			failed = true
 		}
 	}
