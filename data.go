@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"strconv"
 	"strings"
@@ -190,11 +191,15 @@ func (c *Conn) openActive(ctx context.Context) (*pendingData, error) {
 	if ip == nil {
 		return nil, fmt.Errorf("ftp: active mode needs a TCP control connection")
 	}
-	ln, err := net.ListenTCP("tcp", &net.TCPAddr{IP: ip})
+	ln, err := c.listenActive(ip)
 	if err != nil {
 		return nil, &opError{cmd: "listen for data connection", err: err}
 	}
 	port := ln.Addr().(*net.TCPAddr).Port
+	if ip, err = c.advertisedIP(ctx, ip); err != nil {
+		ln.Close()
+		return nil, err
+	}
 	v4 := ip.To4()
 	if !c.noEPRT && !c.d.DisableEPSV || v4 == nil {
 		proto := "2"
@@ -223,6 +228,49 @@ func (c *Conn) openActive(ctx context.Context) (*pendingData, error) {
 		return nil, err
 	}
 	return &pendingData{ln: ln}, nil
+}
+
+// listenActive listens for an active data connection on ip, on a port
+// of Dialer.ActivePortMin to ActivePortMax when they are set (each tried
+// once, from a random one on), else on a port the system chooses.
+func (c *Conn) listenActive(ip net.IP) (*net.TCPListener, error) {
+	lo, hi := c.d.ActivePortMin, c.d.ActivePortMax
+	if lo == 0 && hi == 0 {
+		return net.ListenTCP("tcp", &net.TCPAddr{IP: ip})
+	}
+	n := hi - lo + 1
+	start := rand.IntN(n)
+	var err error
+	for i := range n {
+		ln, e := net.ListenTCP("tcp", &net.TCPAddr{IP: ip, Port: lo + (start+i)%n})
+		if e == nil {
+			return ln, nil
+		}
+		err = e
+	}
+	return nil, fmt.Errorf("no free port in Dialer.ActivePortMin-ActivePortMax (%d-%d): %w", lo, hi, err)
+}
+
+// advertisedIP is the address to send in EPRT or PORT: Dialer.ActiveAddr
+// (resolved, preferring local's address family) when set, else local.
+func (c *Conn) advertisedIP(ctx context.Context, local net.IP) (net.IP, error) {
+	a := c.d.ActiveAddr
+	if a == "" {
+		return local, nil
+	}
+	if ip := net.ParseIP(a); ip != nil {
+		return ip, nil
+	}
+	ips, err := net.DefaultResolver.LookupIP(ctx, "ip", a)
+	if err != nil {
+		return nil, &opError{cmd: "resolve Dialer.ActiveAddr " + a, err: c.ioError(ctx, err)}
+	}
+	for _, ip := range ips {
+		if (ip.To4() != nil) == (local.To4() != nil) {
+			return ip, nil
+		}
+	}
+	return ips[0], nil
 }
 
 // accept waits for the server's data connection in active mode. A

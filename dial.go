@@ -72,6 +72,22 @@ type Dialer struct {
 	// is passive mode (EPSV, or PASV when EPSV is refused).
 	Active bool
 
+	// ActiveAddr is the address sent in EPRT and PORT in active mode
+	// instead of the control connection's local address: the public IP
+	// address, or a host name resolved at each transfer, of a client
+	// behind NAT whose router forwards the active ports to it (curl's
+	// --ftp-port, lftp's ftp:port-ipv4). The client still listens on the
+	// control connection's local address. Empty means that address.
+	ActiveAddr string
+
+	// ActivePortMin and ActivePortMax bound the local ports listened on in
+	// active mode, for a firewall or NAT that forwards only those (lftp's
+	// ftp:port-range, curl's --ftp-port :lo-hi); a free one is picked at
+	// random. Zero for both lets the system choose; otherwise Dial checks
+	// 1 <= ActivePortMin <= ActivePortMax <= 65535.
+	ActivePortMin int
+	ActivePortMax int
+
 	// DisableEPSV makes passive mode use PASV (and active mode use PORT)
 	// from the start, for servers or middleboxes that mishandle the
 	// extended commands of RFC 2428.
@@ -223,6 +239,9 @@ func (d *Dialer) prepare() (*Dialer, error) {
 	}
 	if cfg.ImplicitTLS && cfg.TLS == nil {
 		return nil, errors.New("ftp: Dialer.ImplicitTLS needs Dialer.TLS to be set")
+	}
+	if lo, hi := cfg.ActivePortMin, cfg.ActivePortMax; (lo != 0 || hi != 0) && (lo < 1 || hi < lo || hi > 65535) {
+		return nil, fmt.Errorf("ftp: Dialer.ActivePortMin and ActivePortMax: bad port range %d-%d", lo, hi)
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)

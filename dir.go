@@ -197,7 +197,7 @@ func (c *Conn) tryMLSD(ctx context.Context, dir string, emit func(listing.Entry,
 	switch {
 	case stopped:
 		return rep, false, nil
-	case err == nil && !good && len(held) > 0, mlsxRefused(err, "MLSD") && !c.closed.Load():
+	case err == nil && !good && len(held) > 0, verbRefused(err, "MLSD") && !c.closed.Load():
 		msg := "every line unparsable"
 		if err != nil {
 			msg = err.Error()
@@ -214,9 +214,10 @@ func (c *Conn) tryMLSD(ctx context.Context, dir string, emit func(listing.Entry,
 	return rep, false, err
 }
 
-// mlsxRefused reports whether err is the refusal of an advertised MLSD or
-// MLST (verb) that means the server does not really have it: 500 or 502.
-func mlsxRefused(err error, verb string) bool {
+// verbRefused reports whether err is a refusal of verb itself (not of a
+// command sent before it, such as PORT) that means the server does not
+// really have it: 500 or 502.
+func verbRefused(err error, verb string) bool {
 	var re *ReplyError
 	return errors.As(err, &re) && (re.Code == CodeSyntaxError || re.Code == CodeNotImplemented) &&
 		(re.Cmd == verb || strings.HasPrefix(re.Cmd, verb+" "))
@@ -267,8 +268,7 @@ func (c *Conn) streamLIST(ctx context.Context, dir string, emit func(listing.Ent
 	if err == nil && !p.End(emit) {
 		return rep, nil
 	}
-	var re *ReplyError
-	if errors.As(err, &re) && (re.Code == CodeSyntaxError || re.Code == CodeNotImplemented) {
+	if verbRefused(err, "LIST") {
 		return c.streamNLST(ctx, dir, emit)
 	}
 	if err == errStopListing {
@@ -358,7 +358,7 @@ func (c *Conn) confirmDir(ctx context.Context, dir string, mlst bool) error {
 	if mlst && !c.noMLST {
 		rep, err := c.expectPath(ctx, "MLST", dir, 2)
 		switch {
-		case mlsxRefused(err, "MLST") && !c.closed.Load():
+		case verbRefused(err, "MLST") && !c.closed.Load():
 			c.mlstUnusable(ctx, err.Error())
 		case err != nil:
 			return err
@@ -456,7 +456,7 @@ func (c *Conn) Stat(ctx context.Context, name string) (listing.Entry, error) {
 func (c *Conn) statMLST(ctx context.Context, clean string) (e listing.Entry, ok bool, err error) {
 	rep, err := c.expectPath(ctx, "MLST", clean, 2)
 	if err != nil {
-		if mlsxRefused(err, "MLST") && !c.closed.Load() {
+		if verbRefused(err, "MLST") && !c.closed.Load() {
 			c.mlstUnusable(ctx, err.Error())
 			return listing.Entry{}, false, nil
 		}

@@ -1,10 +1,17 @@
 package ftp_test
 
 import (
+	"bytes"
 	"errors"
 	"io/fs"
+	"log/slog"
+	"net"
+	"regexp"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/goftplib/ftp"
 	"github.com/goftplib/ftp/listing"
@@ -206,5 +213,88 @@ func TestQuirkDisableMLSD(t *testing.T) {
 	entries, err = c.ReadDir(t.Context(), "empty")
 	if err != nil || len(entries) != 0 {
 		t.Errorf("ReadDir empty = %+v, %v", entries, err)
+	}
+}
+
+// lockedBuffer is a bytes.Buffer safe for a logger and a test to share.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// Scenario: active mode behind NAT with an advertised host name and a
+// port range. Expected: EPRT names the advertised address (resolved) and
+// a port in the range, on which the client listens; the listing arrives.
+func TestQuirkActiveAddrAndPorts(t *testing.T) {
+	t.Parallel()
+	var log lockedBuffer
+	d := &ftp.Dialer{Timeout: 5 * time.Second, Active: true, ActiveAddr: "localhost", ActivePortMin: 41000, ActivePortMax: 41999,
+		Logger: slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug}))}
+	c, _ := dialScript(t, d, script(loginSteps, []step{
+		{Cmd: "TYPE A", Reply: "200 ascii"},
+		{Cmd: "EPRT |1|127.0.0.1|*", Reply: "200 ok"},
+		{Cmd: "LIST", Reply: "150 here", Data: []byte(unixLines)},
+		{Reply: "226 done"},
+	})...)
+	login(t, c)
+	entries, err := c.ReadDir(t.Context(), "")
+	checkUnixEntries(t, "active ReadDir", entries, err)
+	m := regexp.MustCompile(`EPRT \|1\|127\.0\.0\.1\|(\d+)\|`).FindStringSubmatch(log.String())
+	if m == nil {
+		t.Fatalf("no EPRT in the log:\n%s", log.String())
+	}
+	if p, _ := strconv.Atoi(m[1]); p < 41000 || p > 41999 {
+		t.Errorf("EPRT port %d, want 41000-41999", p)
+	}
+}
+
+// Scenario: active mode with an advertised public address, PORT only
+// (DisableEPSV). Expected: PORT carries that address, not the local one.
+func TestQuirkActiveAddrInPORT(t *testing.T) {
+	t.Parallel()
+	d := &ftp.Dialer{Timeout: 5 * time.Second, Active: true, DisableEPSV: true, ActiveAddr: "203.0.113.7"}
+	c, _ := dialScript(t, d, script(loginSteps, []step{
+		{Cmd: "TYPE A", Reply: "200 ascii"},
+		{Cmd: "PORT 203,0,113,7,*", Reply: "500 not from here"},
+	})...)
+	login(t, c)
+	var re *ftp.ReplyError
+	if _, err := c.ReadDir(t.Context(), ""); !errors.As(err, &re) || re.Code != 500 || !strings.HasPrefix(re.Cmd, "PORT 203,0,113,7,") {
+		t.Errorf("ReadDir = %v, want the 500 to PORT 203,0,113,7,…", err)
+	}
+}
+
+// Scenario: every port of the active range is taken. Expected: a clear
+// error naming the range, nothing sent; a bad range fails Dial.
+func TestQuirkActivePortsBusy(t *testing.T) {
+	t.Parallel()
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	p := busy.Addr().(*net.TCPAddr).Port
+	d := &ftp.Dialer{Timeout: 5 * time.Second, Active: true, ActivePortMin: p, ActivePortMax: p}
+	c, _ := dialScript(t, d, script(loginSteps, []step{
+		{Cmd: "TYPE A", Reply: "200 ascii"},
+	})...)
+	login(t, c)
+	if _, err := c.ReadDir(t.Context(), ""); err == nil || !strings.Contains(err.Error(), "ActivePortMin-ActivePortMax") {
+		t.Errorf("ReadDir with the only port busy = %v", err)
+	}
+	if _, err := (&ftp.Dialer{ActivePortMin: 2000, ActivePortMax: 1000}).Dial(t.Context(), "127.0.0.1:1"); err == nil || !strings.Contains(err.Error(), "bad port range") {
+		t.Errorf("Dial with range 2000-1000 = %v", err)
 	}
 }
