@@ -48,7 +48,8 @@ type globals struct {
 	active   bool
 	timeout  time.Duration
 	verbose  verbosity
-	retries  int // as PoolConfig.Retries: 0 default (3), -1 none (--retries 0)
+	retries  int         // as PoolConfig.Retries: 0 default (3), -1 none (--retries 0)
+	srv      serverFlags // --encoding, --no-epsv, --active-addr, … (netflags.go)
 }
 
 // retryFlag is --retries N. It stores the count the way the library's
@@ -119,6 +120,7 @@ func commands() []command {
 		{"serve", "[--root DIR] [--addr HOST:PORT] [--tls none|explicit|implicit]", "run a local FTP server for testing", (*app).serve},
 		{"demo", "", "run a narrated session against an in-process server", (*app).demo},
 		{"parselist", "[--now TIME] [--tz ZONE]", "parse LIST output on standard input into JSON lines", (*app).parselist},
+		{"probe", "[--json] [--no-write] [--max-conns-test N] URL", "report what a server supports and the flags that work best with it", (*app).probe},
 	}
 }
 
@@ -423,12 +425,15 @@ func (a *app) flagSet(name string, skip []string) *flag.FlagSet {
 	add("retries", func() {
 		fs.Var((*retryFlag)(&g.retries), "retries", "retry transient failures `N` times, resuming transfers; 0 for none (default 3)")
 	})
+	for _, n := range serverFlagNames {
+		add(n, func() { g.srv.register(fs, n) })
+	}
 	return fs
 }
 
 // globalNames are the names of the global flags.
 func globalNames() []string {
-	return []string{"user", "netrc", "tls", "insecure", "ca", "active", "timeout", "v", "vv", "retries"}
+	return append([]string{"user", "netrc", "tls", "insecure", "ca", "active", "timeout", "v", "vv", "retries"}, serverFlagNames...)
 }
 
 // subFlags returns the FlagSet of command name with its usage text.
