@@ -92,7 +92,7 @@ func (a *app) dialer(u *ftp.URL) (ftp.Dialer, error) {
 		if a.g.insecure || a.g.ca != "" {
 			return d, usagef("--insecure and --ca need TLS: use an ftps:// or ftpes:// URL or --tls")
 		}
-		return d, nil
+		return d, a.g.srv.apply(&d)
 	}
 	cfg := &tls.Config{InsecureSkipVerify: a.g.insecure}
 	if a.g.insecure {
@@ -110,6 +110,9 @@ func (a *app) dialer(u *ftp.URL) (ftp.Dialer, error) {
 		cfg.RootCAs = pool
 	}
 	d.TLS = cfg
+	if err := a.g.srv.apply(&d); err != nil {
+		return d, err
+	}
 	// The URL's scheme, or --tls for an ftp:// URL, sets the TLS mode and
 	// the server name (ftp.URL.Dialer: the one URL-to-Dialer mapping).
 	v := *u

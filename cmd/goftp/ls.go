@@ -35,7 +35,7 @@ func (a *app) ls(args []string) error {
 	if err != nil {
 		return err
 	}
-	c, err := a.connectWith(u, func(d *ftp.Dialer) { d.ListHidden = *all })
+	c, err := a.connectWith(u, func(d *ftp.Dialer) { d.ListHidden = d.ListHidden || *all })
 	if err != nil {
 		return err
 	}
@@ -75,7 +75,7 @@ func (a *app) ls(args []string) error {
 		a.printError(err)
 		bad++
 	}
-	n, werr, lerr := a.streamDir(c, u.Path(), !*all, use, note)
+	n, werr, lerr := a.streamDir(c, u.Path(), !*all && !a.g.srv.listHidden, use, note)
 	if werr == nil && *sorted {
 		slices.SortFunc(buffered, func(x, y line) int { return strings.Compare(x.name, y.name) })
 		for _, l := range buffered {
