@@ -3,6 +3,7 @@ package ftp
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -13,7 +14,12 @@ import (
 )
 
 // peerIP returns the IP address of the server on the control connection.
+// Through a proxy it is the server's, when the proxy was given an IP
+// address (nil when the proxy resolved a name).
 func (c *Conn) peerIP() net.IP {
+	if t := c.proxyTarget(); t != "" {
+		return net.ParseIP(hostOf(t))
+	}
 	if a, ok := c.raw.RemoteAddr().(*net.TCPAddr); ok {
 		return a.IP
 	}
@@ -48,6 +54,9 @@ func (p *pendingData) close() {
 // PASV) or active (EPRT, then PORT).
 func (c *Conn) openData(ctx context.Context) (*pendingData, error) {
 	if c.d.Active {
+		if c.d.Proxy != nil {
+			return nil, ErrActiveThroughProxy
+		}
 		return c.openActive(ctx)
 	}
 	return c.openPassive(ctx)
@@ -93,24 +102,45 @@ func (c *Conn) openPassive(ctx context.Context) (*pendingData, error) {
 	if err != nil {
 		return nil, err
 	}
-	host := c.peerIP()
+	host := c.dataHost()
 	if ip != nil && c.d.TrustPASVHost && !ip.IsUnspecified() {
-		host = ip
-	} else if ip != nil && !ip.Equal(host) {
-		c.log.LogAttrs(ctx, LevelTrace, LogPASVHostIgnored, slog.String(KeyPASVHost, ip.String()), slog.String(KeyUsing, host.String()))
+		host = ip.String()
+	} else if ip != nil && ip.String() != host {
+		c.log.LogAttrs(ctx, LevelTrace, LogPASVHostIgnored, slog.String(KeyPASVHost, ip.String()), slog.String(KeyUsing, host))
 	}
-	addr := net.JoinHostPort(host.String(), strconv.Itoa(port))
+	addr := net.JoinHostPort(host, strconv.Itoa(port))
 	dctx, cancel := c.d.bound(ctx)
 	defer cancel()
 	c.log.LogAttrs(ctx, LevelTrace, LogDataDial, slog.String(KeyAddr, addr))
 	conn, err := c.dialData(dctx, addr)
 	if err != nil {
-		return nil, &opError{cmd: "data connection to " + addr, err: c.ioError(ctx, err)}
+		var pe *ProxyError
+		if !errors.As(err, &pe) || ctx.Err() != nil {
+			err = c.ioError(ctx, err)
+		}
+		return nil, &opError{cmd: "data connection to " + addr, err: err}
 	}
 	return &pendingData{conn: conn}, nil
 }
 
+// dataHost returns the host passive data connections go to when the PASV
+// reply's host is not used: through a proxy or DialContext, the server's
+// host as dialled (the peer of the control connection is then the proxy
+// or tunnel, rclone #8892); otherwise the control connection's peer.
+func (c *Conn) dataHost() string {
+	if t := c.proxyTarget(); t != "" {
+		return hostOf(t)
+	}
+	if c.d.DialContext != nil && c.addr != "" {
+		return hostOf(c.addr)
+	}
+	return c.peerIP().String()
+}
+
 func (c *Conn) dialData(ctx context.Context, addr string) (net.Conn, error) {
+	if c.d.Proxy != nil {
+		return c.d.dialProxy(ctx, addr)
+	}
 	if c.d.DialContext != nil {
 		return c.d.DialContext(ctx, "tcp", addr)
 	}

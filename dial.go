@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -52,8 +53,31 @@ type Dialer struct {
 	LocalAddr *net.TCPAddr
 
 	// DialContext, when set, opens the control and passive data
-	// connections instead of a net.Dialer (for proxies and tests).
+	// connections instead of a net.Dialer (for tunnels and tests); with
+	// Proxy set, it opens the connections to the proxy. Passive data
+	// connections made through it go to the host of the address given to
+	// Dial (not to the control connection's peer address, which through a
+	// tunnel is the tunnel's) with the port of the EPSV or PASV reply.
 	DialContext func(ctx context.Context, network, addr string) (net.Conn, error)
+
+	// Proxy, when non-nil, is the proxy through which the control
+	// connection and every passive data connection are made:
+	//
+	//	socks5://[user:password@]host[:port]   SOCKS5 (RFC 1928, 1929); the server's name is resolved here
+	//	socks5h://[user:password@]host[:port]  SOCKS5; the server's name is resolved by the proxy
+	//	http://[user:password@]host[:port]     HTTP CONNECT, with Basic authentication when a user is given
+	//
+	// The port defaults to DefaultProxyPort (1080), as in curl. Nil means
+	// no proxy. Passive data connections go through the proxy to the
+	// server's host as dialled (the PASV host is ignored unless
+	// TrustPASVHost) with the EPSV or PASV port. Active mode fails with
+	// ErrActiveThroughProxy. A failure to connect through the proxy is a
+	// *ProxyError (ErrProxyUnreachable, ErrProxyAuth, ErrProxyRefused)
+	// within the Timeout. TLS (explicit and implicit) runs end to end
+	// with the server, its name checked against the server's host, not
+	// the proxy's. The password of the URL is never logged or put in an
+	// error.
+	Proxy *url.URL
 
 	// Encoding converts path names and reply text to and from the bytes on
 	// the wire. Nil means UTF-8 (RFC 2640): names are sent as they are.
@@ -243,6 +267,14 @@ func (d *Dialer) prepare() (*Dialer, error) {
 	if lo, hi := cfg.ActivePortMin, cfg.ActivePortMax; (lo != 0 || hi != 0) && (lo < 1 || hi < lo || hi > 65535) {
 		return nil, fmt.Errorf("ftp: Dialer.ActivePortMin and ActivePortMax: bad port range %d-%d", lo, hi)
 	}
+	if cfg.Proxy != nil {
+		if err := checkProxy(cfg.Proxy); err != nil {
+			return nil, err
+		}
+		if cfg.Active {
+			return nil, ErrActiveThroughProxy
+		}
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -250,6 +282,15 @@ func (d *Dialer) prepare() (*Dialer, error) {
 }
 
 func (d *Dialer) dial(ctx context.Context, addr string) (net.Conn, error) {
+	if d.Proxy != nil {
+		return d.dialProxy(ctx, addr)
+	}
+	return d.dialDirect(ctx, addr)
+}
+
+// dialDirect connects to addr without the proxy: with DialContext, or a
+// net.Dialer from LocalAddr.
+func (d *Dialer) dialDirect(ctx context.Context, addr string) (net.Conn, error) {
 	if d.DialContext != nil {
 		return d.DialContext(ctx, "tcp", addr)
 	}
@@ -388,5 +429,6 @@ func (d *Dialer) LogValue() slog.Value {
 		slog.Bool("active", d.Active),
 		slog.Bool("tls", d.TLS != nil),
 		slog.Bool("implicit_tls", d.ImplicitTLS),
+		slog.String("proxy", d.proxyLogValue()),
 	)
 }

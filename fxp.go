@@ -44,6 +44,9 @@ func FXP(ctx context.Context, src *Conn, srcPath string, dst *Conn, dstPath stri
 		return err
 	}
 	host := src.peerIP()
+	if host == nil {
+		return fmt.Errorf("ftp: FXP: the source server's IP address is unknown (its name was resolved by the proxy): use a socks5:// proxy or dial it by IP address")
+	}
 	_, port, err := src.passivePort(ctx)
 	if err != nil {
 		return err

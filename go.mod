@@ -1,6 +1,6 @@
 module github.com/goftplib/ftp
 
-go 1.26
+go 1.26.0
 
 require (
 	github.com/fclairamb/ftpserverlib v0.25.0
@@ -8,9 +8,10 @@ require (
 	github.com/schollz/progressbar/v3 v3.19.1
 	github.com/spf13/afero v1.15.0
 	go.uber.org/goleak v1.3.0
-	golang.org/x/sys v0.46.0
-	golang.org/x/term v0.44.0
-	golang.org/x/text v0.31.0
+	golang.org/x/net v0.62.0
+	golang.org/x/sys v0.49.0
+	golang.org/x/term v0.47.0
+	golang.org/x/text v0.43.0
 )
 
 require (

@@ -11,6 +11,8 @@
 #       ($FTPSERVERS_PREFIX, default /opt/goftplib-servers/<name>). Their
 #       shared-library dependencies are installed normally with apt-get.
 #   * openssl (certificate tooling, `openssl passwd`)
+#   * microsocks (SOCKS5) and tinyproxy (HTTP CONNECT), the real proxies
+#     of the proxy tests (internal/proxies)
 #   * a system user "goftp" (password "s3cret-Pass", home
 #     /var/lib/goftplib-ftp) and the PAM service /etc/pam.d/goftplib-vsftpd,
 #     used by vsftpd (which only knows system accounts; it also runs its
@@ -114,6 +116,9 @@ check_libs() {
 
 T0=$(date +%s)
 apt_install openssl python3-pyftpdlib python3-openssl passwd
+# The proxies of interop/proxy_test.go (internal/proxies starts them on
+# loopback; the packaged tinyproxy service is never started).
+apt_install microsocks tinyproxy
 /usr/bin/python3 -c 'import pyftpdlib, OpenSSL' ||
 	die "/usr/bin/python3 cannot import pyftpdlib/OpenSSL after installing them"
 
