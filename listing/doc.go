@@ -8,7 +8,9 @@
 //
 //	unix     -rw-r--r--   1 owner group  1234 Jan  2 15:04 name
 //	         (and its variants: ISO and numeric dates, localized month names,
-//	         missing group, device numbers, ls -i/-s columns, ACL markers)
+//	         CJK dates such as "1月 2 15:04" and "2024年1月2日", missing group,
+//	         device numbers, ls -i/-s columns, ACL markers, octal modes such
+//	         as "644" or "0100644", Unix-seconds times)
 //	netware  d [RWCEAFMS] owner      512       Jan 16 18:53    name
 //	dos      01-02-24  03:04PM       <DIR>          name
 //	eplf     +i8388621.29609,m824255902,/,<TAB>name

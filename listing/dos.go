@@ -74,7 +74,7 @@ func parseDOS(line string, f *fields, _ *state, tc *timeCtx) (Entry, error) {
 //	1123      A    07-14-99   12:37  name
 //	   0           DIR   01-02-24  12:00  name
 func parseOS2(line string, f *fields, _ *state, tc *timeCtx) (Entry, error) {
-	size, ok := atoi(f.at(0))
+	size, ok := sizeNum(f.at(0))
 	if !ok {
 		return Entry{}, errNotMine
 	}
@@ -139,7 +139,7 @@ func os2Attrs(tok string) bool {
 //
 // The name column is padded, so blanks around it are removed.
 func parseVxWorks(line string, f *fields, _ *state, tc *timeCtx) (Entry, error) {
-	size, ok := atoi(f.at(0))
+	size, ok := sizeNum(f.at(0))
 	if !ok {
 		return Entry{}, errNotMine
 	}

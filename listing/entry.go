@@ -68,7 +68,10 @@ type Entry struct {
 	Type Type
 	// Size is the size in bytes, -1 when unknown (directories in most
 	// formats, devices, MVS data sets). For VMS it is the used blocks times
-	// 512, an upper bound of the file's size.
+	// 512, an upper bound of the file's size. Listings may give sizes up
+	// to 2^64-1; one above math.MaxInt64 is -1 as well: no file is that
+	// large, and servers print 18446744073709551615 (an unsigned -1) for
+	// an unknown size. Raw (and for MLSx, Facts["size"]) keeps the digits.
 	Size int64
 	// Time is the modification time, zero when unknown. MLSx and EPLF
 	// times are UTC; LIST times are read in Options.Location.

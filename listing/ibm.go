@@ -287,7 +287,7 @@ func parseTandem(line string, f *fields, _ *state, tc *timeCtx) (Entry, error) {
 	if f.n < 6 || !allDigits(f.at(1)) {
 		return Entry{}, errNotMine
 	}
-	size, ok := atoi(f.at(2))
+	size, ok := sizeNum(f.at(2))
 	if !ok {
 		return Entry{}, errNotMine
 	}

@@ -105,7 +105,7 @@ func parseMLSx(line string) (Entry, error) {
 			e.Type, e.Target, m = mlsxType(v)
 			e.Mode |= m
 		case "size":
-			if n, ok := atoi(v); ok {
+			if n, ok := sizeNum(v); ok {
 				e.Size = n
 			}
 		case "sizd":
@@ -295,7 +295,7 @@ func parseEPLF(line string) (Entry, error) {
 		case 'r':
 			retr = true
 		case 's':
-			if n, ok := atoi(fact[1:]); ok {
+			if n, ok := sizeNum(fact[1:]); ok {
 				e.Size = n
 			}
 		case 'm':

@@ -1,6 +1,10 @@
 package listing
 
-import "strings"
+import (
+	"math"
+	"strconv"
+	"strings"
+)
 
 // span is a field of a line: line[s:e].
 type span struct{ s, e int }
@@ -104,6 +108,26 @@ func atoi(s string) (int64, bool) {
 	return n, true
 }
 
+// sizeNum parses a size column: a non-negative decimal up to 2^64-1. A
+// size above math.MaxInt64 gives -1 (unknown): no file is that large, and
+// servers that print one mean an unknown size (an unsigned -1).
+func sizeNum(s string) (int64, bool) {
+	if n, ok := atoi(s); ok {
+		return n, true
+	}
+	if len(s) > 20 || !allDigits(s) {
+		return 0, false
+	}
+	u, err := strconv.ParseUint(s, 10, 64)
+	switch {
+	case err != nil:
+		return 0, false
+	case u > math.MaxInt64:
+		return -1, true
+	}
+	return int64(u), true
+}
+
 // smallInt parses 1 to 4 digits.
 func smallInt(s string) (int, bool) {
 	if len(s) == 0 || len(s) > 4 {
@@ -122,7 +146,7 @@ func smallInt(s string) (int, bool) {
 // groupedInt parses a size with thousands separators: "9,730", "1.234.567"
 // (one separator kind, groups of three digits) or plain digits.
 func groupedInt(s string) (int64, bool) {
-	if n, ok := atoi(s); ok {
+	if n, ok := sizeNum(s); ok {
 		return n, true
 	}
 	if s == "" || len(s) > 26 || !isDigit(s[0]) {

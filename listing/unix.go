@@ -91,7 +91,7 @@ func permBits(p string) fs.FileMode {
 
 // sizeTok parses an ls size column: digits or an ls -h size.
 func sizeTok(tok string) (int64, bool) {
-	if n, ok := atoi(tok); ok {
+	if n, ok := sizeNum(tok); ok {
 		return n, true
 	}
 	return humanSize(tok)
@@ -169,10 +169,15 @@ func lsDateForms(f *fields, d int, numericMonth bool) (date, clock, int, bool) {
 		}
 		return date{}, clock{}, 0, false
 	}
-	// One-field dates: "2024-01-02 15:04", "2024-01-02 15:04:05.123456789
+	// One-field dates: "2024年1月2日", "1月2日 15:04", "2024년1월2일",
+	// "2024-01-02 15:04", "2024-01-02 15:04:05.123456789
 	// +0100", "09-26 2000", "09-26 13:45", "24-04-2003 17:12",
 	// "1999/10/12 17:12", "2004.07.15", "01-jun-99".
-	if dt, ok := dateOf(t0); ok {
+	dt, ok := dateOf(t0)
+	if !ok {
+		dt, ok = cjkDate(t0)
+	}
+	if ok {
 		c, cok := clockOf(t1)
 		if dt.y == 0 {
 			if cok {
@@ -190,6 +195,39 @@ func lsDateForms(f *fields, d int, numericMonth bool) (date, clock, int, bool) {
 		return dt, none, d, true
 	}
 	return date{}, clock{}, 0, false
+}
+
+// cjkDate parses a date written in one field with CJK unit characters:
+// "2024年1月2日", "1月2日", Korean "2024년1월2일". The year is optional.
+func cjkDate(tok string) (date, bool) {
+	var d date
+	next := 0 // 0: year or month, 1: month, 2: day, 3: done
+	for tok != "" && next < 3 {
+		i := 0
+		for i < len(tok) && isDigit(tok[i]) {
+			i++
+		}
+		n, ok := smallInt(tok[:i])
+		if !ok {
+			return date{}, false
+		}
+		rest := tok[i:]
+		switch {
+		case next == 0 && (strings.HasPrefix(rest, "年") || strings.HasPrefix(rest, "년")):
+			d.y, next = n, 1
+		case next <= 1 && (strings.HasPrefix(rest, "月") || strings.HasPrefix(rest, "월")):
+			d.m, next = n, 2
+		case next == 2 && (strings.HasPrefix(rest, "日") || strings.HasPrefix(rest, "일")):
+			d.d, next = n, 3
+		default:
+			return date{}, false
+		}
+		tok = rest[3:] // each unit character is three bytes in UTF-8
+	}
+	if next != 3 || tok != "" || d.y != 0 && d.y < 1000 {
+		return date{}, false
+	}
+	return d, true
 }
 
 // tzOffset parses a numeric time zone as ls --full-time prints it:
@@ -210,10 +248,59 @@ func tzOffset(tok string) (time.Duration, bool) {
 	return off, true
 }
 
+// numericMode parses a mode column written in octal instead of
+// "-rw-r--r--": "644", "0644", "4755", or with the file type bits of
+// st_mode, "40755" (a directory), "100644", "0100644", "120777" (a link).
+// Without type bits the entry is taken for a File.
+func numericMode(tok string) (Type, fs.FileMode, bool) {
+	if len(tok) < 3 || len(tok) > 7 {
+		return 0, 0, false
+	}
+	var n uint32
+	for i := 0; i < len(tok); i++ {
+		if tok[i] < '0' || tok[i] > '7' {
+			return 0, 0, false
+		}
+		n = n<<3 | uint32(tok[i]-'0')
+	}
+	if n > 0o177777 {
+		return 0, 0, false
+	}
+	perm := octalMode(tok) // permission, setuid, setgid and sticky bits
+	var c byte
+	switch n & 0o170000 {
+	case 0, 0o100000:
+		c = '-'
+	case 0o040000:
+		c = 'd'
+	case 0o120000:
+		c = 'l'
+	case 0o020000:
+		c = 'c'
+	case 0o060000:
+		c = 'b'
+	case 0o010000:
+		c = 'p'
+	case 0o140000:
+		c = 's'
+	default:
+		return 0, 0, false
+	}
+	typ, mode, _ := permType(c)
+	return typ, mode | perm, true
+}
+
 // parseUnix parses ls -l output, optionally preceded by ls -i inode and
-// ls -s block-count columns.
+// ls -s block-count columns, and with the mode in octal ("644 1 user
+// group 1234 Jan  2 15:04 name"; "0100644 500 101 12345 1704198896 name",
+// with the time in Unix seconds, as some embedded servers print it).
 func parseUnix(line string, f *fields, _ *state, tc *timeCtx) (Entry, error) {
 	p := 0
+	numeric := false
+	var (
+		typ  Type
+		mode fs.FileMode
+	)
 	switch {
 	case isPerm(f.at(0)):
 	case allDigits(f.at(0)) && isPerm(f.at(1)):
@@ -221,11 +308,21 @@ func parseUnix(line string, f *fields, _ *state, tc *timeCtx) (Entry, error) {
 	case allDigits(f.at(0)) && allDigits(f.at(1)) && isPerm(f.at(2)):
 		p = 2
 	default:
-		return Entry{}, errNotMine
+		var ok bool
+		if typ, mode, ok = numericMode(f.at(0)); !ok {
+			return Entry{}, errNotMine
+		}
+		numeric = true
 	}
 	perm := f.at(p)
-	typ, mode, _ := permType(perm[0])
-	device := perm[0] == 'c' || perm[0] == 'b'
+	device := false
+	if numeric {
+		device = mode&fs.ModeDevice != 0
+	} else {
+		typ, mode, _ = permType(perm[0])
+		mode |= permBits(perm)
+		device = perm[0] == 'c' || perm[0] == 'b'
+	}
 
 	var (
 		dt   date
@@ -246,10 +343,16 @@ func parseUnix(line string, f *fields, _ *state, tc *timeCtx) (Entry, error) {
 			last = -1
 		}
 	}
+	if numeric && (last < 0 || d-1-(p+1) < 2) {
+		// An octal mode must be followed by links and owner columns
+		// before the size, or be the Unix-seconds form; otherwise the
+		// line is another format's that starts with a number.
+		return parseNumericEpoch(f, typ, mode)
+	}
 	if last < 0 {
 		return Entry{}, errors.New("no date column")
 	}
-	e := Entry{Type: typ, Mode: mode | permBits(perm), Perm: perm, Size: -1}
+	e := Entry{Type: typ, Mode: mode, Perm: perm, Size: -1}
 
 	// Columns between the mode and the size: links, owner, group.
 	sizeIdx := d - 1
@@ -303,6 +406,35 @@ func parseUnix(line string, f *fields, _ *state, tc *timeCtx) (Entry, error) {
 		name, e.Target = splitLink(name, e.Size)
 	}
 	e.Name = name
+	return e, nil
+}
+
+// parseNumericEpoch parses "0100644  500  101  12345  1704198896  name":
+// mode with type bits, uid, gid, size, modification time in Unix seconds
+// (UTC) and the name, after the padding of its column.
+func parseNumericEpoch(f *fields, typ Type, mode fs.FileMode) (Entry, error) {
+	if len(f.at(0)) < 5 || f.n < 6 {
+		return Entry{}, errNotMine
+	}
+	for i := 1; i <= 4; i++ {
+		if !allDigits(f.at(i)) {
+			return Entry{}, errNotMine
+		}
+	}
+	size, ok1 := sizeNum(f.at(3))
+	secs, ok2 := atoi(f.at(4))
+	if !ok1 || !ok2 || secs >= 1<<40 {
+		return Entry{}, errNotMine
+	}
+	name, ok := f.after(4, -1)
+	if !ok {
+		return Entry{}, errNotMine
+	}
+	e := Entry{Type: typ, Mode: mode, Perm: f.at(0), Owner: f.at(1), Group: f.at(2), Size: size,
+		Time: time.Unix(secs, 0).UTC(), Precision: time.Second, Name: name}
+	if typ == Link {
+		e.Name, e.Target = splitLink(name, size)
+	}
 	return e, nil
 }
 
