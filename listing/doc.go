@@ -22,6 +22,10 @@
 //	zvm      NAME     EXT      F         80          1          1 2024-01-02 12:00:00 VOL191
 //	vxworks  2048    Feb-28-1998  05:23:30   name <DIR>
 //	tandem   NAME     101      528  6-Apr-07 14:21:18 255, 0 "oooo"
+//	mvs/JES  PAYROLL1 JOB00123 IBMUSER  OUTPUT A  RC=0000 3 spool files   (SITE FILETYPE=JES)
+//	         001 JES2              A JESMSGLG       1200                 (a job's spool files)
+//	os9      20.20 07/03/29 1026 d-ewrewr 2650 85920 CMDS                (Microware OS-9)
+//	nortel   config.cfg       1014196  06/03/04  Thur.   10:20:03        (Nortel wfFtp)
 //	mlsx     type=file;size=5;modify=20240102150405; name   (some servers answer LIST so)
 //
 // # Safety

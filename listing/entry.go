@@ -51,10 +51,12 @@ const (
 	FormatVMS     = "vms"     // OpenVMS (MultiNet, UCX, TCPware)
 	FormatOS2     = "os2"     // OS/2
 	FormatOS400   = "os400"   // IBM i (OS/400, AS/400)
-	FormatMVS     = "mvs"     // z/OS (MVS) data sets and PDS members
+	FormatMVS     = "mvs"     // z/OS (MVS) data sets, PDS members and JES jobs
 	FormatZVM     = "zvm"     // IBM z/VM (CMS minidisks, SFS)
 	FormatVxWorks = "vxworks" // VxWorks and VShell style (size first)
 	FormatTandem  = "tandem"  // HP NonStop (Tandem) Guardian
+	FormatOS9     = "os9"     // Microware OS-9
+	FormatNortel  = "nortel"  // Nortel (Bay Networks) routers' wfFtp
 	FormatMLSx    = "mlsx"    // RFC 3659 MLSD/MLST facts
 )
 

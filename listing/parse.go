@@ -171,7 +171,7 @@ func parseLines(lines []string, opts *Options, yield func(*result)) {
 // parseAs); the first whose parser claims a line decides.
 var formats = [...]string{
 	FormatUnix, FormatNetware, FormatVMS, FormatDOS, FormatOS400, FormatMVS, FormatMVS,
-	FormatZVM, FormatTandem, FormatOS2, FormatVxWorks,
+	FormatZVM, FormatTandem, FormatOS2, FormatVxWorks, FormatMVS, FormatOS9, FormatNortel,
 }
 
 // parseAs runs the parser of formats[i]. Each returns errNotMine when the
@@ -201,6 +201,12 @@ func parseAs(i int, line string, f *fields, st *state, tc *timeCtx) (Entry, erro
 		return parseOS2(line, f, st, tc)
 	case 10:
 		return parseVxWorks(line, f, st, tc)
+	case 11:
+		return parseJES(line, f, st, tc)
+	case 12:
+		return parseOS9(line, f, st, tc)
+	case 13:
+		return parseNortel(line, f, st, tc)
 	}
 	return Entry{}, errNotMine
 }
@@ -281,6 +287,12 @@ func skipLine(f *fields, st *state) bool {
 	case a0 == "Name" && (a1 == "VV.MM" || a1 == "Size" && f.at(2) == "TTR"):
 		st.mvsMembers = true // MVS PDS member list header
 		return true
+	case a0 == "JOBNAME" && a1 == "JOBID":
+		return true // JES job list header
+	case a0 == "ID" && a1 == "STEPNAME":
+		return true // JES spool file list header
+	case jesTrailer(f):
+		return true // JES: "3 spool files"
 	case a0 == "File" && a1 == "Code" && f.at(2) == "EOF":
 		return true // Tandem header
 	case a0 == "size" && a1 == "date" && f.at(2) == "time" && f.at(3) == "name" && f.n == 4:
