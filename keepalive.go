@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -17,15 +18,16 @@ const DefaultControlKeepAlive = 30 * time.Second
 // that a NAT box or firewall does not drop the idle control connection
 // before the transfer's final reply. It only writes: the replies are left
 // unread until the transfer ends, when transfer.finish reads them with the
-// final reply (see finalReply). Some servers answer NOOP at once during a
-// transfer (their 200s come before the 226), others only once the transfer
-// is over (after the 226); replies are read in order, so the count of
-// NOOPs sent is all that is needed to stay in step.
+// final reply (see finalReply and skipNoops). Servers differ: vsftpd
+// answers only once the transfer is over (its 200s come after the 226),
+// pyftpdlib and ProFTPD (uploads) answer at once, during the transfer,
+// and Pure-FTPd reads the control connection during a transfer and
+// answers what it read with one 500, swallowing NOOPs.
 type keepAlive struct {
 	stopc chan struct{}
 	done  chan struct{}
-	sent  int   // NOOPs written; read after done is closed
-	err   error // the write error that ended the loop, if any
+	sent  atomic.Int64 // NOOPs written
+	err   error        // the write error that ended the loop; read after done is closed
 }
 
 // startKeepAlive starts sending NOOPs every ControlKeepAlive during a
@@ -65,7 +67,7 @@ func (k *keepAlive) loop(ctx context.Context, c *Conn, iv time.Duration) {
 		if n > 0 {
 			// A partly written NOOP is answered (or refused) too, once
 			// the server reads the rest of a later line: count it.
-			k.sent++
+			k.sent.Add(1)
 		}
 		if err != nil {
 			k.err = err
@@ -75,7 +77,8 @@ func (k *keepAlive) loop(ctx context.Context, c *Conn, iv time.Duration) {
 }
 
 // stop ends the keep-alives and returns the number of NOOPs sent and the
-// write error that ended them, if any. It may be called on nil.
+// write error that ended them, if any. It may be called more than once,
+// and on nil.
 func (k *keepAlive) stop() (int, error) {
 	if k == nil {
 		return 0, nil
@@ -86,16 +89,42 @@ func (k *keepAlive) stop() (int, error) {
 		close(k.stopc)
 	}
 	<-k.done
-	return k.sent, k.err
+	return int(k.sent.Load()), k.err
 }
 
-// isNoopReply reports whether rep, read while keep-alive NOOPs are still
-// unanswered, answers one of them rather than ending the transfer. NOOP's
-// one success code is 200, which no transfer ends with (226, 250, or an
-// error); a refusal of NOOP during a transfer is told apart by naming the
-// command, as servers do ("450 NOOP: transfer in progress").
+// count returns the number of NOOPs sent so far.
+func (k *keepAlive) count() int64 {
+	if k == nil {
+		return 0
+	}
+	return k.sent.Load()
+}
+
+// stopKeepAlive ends the transfer's keep-alives and records how many NOOPs
+// were sent. When one could not be written, the control connection is
+// lost, or unusable for writing (TLS after a write timeout): the Conn is
+// closed, once what could be read has been.
+func (t *transfer) stopKeepAlive() {
+	n, err := t.ka.stop()
+	t.noops = n
+	if err != nil {
+		t.c.Close()
+	}
+}
+
+// isNoopReply reports whether rep, read after keep-alive NOOPs were sent
+// during a transfer and before its final reply, answers them rather than
+// ending the transfer: NOOP's success code 200, which no transfer ends
+// with (226, 250, or an error), a syntax refusal 500-504, which no
+// transfer ends with once it has started (Pure-FTPd reads the control
+// connection during a transfer, looking for ABOR, and answers what else it
+// finds with one "500 Unknown command" for all it read), or a refusal that
+// names the command ("450 NOOP: transfer in progress").
 func isNoopReply(rep *Reply) bool {
-	if rep.Code == CodeCommandOK {
+	switch {
+	case rep.Code == CodeCommandOK:
+		return true
+	case rep.Code >= 500 && rep.Code <= 504:
 		return true
 	}
 	return rep.Code >= 400 && rep.Code != CodeServiceNotAvailable && strings.Contains(strings.ToUpper(rep.Msg), "NOOP")
@@ -109,17 +138,21 @@ func (t *transfer) finalReply(ctx context.Context) (*Reply, error) {
 		if err != nil {
 			return rep, err
 		}
-		if t.noops > 0 && isNoopReply(rep) {
-			t.noops--
+		if t.ka.count() > 0 && isNoopReply(rep) {
 			continue
 		}
 		return rep, nil
 	}
 }
 
-// skipNoops reads the replies to the keep-alive NOOPs that the server
-// answers only after the transfer's final reply, within the abort grace;
-// a failure closes the Conn (readReply does), which the next call reports.
+// skipNoops puts the control connection back in step after a transfer
+// during which keep-alive NOOPs were sent: the replies to them that the
+// server sends only after the transfer's final reply are still to come,
+// and how many is not known for sure (Pure-FTPd swallows some, answering
+// several with one 500). The client sends PWD and skips replies up to its
+// 257, which nothing else produces, within the abort grace. A failure
+// closes the Conn (readReply does), which the next call reports; the
+// transfer's own result stands.
 func (t *transfer) skipNoops() {
 	if t.noops == 0 {
 		return
@@ -129,10 +162,14 @@ func (t *transfer) skipNoops() {
 	defer cancel()
 	stop := c.watch(ctx, c.nc)
 	defer stop()
-	for ; t.noops > 0; t.noops-- {
-		// Each reply is logged (LogRecv); whether NOOP was accepted
+	if _, err := c.writeCmd(ctx, "PWD", ""); err != nil {
+		return
+	}
+	for {
+		// Each reply is logged (LogRecv); whether a NOOP was accepted
 		// does not matter.
-		if _, err := c.readReply(ctx, "NOOP"); err != nil {
+		rep, err := c.readReply(ctx, "PWD")
+		if err != nil || rep.Code == CodePathCreated {
 			return
 		}
 	}

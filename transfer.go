@@ -70,7 +70,7 @@ type transfer struct {
 	result  error
 	final   *Reply
 	ka      *keepAlive // NOOPs on the control connection, or nil
-	noops   int        // keep-alive NOOPs whose replies are still unread
+	noops   int        // keep-alive NOOPs sent (see skipNoops)
 }
 
 // startTransfer opens a data connection, sends REST offset if non-zero,
@@ -440,15 +440,10 @@ func (t *transfer) finish(abort bool) error {
 	defer c.end()
 	defer t.stop()
 	defer c.setData(nil)
-	var kaErr error
-	t.noops, kaErr = t.ka.stop()
-	if kaErr != nil {
-		// A keep-alive NOOP could not be written: the control
-		// connection is lost, or (TLS after a write timeout) unusable
-		// for writing. Whatever replies can still be read are read
-		// below; the Conn is not used again.
-		defer c.Close()
-	}
+	// The keep-alive NOOPs go on while the final reply is awaited (a
+	// server may take its time after a large upload), and are stopped
+	// before anything else is written on the control connection.
+	defer t.stopKeepAlive()
 	ctxDone := t.ctx.Err() != nil
 	if t.err != nil && errors.Is(t.err, os.ErrDeadlineExceeded) && !t.srcErr && !ctxDone {
 		// The server went silent for a whole Timeout: waiting as long
@@ -462,6 +457,7 @@ func (t *transfer) finish(abort bool) error {
 	}
 	if abort || ctxDone {
 		t.stop() // the cancelled ctx must not touch the deadlines any more
+		t.stopKeepAlive()
 		t.result = c.abort(t.ctx, t.conn, t.noops)
 		if t.err != nil {
 			t.result = t.err
@@ -477,6 +473,7 @@ func (t *transfer) finish(abort bool) error {
 		gctx, cancel := context.WithTimeout(context.WithoutCancel(t.ctx), c.grace(t.ctx))
 		defer cancel()
 		rep, err := t.finalReply(gctx)
+		t.stopKeepAlive()
 		if err == nil {
 			t.skipNoops()
 		}
@@ -491,6 +488,7 @@ func (t *transfer) finish(abort bool) error {
 		return t.result
 	}
 	rep, err := t.finalReply(t.ctx)
+	t.stopKeepAlive()
 	if err != nil {
 		t.result = err
 		return err
@@ -568,7 +566,7 @@ func (t *transfer) closeData() (func(), error) {
 // to come, the client sends PWD after the first final reply and skips
 // replies up to its 257, which nothing else produces. A refusal of ABOR
 // is returned as a *ReplyError once the Conn is back in step. Replies to
-// the transfer's keep-alive NOOPs (noops of them still unread) are
+// the transfer's keep-alive NOOPs (when noops were sent) are
 // skipped on the way.
 func (c *Conn) abort(ctx context.Context, data net.Conn, noops int) error {
 	gctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.grace(ctx))
@@ -591,9 +589,8 @@ func (c *Conn) abort(ctx context.Context, data net.Conn, noops int) error {
 	final := func() (*Reply, error) {
 		for {
 			rep, err := c.readReply(gctx, "ABOR")
-			if err == nil && noops > 0 && isNoopReply(rep) {
-				noops-- // a keep-alive's reply (see keepAlive)
-				continue
+			if err == nil && noops > 0 && rep.Code == CodeCommandOK {
+				continue // a keep-alive's reply (see keepAlive)
 			}
 			if err != nil || rep.Code >= 200 {
 				return rep, err

@@ -1,18 +1,24 @@
 // Package faultproxy is a loopback FTP proxy for fault-injection tests: it
 // forwards a control connection to a real server, rewrites EPSV and PASV
-// replies so passive data connections go through it too, and can cut data
-// connections in the middle of a transfer with a TCP reset.
+// replies so passive data connections go through it too (on a plain
+// control connection; once it carries TLS, AUTH TLS or implicit, its bytes
+// are passed through unread and data connections go to the server
+// directly), and can cut data
+// connections in the middle of a transfer with a TCP reset, or drop control
+// connections that stay idle too long, as NAT boxes and firewalls do.
 package faultproxy
 
 import (
-	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"net"
 	"regexp"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Proxy forwards FTP sessions to a server.
@@ -29,6 +35,12 @@ type Proxy struct {
 	cuts     atomic.Int64
 	// Cut counts the data connections that were cut.
 	Cut atomic.Int64
+
+	// idle: control connections silent in both directions for longer
+	// are dropped (see DropIdle); zero: never.
+	idle atomic.Int64
+	// Dropped counts the control connections dropped for being idle.
+	Dropped atomic.Int64
 
 	mu     sync.Mutex
 	conns  map[io.Closer]struct{}
@@ -52,6 +64,15 @@ func (p *Proxy) CutData(n int, bytes int64) {
 	p.cutAfter.Store(bytes)
 	p.cuts.Store(int64(n))
 }
+
+// DropIdle makes the proxy drop every control connection through it that
+// carries no byte in either direction for longer than d, the way a NAT box
+// or a stateful firewall forgets an idle connection: the client's side is
+// reset at once; the server's side is left open, and reset when the server
+// next sends something (its 226, say), as the box answers a packet of a
+// connection it no longer knows. Zero turns it off. Data connections are
+// never dropped.
+func (p *Proxy) DropIdle(d time.Duration) { p.idle.Store(int64(d)) }
 
 // Close stops the proxy and every connection through it, and waits for
 // its goroutines.
@@ -113,41 +134,126 @@ func (p *Proxy) control(client net.Conn) {
 	}
 	defer p.untrack(client)
 	defer p.untrack(server)
+	var last atomic.Int64 // time of the last byte either way, UnixNano
+	last.Store(time.Now().UnixNano())
+	var dropped atomic.Bool
+	var tlsOn atomic.Bool // TLS from here on: bytes are passed through
+	done := make(chan struct{})
+	defer close(done)
 	p.wg.Go(func() {
-		io.Copy(server, client)
-		server.Close()
+		buf := make([]byte, 4<<10)
+		for first := true; ; first = false {
+			n, err := client.Read(buf)
+			if first && n > 0 && buf[0] == 0x16 {
+				tlsOn.Store(true) // a TLS ClientHello: implicit TLS
+			}
+			if n > 0 {
+				last.Store(time.Now().UnixNano())
+				if _, werr := server.Write(buf[:n]); werr != nil {
+					break
+				}
+			}
+			if err != nil {
+				break
+			}
+		}
+		if !dropped.Load() {
+			server.Close()
+		}
+	})
+	p.wg.Go(func() {
+		tick := time.NewTicker(10 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+			}
+			d := time.Duration(p.idle.Load())
+			if d > 0 && time.Since(time.Unix(0, last.Load())) > d {
+				dropped.Store(true)
+				p.Dropped.Add(1)
+				reset(client)
+				return
+			}
+		}
 	})
 	host, _, _ := net.SplitHostPort(p.target)
-	br := bufio.NewReader(server)
+	var pending []byte
+	buf := make([]byte, 32<<10)
 	for {
-		line, err := br.ReadString('\n')
+		n, err := server.Read(buf)
+		if dropped.Load() {
+			// The connection is forgotten: whatever the server sends
+			// now is answered with a reset.
+			reset(server)
+			return
+		}
+		if n > 0 {
+			last.Store(time.Now().UnixNano())
+			if tlsOn.Load() {
+				if _, err := client.Write(buf[:n]); err != nil {
+					return
+				}
+			} else {
+				pending = append(pending, buf[:n]...)
+				for !tlsOn.Load() {
+					i := bytes.IndexByte(pending, '\n')
+					if i < 0 {
+						break
+					}
+					line := p.rewrite(host, string(pending[:i+1]))
+					pending = pending[i+1:]
+					if line == "" {
+						return
+					}
+					if _, err := io.WriteString(client, line); err != nil {
+						return
+					}
+					if strings.HasPrefix(line, "234 ") {
+						// AUTH TLS accepted: the rest is TLS, passed
+						// through unread (PASV replies are not
+						// rewritten any more).
+						tlsOn.Store(true)
+						if _, err := client.Write(pending); err != nil {
+							return
+						}
+						pending = nil
+					}
+				}
+			}
+		}
 		if err != nil {
 			return
 		}
-		switch {
-		case len(line) > 4 && line[:4] == "229 ":
-			if m := re229.FindStringSubmatch(line); m != nil {
-				port, err := p.dataListener(net.JoinHostPort(host, m[1]))
-				if err != nil {
-					return
-				}
-				line = line[:4] + fmt.Sprintf("Entering Extended Passive Mode (|||%d|)\r\n", port)
+	}
+}
+
+// rewrite points a 229 or 227 reply line at a new data listener of the
+// proxy, or returns line unchanged; "" when the listener fails.
+func (p *Proxy) rewrite(host, line string) string {
+	switch {
+	case len(line) > 4 && line[:4] == "229 ":
+		if m := re229.FindStringSubmatch(line); m != nil {
+			port, err := p.dataListener(net.JoinHostPort(host, m[1]))
+			if err != nil {
+				return ""
 			}
-		case len(line) > 4 && line[:4] == "227 ":
-			if m := re227.FindStringSubmatch(line); m != nil {
-				p1, _ := strconv.Atoi(m[5])
-				p2, _ := strconv.Atoi(m[6])
-				port, err := p.dataListener(net.JoinHostPort(host, strconv.Itoa(p1*256+p2)))
-				if err != nil {
-					return
-				}
-				line = fmt.Sprintf("227 Entering Passive Mode (127,0,0,1,%d,%d)\r\n", port>>8, port&0xff)
-			}
+			line = line[:4] + fmt.Sprintf("Entering Extended Passive Mode (|||%d|)\r\n", port)
 		}
-		if _, err := io.WriteString(client, line); err != nil {
-			return
+	case len(line) > 4 && line[:4] == "227 ":
+		if m := re227.FindStringSubmatch(line); m != nil {
+			p1, _ := strconv.Atoi(m[5])
+			p2, _ := strconv.Atoi(m[6])
+			port, err := p.dataListener(net.JoinHostPort(host, strconv.Itoa(p1*256+p2)))
+			if err != nil {
+				return ""
+			}
+			line = fmt.Sprintf("227 Entering Passive Mode (127,0,0,1,%d,%d)\r\n", port>>8, port&0xff)
 		}
 	}
+	return line
 }
 
 // dataListener accepts one data connection and forwards it to addr.
@@ -186,12 +292,8 @@ func (p *Proxy) dataListener(addr string) (int, error) {
 		cut := func() {
 			once.Do(func() {
 				p.Cut.Add(1)
-				for _, c := range []net.Conn{client, server} {
-					if tc, ok := c.(*net.TCPConn); ok {
-						tc.SetLinger(0) // reset, not an orderly close
-					}
-					c.Close()
-				}
+				reset(client)
+				reset(server)
 			})
 		}
 		pipe := func(dst, src net.Conn) {
@@ -221,4 +323,12 @@ func (p *Proxy) dataListener(addr string) (int, error) {
 		wg.Wait()
 	})
 	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+// reset closes c with a TCP reset rather than an orderly close.
+func reset(c net.Conn) {
+	if tc, ok := c.(*net.TCPConn); ok {
+		tc.SetLinger(0)
+	}
+	c.Close()
 }
