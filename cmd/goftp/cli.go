@@ -48,8 +48,10 @@ type globals struct {
 	active   bool
 	timeout  time.Duration
 	verbose  verbosity
-	retries  int         // as PoolConfig.Retries: 0 default (3), -1 none (--retries 0)
-	srv      serverFlags // --encoding, --no-epsv, --active-addr, … (netflags.go)
+	retries  int           // as PoolConfig.Retries: 0 default (3), -1 none (--retries 0)
+	keep     keepAliveFlag // as Dialer.ControlKeepAlive: 0 default (30s), -1 none (--keepalive 0)
+	srv      serverFlags   // --encoding, --no-epsv, --active-addr, … (netflags.go)
+	px       proxyFlags    // --proxy, --noproxy (proxy.go)
 }
 
 // retryFlag is --retries N. It stores the count the way the library's
@@ -278,9 +280,10 @@ func (a *app) classify(err error) int {
 	case errors.Is(err, ftp.ErrTLSRequired), errors.As(err, &cve), errors.As(err, &uae), errors.As(err, &hne),
 		errors.As(err, &cie), errors.As(err, &rhe), errors.As(err, &ae):
 		return exitTLS
-	case errors.As(err, &de), errors.As(err, &dnse), isReply && re.Cmd == "":
-		// The control connection could not be opened, or the greeting
-		// was not 2xx.
+	case errors.As(err, &de), errors.As(err, &dnse), isReply && re.Cmd == "",
+		errors.Is(err, ftp.ErrProxyUnreachable), errors.Is(err, ftp.ErrProxyAuth), errors.Is(err, ftp.ErrProxyRefused):
+		// The control connection could not be opened (directly or
+		// through the proxy), or the greeting was not 2xx.
 		return exitConnect
 	case errors.Is(err, ftp.ErrSizeMismatch), errors.Is(err, ftp.ErrShortTransfer),
 		errors.Is(err, ftp.ErrResumeUnverified), errors.Is(err, ftp.ErrChecksumMismatch):
@@ -415,6 +418,9 @@ func (a *app) flagSet(name string, skip []string) *flag.FlagSet {
 	add("timeout", func() {
 		fs.DurationVar(&g.timeout, "timeout", g.timeout, "give up after `DURATION` without activity (default 60s)")
 	})
+	add("keepalive", func() {
+		fs.Var(&g.keep, "keepalive", "send NOOP on the control connection every `DURATION` during transfers, so that NAT boxes and firewalls do not drop it; 0 for none")
+	})
 	add("v", func() {
 		fs.Var(&g.verbose, "v", "show the protocol dialogue (passwords masked)")
 		fs.BoolFunc("vv", "show every protocol line and data connection event", func(string) error {
@@ -428,12 +434,15 @@ func (a *app) flagSet(name string, skip []string) *flag.FlagSet {
 	for _, n := range serverFlagNames {
 		add(n, func() { g.srv.register(fs, n) })
 	}
+	for _, n := range []string{"proxy", "noproxy"} {
+		add(n, func() { g.px.register(fs, n) })
+	}
 	return fs
 }
 
 // globalNames are the names of the global flags.
 func globalNames() []string {
-	return append([]string{"user", "netrc", "tls", "insecure", "ca", "active", "timeout", "v", "vv", "retries"}, serverFlagNames...)
+	return append([]string{"user", "netrc", "tls", "insecure", "ca", "active", "timeout", "keepalive", "v", "vv", "retries", "proxy", "noproxy"}, serverFlagNames...)
 }
 
 // subFlags returns the FlagSet of command name with its usage text.

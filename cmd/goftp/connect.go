@@ -12,6 +12,7 @@ import (
 	"net"
 	"os"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 	"unicode/utf8"
@@ -75,9 +76,10 @@ func (a *app) dialer(u *ftp.URL) (ftp.Dialer, error) {
 		return ftp.Dialer{}, usagef("--timeout must not be negative")
 	}
 	d := ftp.Dialer{
-		Timeout: a.g.timeout,
-		Active:  a.g.active,
-		Logger:  a.logger(false),
+		Timeout:          a.g.timeout,
+		ControlKeepAlive: time.Duration(a.g.keep),
+		Active:           a.g.active,
+		Logger:           a.logger(false),
 	}
 	mode, err := a.tlsMode(u)
 	if err != nil {
@@ -88,6 +90,17 @@ func (a *app) dialer(u *ftp.URL) (ftp.Dialer, error) {
 		port = "990"
 	}
 	d.DialContext = dialMarked(controlAddr(u.Host, port))
+	px, err := a.g.px.proxyFor(u, a.getenv)
+	if err != nil {
+		return d, err
+	}
+	if px != nil {
+		if a.g.active {
+			return d, usagef("--active does not work through a proxy (the server cannot connect back through it): drop --active, or bypass the proxy with --noproxy or --proxy \"\"")
+		}
+		d.Proxy = px        // its failures are ftp.ProxyErrors: "cannot connect"
+		d.DialContext = nil // the library dials the proxy
+	}
 	if mode == "none" {
 		if a.g.insecure || a.g.ca != "" {
 			return d, usagef("--insecure and --ca need TLS: use an ftps:// or ftpes:// URL or --tls")
@@ -360,12 +373,41 @@ func (e *dialError) Unwrap() error { return e.err }
 // dialMarked returns a Dialer.DialContext that dials as the library does
 // and marks failures to reach ctrl, the control connection's address,
 // with dialError.
+//
+// Passive data connections, which the library dials to the control
+// connection's host as given (a name, perhaps), go to the address the
+// first control connection reached, and so do later control connections
+// (a Pool's), so that a name with several addresses does not send them to
+// another machine.
 func dialMarked(ctrl string) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	ctrlHost, _, _ := net.SplitHostPort(ctrl)
+	var mu sync.Mutex
+	var ctrlIP string // the address the control connection reached
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
 		nd := net.Dialer{KeepAlive: 30 * time.Second}
-		c, err := nd.DialContext(ctx, network, addr)
-		if err != nil && addr == ctrl {
-			return nil, &dialError{err}
+		to := addr
+		if h, p, err := net.SplitHostPort(addr); err == nil && h == ctrlHost {
+			mu.Lock()
+			if ctrlIP != "" {
+				to = net.JoinHostPort(ctrlIP, p)
+			}
+			mu.Unlock()
+		}
+		c, err := nd.DialContext(ctx, network, to)
+		if err != nil && addr == ctrl && to != addr && ctx.Err() == nil {
+			c, err = nd.DialContext(ctx, network, addr) // that machine is gone: any of the name's
+		}
+		if addr == ctrl {
+			if err != nil {
+				return nil, &dialError{err}
+			}
+			if ta, ok := c.RemoteAddr().(*net.TCPAddr); ok {
+				mu.Lock()
+				if ctrlIP == "" { // the first: every connection goes there
+					ctrlIP = ta.IP.String()
+				}
+				mu.Unlock()
+			}
 		}
 		return c, err
 	}
