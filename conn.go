@@ -51,6 +51,7 @@ type Conn struct {
 	noEPRT   bool              // EPRT was refused: use PORT from now on
 	noMLSD   bool              // MLSD was refused or sent garbage: use LIST from now on
 	noMLST   bool              // MLST was refused or sent garbage: list the parent instead
+	noListA  bool              // "LIST -a dir" was refused and "LIST dir" worked: no -a with a path
 	loggedIn bool
 	modeZ    bool // MODE Z (deflate) is in effect
 	// ctrlCtx is the ctx of the operation using the control connection,

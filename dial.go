@@ -166,7 +166,9 @@ type Dialer struct {
 
 	// ListHidden makes ReadDir, Stat and Walk send "LIST -a" when the
 	// server has no MLSD, so names starting with "." are listed. Most
-	// Unix servers accept it; some take "-a" for a file name.
+	// Unix servers accept it; a server that takes "-a dir" for one path
+	// and refuses it (pyftpdlib: 550) gets "LIST dir" instead, for the
+	// rest of the session.
 	ListHidden bool
 
 	// DisableMLSD makes ReadDir, ReadDirSeq, Stat and Walk list with LIST

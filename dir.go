@@ -254,8 +254,36 @@ func (c *Conn) streamMLSD(ctx context.Context, dir string, emit func(listing.Ent
 }
 
 func (c *Conn) streamLIST(ctx context.Context, dir string, emit func(listing.Entry, error) bool) (*Reply, error) {
+	hidden := c.d.ListHidden && !(dir != "" && c.noListA)
+	rep, err := c.listWith(ctx, dir, hidden, emit)
+	if hidden && dir != "" && listARefused(err) && !c.closed.Load() {
+		// Some servers (pyftpdlib) take "-a dir" for one path name and
+		// answer 550: list dir without the option, which such servers
+		// do not need to show names starting with ".".
+		if rep, err = c.listWith(ctx, dir, false, emit); err == nil {
+			c.noListA = true
+			c.log.LogAttrs(ctx, slog.LevelWarn, LogListHiddenRefused, slog.String(KeyCmd, "LIST -a "+dir))
+		}
+	}
+	if verbRefused(err, "LIST") {
+		return c.streamNLST(ctx, dir, emit)
+	}
+	return rep, err
+}
+
+// listARefused reports whether err is a refusal of "LIST -a dir" that
+// may mean the server does not take "-a" (500, 501, or 550: the path
+// "-a dir" does not exist).
+func listARefused(err error) bool {
+	var re *ReplyError
+	return errors.As(err, &re) && strings.HasPrefix(re.Cmd, "LIST -a ") &&
+		(re.Code == CodeSyntaxError || re.Code == CodeSyntaxErrorArgs || re.Code == CodeFileUnavailable)
+}
+
+// listWith runs LIST dir ("LIST -a dir" when hidden) and parses its lines.
+func (c *Conn) listWith(ctx context.Context, dir string, hidden bool, emit func(listing.Entry, error) bool) (*Reply, error) {
 	args := dir
-	if c.d.ListHidden {
+	if hidden {
 		args = strings.TrimSpace("-a " + dir)
 	}
 	p := listing.NewParser(&listing.Options{Location: c.d.ServerLocation})
@@ -267,9 +295,6 @@ func (c *Conn) streamLIST(ctx context.Context, dir string, emit func(listing.Ent
 	})
 	if err == nil && !p.End(emit) {
 		return rep, nil
-	}
-	if verbRefused(err, "LIST") {
-		return c.streamNLST(ctx, dir, emit)
 	}
 	if err == errStopListing {
 		err = nil

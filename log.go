@@ -35,6 +35,10 @@ const (
 	// (500, 502) or answered with nothing parsable, so the Conn lists with
 	// LIST from then on (slog.LevelWarn). Attributes: KeyCmd, KeyMsg.
 	LogMLSDFallback = "MLSD unusable, using LIST"
+	// LogListHiddenRefused: "LIST -a dir" (Dialer.ListHidden) was
+	// refused and "LIST dir" worked, so the Conn lists named directories
+	// without "-a" from then on (slog.LevelWarn). Attribute: KeyCmd.
+	LogListHiddenRefused = "LIST -a refused, listing without -a"
 	// LogDataDial: a passive data connection is being dialled
 	// (LevelTrace). Attribute: KeyAddr.
 	LogDataDial = "data dial"

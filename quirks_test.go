@@ -298,3 +298,30 @@ func TestQuirkActivePortsBusy(t *testing.T) {
 		t.Errorf("Dial with range 2000-1000 = %v", err)
 	}
 }
+
+// Scenario: Dialer.ListHidden with a server that takes "-a dir" for one
+// path (pyftpdlib: 550). Expected: "LIST dir" lists it, and later
+// listings of named directories go without "-a"; the working directory
+// is still listed with "LIST -a".
+func TestQuirkListHiddenRefused(t *testing.T) {
+	t.Parallel()
+	c, _ := dialScript(t, &ftp.Dialer{ListHidden: true}, script(loginSteps, []step{
+		{Cmd: "TYPE A", Reply: "200 ascii"},
+		{Cmd: "EPSV", Reply: "229 ({EPSV})"},
+		{Cmd: "LIST -a d", Reply: "550 No such file or directory."},
+		{Cmd: "EPSV", Reply: "229 ({EPSV})"},
+		{Cmd: "LIST d", Reply: "150 here", Data: []byte(unixLines)},
+		{Reply: "226 done"},
+		{Cmd: "EPSV", Reply: "229 ({EPSV})"},
+		{Cmd: "LIST d", Reply: "150 here", Data: []byte(unixLines)},
+		{Reply: "226 done"},
+		{Cmd: "EPSV", Reply: "229 ({EPSV})"},
+		{Cmd: "LIST -a", Reply: "150 here", Data: []byte(unixLines)},
+		{Reply: "226 done"},
+	})...)
+	login(t, c)
+	for _, dir := range []string{"d", "d", ""} {
+		entries, err := c.ReadDir(t.Context(), dir)
+		checkUnixEntries(t, "ReadDir "+dir, entries, err)
+	}
+}
