@@ -105,7 +105,7 @@ func monthName(tok string) (time.Month, bool) {
 	}
 	if isDigit(tok[0]) {
 		n, rest, ok := leadingNum(tok)
-		if !ok || (rest != sufMonth && rest != sufMonthKo) || n < 1 || n > 12 {
+		if !ok || (rest != sufMonth && rest != sufMonthKo && !legacyUnit(rest)) || n < 1 || n > 12 {
 			return 0, false
 		}
 		return time.Month(n), true
@@ -150,7 +150,15 @@ func dayNum(tok string) (int, bool) {
 	case "", ".", ",", sufDay, sufDayKo:
 		return n, true
 	}
-	return 0, false
+	return n, legacyUnit(rest)
+}
+
+// legacyUnit reports whether s is a CJK unit character (年, 月, 日, 월…)
+// in a legacy encoding (Shift-JIS, EUC-JP, GBK, EUC-KR, Big5) that the
+// listing was not decoded from: one or two bytes, the first non-ASCII,
+// that are not UTF-8. (Dialer.Encoding decodes such listings first.)
+func legacyUnit(s string) bool {
+	return len(s) >= 1 && len(s) <= 2 && s[0] >= 0x80 && (len(s) == 1 || s[1] >= 0x40) && !utf8.ValidString(s)
 }
 
 // yearNum parses a four-digit year, possibly followed by 年, 년 or a comma.
@@ -163,7 +171,7 @@ func yearNum(tok string) (int, bool) {
 	case "", ",", ".", sufYear, sufYearKo:
 		return n, true
 	}
-	return 0, false
+	return n, legacyUnit(rest)
 }
 
 // clock is a time of day.

@@ -158,7 +158,10 @@ func lsDateForms(f *fields, d int, numericMonth bool) (date, clock, int, bool) {
 		}
 	}
 	// Year month day [time]: "2005年 1月 6日", "2005년 1월 6일 12:00".
-	if y, ok := yearNum(t0); ok && !isDigit(t0[len(t0)-1]) {
+	// And "2003 3月 20": a bare year before a numbered CJK month, unless
+	// a time or year follows the day ("2003 3月 20 12:34": 2003 is then
+	// the size, and the date starts at the month).
+	if y, ok := yearNum(t0); ok && (!isDigit(t0[len(t0)-1]) || bareYearCJK(f, d)) {
 		if m, ok := monthName(t1); ok {
 			if day, ok := dayNum(t2); ok {
 				if c, ok := clockOf(f.at(d + 3)); ok {
@@ -195,6 +198,21 @@ func lsDateForms(f *fields, d int, numericMonth bool) (date, clock, int, bool) {
 		return dt, none, d, true
 	}
 	return date{}, clock{}, 0, false
+}
+
+// bareYearCJK reports whether f's fields from d read "2003 3月 20" (a
+// year without its unit, then a numbered CJK month and a day) not
+// followed by a time or year.
+func bareYearCJK(f *fields, d int) bool {
+	t1, t3 := f.at(d+1), f.at(d+3)
+	if t1 == "" || !isDigit(t1[0]) || isDigit(t1[len(t1)-1]) {
+		return false
+	}
+	if _, ok := clockOf(t3); ok {
+		return false
+	}
+	_, ok := yearNum(t3)
+	return !ok
 }
 
 // cjkDate parses a date written in one field with CJK unit characters:
