@@ -256,6 +256,34 @@ func TestProxyErrors(t *testing.T) {
 			})
 		})
 	}
+	t.Run("data-port-refused", func(t *testing.T) {
+		// tinyproxy allowing CONNECT to the control port only (its
+		// packaged configuration allows 443 and 563): the data
+		// connection is refused with a typed error, at once.
+		p := startProxy(t, proxies.Config{Kind: proxies.HTTP, ConnectPorts: []int{srv.Port}})
+		c, err := (&ftp.Dialer{Timeout: timeout, Proxy: p.URL}).Dial(t.Context(), srv.Addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		if _, err := c.Login(t.Context(), srv.User, srv.Password); err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		_, err = c.Nlst(t.Context(), "/")
+		var pe *ftp.ProxyError
+		if !errors.Is(err, ftp.ErrProxyRefused) || !errors.As(err, &pe) || !strings.Contains(err.Error(), "HTTP 403") {
+			t.Fatalf("Nlst with the data port refused by the proxy: %v, want ErrProxyRefused (HTTP 403)", err)
+		}
+		if took := time.Since(start); took > 4*timeout {
+			t.Errorf("took %v", took)
+		}
+		t.Logf("%v", err)
+		// The Conn is still usable.
+		if _, err := c.Noop(t.Context()); err != nil {
+			t.Errorf("Noop after the refused data connection: %v", err)
+		}
+	})
 	t.Run("silent-proxy", func(t *testing.T) {
 		// A proxy that accepts the connection and never answers.
 		ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -50,6 +50,10 @@ type Config struct {
 	Kind     Kind
 	User     string // with Password: the proxy asks for them
 	Password string
+	// ConnectPorts, for HTTP, are the only ports CONNECT may reach
+	// (tinyproxy's ConnectPort; its packaged configuration allows 443
+	// and 563 only). Empty: every port.
+	ConnectPorts []int
 }
 
 // Proxy is a running proxy.
@@ -131,6 +135,9 @@ func start(ctx context.Context, cfg Config) (*Proxy, error) {
 		conf := fmt.Sprintf("Port %d\nListen %s\nTimeout 60\nLogLevel Info\nMaxClients 100\nAllow 127.0.0.0/8\nPidFile %q\n",
 			port, listenHost, filepath.Join(dir, "tinyproxy.pid"))
 		// No ConnectPort line: CONNECT to every port is allowed.
+		for _, port := range cfg.ConnectPorts {
+			conf += fmt.Sprintf("ConnectPort %d\n", port)
+		}
 		if cfg.User != "" {
 			conf += fmt.Sprintf("BasicAuth %s %s\n", cfg.User, cfg.Password)
 		}
