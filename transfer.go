@@ -490,8 +490,8 @@ func (t *transfer) finish(abort bool) error {
 	rep, err := t.finalReply(t.ctx)
 	t.stopKeepAlive()
 	if err != nil {
-		t.result = err
-		return err
+		t.result = t.lostFinal(err)
+		return t.result
 	}
 	t.skipNoops()
 	t.final = rep
@@ -508,6 +508,21 @@ func (t *transfer) finish(abort bool) error {
 	}
 	c.log.LogAttrs(t.ctx, LevelTrace, LogDataClosed, slog.Int64(KeyBytes, t.n))
 	return nil
+}
+
+// lostFinal explains the failure to read the final reply of a transfer
+// whose data connection ended cleanly: the bytes moved may be complete,
+// and the likely cause, when the keep-alive was off, is a NAT box or
+// firewall that dropped the idle control connection.
+func (t *transfer) lostFinal(err error) error {
+	if t.ctx.Err() != nil || errors.As(err, new(*ReplyError)) || errors.As(err, new(*ProtocolError)) {
+		return err
+	}
+	why := ""
+	if t.ka == nil {
+		why = "; a NAT box or firewall may have dropped it as idle: NOOPs during transfers (Dialer.ControlKeepAlive) keep it open"
+	}
+	return errorf("%w (no final reply: the control connection was lost after the data connection had moved %d bytes%s)", err, t.n, why)
 }
 
 // explain adds the likely cause to a refusal of a TLS data connection

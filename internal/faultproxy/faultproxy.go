@@ -41,6 +41,9 @@ type Proxy struct {
 	idle atomic.Int64
 	// Dropped counts the control connections dropped for being idle.
 	Dropped atomic.Int64
+	// rate: bytes a second each data connection carries each way; zero:
+	// no limit (see SlowData).
+	rate atomic.Int64
 
 	mu     sync.Mutex
 	conns  map[io.Closer]struct{}
@@ -73,6 +76,13 @@ func (p *Proxy) CutData(n int, bytes int64) {
 // connection it no longer knows. Zero turns it off. Data connections are
 // never dropped.
 func (p *Proxy) DropIdle(d time.Duration) { p.idle.Store(int64(d)) }
+
+// SlowData limits every data connection opened from now on to rate bytes
+// a second in each direction (zero: no limit), so that a transfer lasts
+// long on the server's side too (its socket buffers fill). Only data
+// connections through the proxy are slowed: those of plain control
+// connections.
+func (p *Proxy) SlowData(rate int64) { p.rate.Store(rate) }
 
 // Close stops the proxy and every connection through it, and waits for
 // its goroutines.
@@ -296,10 +306,29 @@ func (p *Proxy) dataListener(addr string) (int, error) {
 				reset(server)
 			})
 		}
+		rate := p.rate.Load()
+		if rate > 0 {
+			// Small socket buffers, so the slowness reaches the server
+			// instead of being absorbed by the kernel's buffers.
+			for _, c := range []net.Conn{client, server} {
+				if tc, ok := c.(*net.TCPConn); ok {
+					tc.SetReadBuffer(32 << 10)
+					tc.SetWriteBuffer(32 << 10)
+				}
+			}
+		}
 		pipe := func(dst, src net.Conn) {
 			buf := make([]byte, 32<<10)
+			if rate > 0 {
+				buf = buf[:min(int64(len(buf)), max(rate/10, 1))]
+			}
+			start, moved := time.Now(), int64(0)
 			for {
 				n, err := src.Read(buf)
+				if n > 0 && rate > 0 {
+					moved += int64(n)
+					time.Sleep(time.Until(start.Add(time.Duration(moved * int64(time.Second) / rate))))
+				}
 				if n > 0 {
 					if limit >= 0 && passed.Add(int64(n)) > limit {
 						cut()
