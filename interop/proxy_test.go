@@ -78,6 +78,7 @@ type proxyCase struct {
 	cfg     proxies.Config
 	scheme  string // URL scheme given to the client (socks5h for the SOCKS proxy resolving)
 	byName  bool   // dial the server as localhost:port (the proxy or this side resolves it)
+	ipv6    bool   // the server listens on [::1]
 	servers []ftpservers.Kind
 }
 
@@ -87,6 +88,8 @@ var proxyCases = []proxyCase{
 	{name: "socks5h-by-name", cfg: proxies.Config{Kind: proxies.SOCKS5, User: "puser", Password: "pw"}, scheme: "socks5h", byName: true, servers: []ftpservers.Kind{ftpservers.Vsftpd, ftpservers.ProFTPD}},
 	{name: "socks5-local-resolve", cfg: proxies.Config{Kind: proxies.SOCKS5}, scheme: "socks5", byName: true, servers: []ftpservers.Kind{ftpservers.Vsftpd}},
 	{name: "http", cfg: proxies.Config{Kind: proxies.HTTP}, scheme: "http", servers: ftpservers.Kinds},
+	{name: "socks5-ipv6", cfg: proxies.Config{Kind: proxies.SOCKS5}, scheme: "socks5", ipv6: true, servers: []ftpservers.Kind{ftpservers.Vsftpd}},
+	{name: "http-ipv6", cfg: proxies.Config{Kind: proxies.HTTP}, scheme: "http", ipv6: true, servers: []ftpservers.Kind{ftpservers.ProFTPD}},
 	{name: "http-auth", cfg: proxies.Config{Kind: proxies.HTTP, User: "puser", Password: "pw-1234"}, scheme: "http", byName: true, servers: []ftpservers.Kind{ftpservers.Vsftpd, ftpservers.PureFTPd}},
 }
 
@@ -100,7 +103,7 @@ func TestProxyTransfers(t *testing.T) {
 		for _, kind := range pc.servers {
 			for _, mode := range tlsModes {
 				t.Run(pc.name+"/"+string(kind)+"/"+mode.String(), func(t *testing.T) {
-					srv, reason := server(t, ftpservers.Config{Kind: kind, TLS: mode})
+					srv, reason := server(t, ftpservers.Config{Kind: kind, TLS: mode, IPv6: pc.ipv6})
 					if srv == nil {
 						t.Skip(reason)
 					}

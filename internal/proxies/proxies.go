@@ -223,7 +223,11 @@ func (p *Proxy) Targets() []string {
 	}
 	var ts []string
 	for _, m := range re.FindAllStringSubmatch(p.Log(), -1) {
-		ts = append(ts, m[1])
+		t := m[1]
+		if i := strings.LastIndexByte(t, ':'); strings.Count(t, ":") > 1 && !strings.HasPrefix(t, "[") {
+			t = net.JoinHostPort(t[:i], t[i+1:]) // microsocks writes ::1:21
+		}
+		ts = append(ts, t)
 	}
 	return ts
 }
