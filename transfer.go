@@ -635,8 +635,11 @@ func (c *Conn) abort(ctx context.Context, data net.Conn, noops int) error {
 	case CodeTransferAborted, CodeLocalError, CodeFileBusy, CodeCantOpenData:
 		return nil // the transfer's reply to being aborted
 	}
-	if rep.Code >= 400 {
-		// ABOR itself was refused: say so at once, as ftplib does.
+	if rep.Code >= 400 && !(noops > 0 && isNoopReply(rep)) {
+		// ABOR itself was refused: say so at once, as ftplib does. (After
+		// keep-alive NOOPs, a 500 may be the answer to them: Pure-FTPd's
+		// "500 Unknown command" for what it read during the transfer.
+		// The Conn is in step either way.)
 		return &ReplyError{Cmd: "ABOR", Code: rep.Code, Msg: rep.Msg}
 	}
 	return nil

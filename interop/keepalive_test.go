@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -137,6 +138,25 @@ func testControlKeepAlive(t *testing.T, cfg ftpservers.Config) {
 	}
 	if _, err := c.Pwd(ctx); err != nil {
 		t.Fatalf("Pwd after the upload: %v", err)
+	}
+
+	// An abort in the middle, with NOOPs sent: the Conn stays in step.
+	r, err := c.Retr(ctx, name, 0)
+	if err != nil {
+		t.Fatalf("Retr: %v", err)
+	}
+	if _, err := io.CopyN(io.Discard, r, 2<<20); err != nil {
+		t.Fatalf("reading the first 2 MiB: %v", err)
+	}
+	aerr := r.Close()
+	if aerr != nil {
+		t.Errorf("aborting a download with NOOPs sent: %v\n%s", aerr, log)
+	}
+	if _, err := c.Pwd(ctx); err != nil {
+		t.Fatalf("Pwd after the abort: %v", err)
+	}
+	if rep, err := c.Noop(ctx); err != nil || rep.Code != 200 {
+		t.Fatalf("Noop after the abort: %v, %v", rep, err)
 	}
 
 	// Keep-alive off: the proxy drops the idle control connection, the
