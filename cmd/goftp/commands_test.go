@@ -263,7 +263,7 @@ func TestRmMkdirRmdirMv(t *testing.T) {
 	e.run(t, "rm", "-r", e.url("x/")).want(t, 0, nil, nil)
 	e.run(t, "ls", e.url("")).want(t, 0, []string{"new\npub\n"}, nil)
 
-	e.run(t, "mv", e.url("pub/b.txt"), "new/b2.txt").want(t, 0, nil, nil)
+	e.run(t, "mv", e.url("pub/b.txt"), e.url("new/b2.txt")).want(t, 0, nil, nil)
 	e.run(t, "mv", e.url("pub/c.bin"), e.url("new/")).want(t, 0, nil, nil)
 	if !exists("new/b2.txt") || !exists("new/c.bin") || exists("pub/b.txt") {
 		t.Error("mv did not move the files")

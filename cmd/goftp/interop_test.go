@@ -114,7 +114,7 @@ func TestVsftpd(t *testing.T) {
 		}
 	})
 	t.Run("mv, rm, rmdir", func(t *testing.T) {
-		e.run(t, "mv", e.url("up/a.txt"), "up/x/a2.txt").want(t, 0, nil, nil)
+		e.run(t, "mv", e.url("up/a.txt"), "x/a2.txt").want(t, 0, nil, nil) // relative: in up/, as mv does
 		server("up/x/a2.txt")
 		e.run(t, "rmdir", e.url("up/x/y")).want(t, 0, nil, nil)
 		e.run(t, "rmdir", e.url("up/x")).want(t, exitNotFound, nil, []string{"goftp: RMD up/x: 550 "})

@@ -20,6 +20,7 @@ func (a *app) mv(args []string) error {
 		return usagef("mv needs a path in the URL")
 	}
 	to := pos[1]
+	relative := false
 	if strings.Contains(to, "://") {
 		// A URL on the same server.
 		v, err := a.parseURL(to)
@@ -30,9 +31,19 @@ func (a *app) mv(args []string) error {
 			return usagef("mv cannot move between servers (%s, %s)", u.Host, v.Host)
 		}
 		to = v.Path()
+	} else {
+		relative = !strings.HasPrefix(to, "/")
 	}
 	if to == "" {
 		return usagef("mv needs a new path")
+	}
+	if relative {
+		// As mv does: a relative new name is in the file's own directory
+		// (mv URL/dir/a b renames dir/a to dir/b); a URL, or an absolute
+		// path, names the place on the server.
+		if i := strings.LastIndexByte(from, '/'); i >= 0 {
+			to = from[:i+1] + to
+		}
 	}
 	if strings.HasSuffix(to, "/") {
 		// Into a directory, keeping the name.
