@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"net"
 	"os"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -23,19 +24,22 @@ import (
 
 // app is one run of the command: its streams and the global flags.
 type app struct {
-	ctx    context.Context
-	cancel context.CancelCauseFunc // cancels ctx, with errBrokenPipe
-	stdin  io.Reader
-	stdout io.Writer
-	stderr io.Writer
-	getenv func(string) string
+	ctx     context.Context
+	cancel  context.CancelCauseFunc // cancels ctx, with errBrokenPipe
+	stopMax context.CancelFunc      // releases the --max-time deadline, nil if none
+	stdin   io.Reader
+	stdout  io.Writer
+	stderr  io.Writer
+	getenv  func(string) string
 
 	g globals
 
 	mu           sync.Mutex // serialises writes to stdout and stderr
 	board        *board     // progress bars on a terminal, nil if none; guarded by mu
 	warnedPasswd bool
-	worst        int // the exit status of the most serious error printed; guarded by mu
+	showVersion  bool            // --version
+	base         context.Context // ctx before the --max-time deadline
+	worst        int             // the exit status of the most serious error printed; guarded by mu
 }
 
 // globals are the flags accepted before or after any subcommand name.
@@ -47,6 +51,8 @@ type globals struct {
 	ca       string
 	active   bool
 	timeout  time.Duration
+	maxTime  time.Duration // --max-time: the whole command's limit, 0 none
+	quiet    bool          // -q: no progress bars or transfer summaries
 	verbose  verbosity
 	retries  int           // as PoolConfig.Retries: 0 default (3), -1 none (--retries 0)
 	keep     keepAliveFlag // as Dialer.ControlKeepAlive: 0 default (30s), -1 none (--keepalive 0)
@@ -80,6 +86,124 @@ func (r *retryFlag) Set(s string) error {
 	}
 	*r = retryFlag(n)
 	return nil
+}
+
+// secondsFlag is a duration flag that also takes a bare number of
+// seconds, as curl's --connect-timeout and --max-time do: "5" is 5s,
+// "0.5" half a second, "2m" two minutes.
+type secondsFlag time.Duration
+
+func (d *secondsFlag) String() string { return time.Duration(*d).String() }
+
+func (d *secondsFlag) Set(s string) error {
+	v, err := parseSeconds(s)
+	if err != nil {
+		return err
+	}
+	*d = secondsFlag(v)
+	return nil
+}
+
+// parseSeconds reads a duration ("1m30s") or a bare number of seconds.
+func parseSeconds(s string) (time.Duration, error) {
+	if f, err := strconv.ParseFloat(s, 64); err == nil {
+		if f < 0 {
+			return 0, errors.New("must not be negative")
+		}
+		if f > float64(1<<62)/float64(time.Second) {
+			return 0, errors.New("out of range")
+		}
+		return time.Duration(f * float64(time.Second)), nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, errors.New("not a duration: write seconds (5) or a Go duration (1m30s)")
+	}
+	if d < 0 {
+		return 0, errors.New("must not be negative")
+	}
+	return d, nil
+}
+
+// maxTimeFlag is --max-time: setting it puts a deadline on the app's
+// context, which every command uses, so the whole run (connection,
+// login, listings, transfers, retries) ends at that time.
+type maxTimeFlag struct{ a *app }
+
+func (m maxTimeFlag) String() string {
+	if m.a == nil || m.a.g.maxTime == 0 {
+		return "0s"
+	}
+	return m.a.g.maxTime.String()
+}
+
+func (m maxTimeFlag) Set(s string) error {
+	d, err := parseSeconds(s)
+	if err != nil {
+		return err
+	}
+	if d == 0 {
+		return errors.New("must be positive")
+	}
+	a := m.a
+	a.g.maxTime = d
+	if a.stopMax != nil {
+		a.stopMax()
+		a.ctx = a.base
+	}
+	a.base = a.ctx
+	a.ctx, a.stopMax = context.WithTimeoutCause(a.ctx, d, errMaxTime{d})
+	return nil
+}
+
+// errMaxTime is the cause of the context's end when --max-time passed.
+// It matches context.DeadlineExceeded (exit status 8, timeout).
+type errMaxTime struct{ d time.Duration }
+
+func (e errMaxTime) Error() string        { return fmt.Sprintf("--max-time %s reached: command stopped", e.d) }
+func (e errMaxTime) Is(target error) bool { return target == context.DeadlineExceeded }
+
+// maxTimeReached reports whether the command's --max-time has passed.
+func (a *app) maxTimeReached() (errMaxTime, bool) {
+	var e errMaxTime
+	return e, errors.As(context.Cause(a.ctx), &e)
+}
+
+// progressOut is where progress bars and per-file summaries go:
+// standard error (standard output is for data: get -o -, cat, ls), or
+// nowhere with -q.
+func (a *app) progressOut() io.Writer {
+	if a.g.quiet {
+		return io.Discard
+	}
+	return a.stderr
+}
+
+// version is goftp's version, from the build information.
+func version() string {
+	v := "(devel)"
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "goftp " + v
+	}
+	if bi.Main.Version != "" {
+		v = bi.Main.Version
+	}
+	var rev, dirty string
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				dirty = "+dirty"
+			}
+		}
+	}
+	if v == "(devel)" && rev != "" {
+		v += " " + rev[:min(12, len(rev))] + dirty
+	}
+	return fmt.Sprintf("goftp %s (%s)", v, bi.GoVersion)
 }
 
 // verbosity counts -v flags; -vv sets it to 2.
@@ -132,6 +256,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	a := &app{ctx: ctx, cancel: cancel, stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv}
+	defer func() {
+		if a.stopMax != nil {
+			a.stopMax()
+		}
+	}()
 	return a.exit(a.dispatch(args))
 }
 
@@ -173,6 +302,11 @@ func (a *app) exit(err error) int {
 	case a.interrupted(err):
 		a.errorf("interrupted (partial files are kept: get -c, put -c and mirror resume them)")
 		return exitInterrupted
+	case a.maxTimeOver():
+		e, _ := a.maxTimeReached()
+		a.errorf("%s", e.Error())
+		a.noteExit(exitTimeout)
+		return a.worst
 	case errors.Is(err, errReported):
 		if a.worst == 0 {
 			return exitFailure
@@ -204,7 +338,26 @@ func (a *app) stdoutClosed(err error) bool {
 // interrupted reports whether err ends the command because the user
 // interrupted it (Ctrl-C, SIGTERM).
 func (a *app) interrupted(err error) bool {
+	if _, ok := a.maxTimeReached(); ok {
+		return false
+	}
 	return errors.Is(err, errInterrupted) || a.ctx.Err() != nil && !errors.Is(context.Cause(a.ctx), errBrokenPipe)
+}
+
+// maxTimeOver reports whether the command ended because --max-time passed.
+func (a *app) maxTimeOver() bool {
+	_, ok := a.maxTimeReached()
+	return ok
+}
+
+// noteExit records code as an exit status if it is more serious than
+// the ones seen so far.
+func (a *app) noteExit(code int) {
+	a.mu.Lock()
+	if severity(code) > severity(a.worst) {
+		a.worst = code
+	}
+	a.mu.Unlock()
 }
 
 // Exit statuses. Each failure class has its own, so that scripts can
@@ -233,7 +386,7 @@ var exitCodes = []struct {
 	{exitTLS, "TLS failure: certificate not trusted, or TLS not offered by the server"},
 	{exitLogin, "login refused"},
 	{exitConnect, "cannot connect: host unknown or unreachable, connection refused, server not ready"},
-	{exitTimeout, "timeout: no activity for --timeout"},
+	{exitTimeout, "timeout: no activity for --timeout, or --max-time reached"},
 	{exitTransfer, "transfer failed or incomplete, connection lost"},
 	{exitFailure, "other failure"},
 	{exitNotFound, "not found or not permitted (550, 553), or a local file is missing"},
@@ -269,6 +422,8 @@ func (a *app) classify(err error) int {
 	switch {
 	case a.interrupted(err):
 		return exitInterrupted
+	case a.maxTimeOver():
+		return exitTimeout
 	case errors.As(err, &ue):
 		return exitUsage
 	case isReply && re.Code == ftp.CodeServiceNotAvailable && (re.Cmd == "" || loginCmd(re.Cmd)):
@@ -320,6 +475,10 @@ func (a *app) dispatch(args []string) error {
 	fs.Usage = func() { a.topUsage(a.stdout) }
 	if err := a.parseFlags(fs, args); err != nil {
 		return err
+	}
+	if a.showVersion {
+		a.printf(a.stdout, "%s\n", version())
+		return nil
 	}
 	rest := fs.Args()
 	if len(rest) == 0 {
@@ -416,8 +575,17 @@ func (a *app) flagSet(name string, skip []string) *flag.FlagSet {
 	add("ca", func() { fs.StringVar(&g.ca, "ca", g.ca, "trust the certificate authorities in PEM `FILE`") })
 	add("active", func() { fs.BoolVar(&g.active, "active", g.active, "use active mode (the server connects to us)") })
 	add("timeout", func() {
-		fs.DurationVar(&g.timeout, "timeout", g.timeout, "give up after `DURATION` without activity (default 60s)")
+		fs.Var((*secondsFlag)(&g.timeout), "timeout", "give up after `DURATION` without activity: seconds (5) or a duration (1m30s) (default 60s)")
 	})
+	add("max-time", func() {
+		fs.Var(maxTimeFlag{a}, "max-time", "stop the whole command after `DURATION` (seconds, or 1m30s), whatever it is doing (exit status 8)")
+	})
+	add("q", func() {
+		fs.BoolVar(&g.quiet, "q", g.quiet, "quiet: no progress bars or transfer summaries (errors are still printed)")
+	})
+	if name == "goftp" {
+		fs.BoolVar(&a.showVersion, "version", a.showVersion, "print goftp's version and exit")
+	}
 	add("keepalive", func() {
 		fs.Var(&g.keep, "keepalive", "send NOOP on the control connection every `DURATION` during transfers, so that NAT boxes and firewalls do not drop it; 0 for none")
 	})
@@ -442,7 +610,7 @@ func (a *app) flagSet(name string, skip []string) *flag.FlagSet {
 
 // globalNames are the names of the global flags.
 func globalNames() []string {
-	return append([]string{"user", "netrc", "tls", "insecure", "ca", "active", "timeout", "keepalive", "v", "vv", "retries", "proxy", "noproxy"}, serverFlagNames...)
+	return append([]string{"user", "netrc", "tls", "insecure", "ca", "active", "timeout", "max-time", "q", "keepalive", "v", "vv", "retries", "proxy", "noproxy"}, serverFlagNames...)
 }
 
 // subFlags returns the FlagSet of command name with its usage text.

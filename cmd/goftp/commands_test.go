@@ -82,7 +82,7 @@ func TestGet(t *testing.T) {
 	t.Run("one file into the working directory", func(t *testing.T) {
 		dir := t.TempDir()
 		r := e.run(t, "get", "-o", dir+"/", e.url("hello.txt"))
-		r.want(t, 0, []string{"hello.txt  13 B in "}, nil)
+		r.want(t, 0, nil, []string{"hello.txt  13 B in "}) // summaries on stderr
 		if got := string(readLocal(t, filepath.Join(dir, "hello.txt"))); got != "hello, world\n" {
 			t.Errorf("hello.txt = %q", got)
 		}
@@ -98,7 +98,7 @@ func TestGet(t *testing.T) {
 	t.Run("glob", func(t *testing.T) {
 		dir := t.TempDir()
 		r := e.run(t, "get", "-o", dir, e.url("pub/*.txt"))
-		r.want(t, 0, []string{"pub/a.txt  ", "pub/b.txt  "}, nil)
+		r.want(t, 0, nil, []string{"pub/a.txt  ", "pub/b.txt  "})
 		names, _ := os.ReadDir(dir)
 		var got []string
 		for _, n := range names {
@@ -115,7 +115,7 @@ func TestGet(t *testing.T) {
 	t.Run("missing file", func(t *testing.T) {
 		dir := t.TempDir()
 		r := e.run(t, "get", "-o", dir, e.url("nope.txt"), e.url("hello.txt"))
-		r.want(t, exitNotFound, []string{"hello.txt  13 B"}, []string{"goftp: RETR nope.txt: 550 "})
+		r.want(t, exitNotFound, nil, []string{"hello.txt  13 B", "goftp: RETR nope.txt: 550 "})
 		if left, _ := os.ReadDir(dir); len(left) != 1 {
 			t.Errorf("directory holds %v, want hello.txt alone", left)
 		}
@@ -145,7 +145,7 @@ func TestGetResume(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := e.run(t, "-v", "get", "-c", "-o", dir, e.url("big.bin"))
-	r.want(t, 0, []string{"resumed at "}, []string{"> REST 234464\n< 350 "})
+	r.want(t, 0, nil, []string{"resumed at ", "> REST 234464\n< 350 "})
 	sameBytes(t, "big.bin", readLocal(t, filepath.Join(dir, "big.bin")), data)
 	if _, err := os.Stat(part); !os.IsNotExist(err) {
 		t.Errorf("partial file still there: %v", err)
@@ -351,7 +351,7 @@ func TestTLS(t *testing.T) {
 			e := newEnv(t, ftptest.Options{TLS: mode})
 			e.run(t, "ls", "--ca", e.ca, e.url("pub/")).want(t, 0, []string{"a.txt\nb.txt\n"}, nil)
 			r := e.run(t, "get", "--ca", e.ca, "-o", t.TempDir()+"/", e.url("hello.txt"))
-			r.want(t, 0, []string{"hello.txt  13 B"}, nil)
+			r.want(t, 0, nil, []string{"hello.txt  13 B"})
 			e.run(t, "ls", e.url("")).want(t, exitTLS, nil, []string{"certificate"})
 			e.run(t, "ls", "--insecure", e.url("")).want(t, 0, []string{"hello.txt"}, []string{"not verified"})
 		})

@@ -306,7 +306,7 @@ func TestServerNameEscaped(t *testing.T) {
 	target := t.TempDir()
 	r := runGoftp(t, "", "--netrc", scriptedNetrc(t), "get", "-o", target+"/", "ftp://user@"+srv.Addr+"/dir/*.txt")
 	srv.Wait()
-	r.want(t, 0, []string{`dir/e\x1b]0;t\x07vil.txt  5 B in `}, nil)
+	r.want(t, 0, nil, []string{`dir/e\x1b]0;t\x07vil.txt  5 B in `})
 	checkEscaped(t, r.stdout+r.stderr)
 }
 

@@ -26,7 +26,7 @@ type remoteFile struct {
 func (a *app) get(args []string) error {
 	fs := a.subFlags("get")
 	resume := fs.Bool("c", false, "continue partial downloads (.NAME"+mirror.PartSuffix+" files) where they stopped")
-	out := fs.String("o", "", "write to `LOCAL`: a file name, or a directory if it exists or ends in /")
+	out := fs.String("o", "", "write to `LOCAL`: a file name, a directory if it exists or ends in /, or - for standard output")
 	pos, err := a.parse(fs, args)
 	if err != nil {
 		return err
@@ -44,6 +44,12 @@ func (a *app) get(args []string) error {
 			return usagef("%s names a directory: use ls, or mirror to download a tree", u.Redacted())
 		}
 		urls = append(urls, u)
+	}
+	if *out == "-" {
+		if *resume {
+			return usagef("-c cannot resume a download to standard output (-o -)")
+		}
+		return a.getStdout(urls)
 	}
 	dir, rename := ".", ""
 	if *out != "" {
@@ -64,7 +70,7 @@ func (a *app) get(args []string) error {
 
 	pools := a.pools()
 	defer pools.Close()
-	prog := a.newProgress(a.stdout)
+	prog := a.newProgress(a.progressOut())
 	failed := false
 	fail := func(err error) {
 		a.printError(err)
@@ -117,6 +123,45 @@ func (a *app) get(args []string) error {
 	}
 	if failed {
 		return errReported
+	}
+	return nil
+}
+
+// getStdout downloads the files of urls (globs expanded) to standard
+// output, one after the other, as cat does: nothing is written to disk,
+// and progress and errors go to standard error.
+func (a *app) getStdout(urls []*ftp.URL) error {
+	pools := a.pools()
+	defer pools.Close()
+	var files []remoteFile
+	var errs []error
+	for _, u := range urls {
+		p, err := pools.Pool(u)
+		if err != nil {
+			return err
+		}
+		fs, err := a.expand(p, u)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		files = append(files, fs...)
+	}
+	if len(errs) > 0 {
+		// Some of the data asked for is missing: write none of it, rather
+		// than a stream with a hole that a reader cannot detect.
+		return errors.Join(errs...)
+	}
+	for _, f := range files {
+		p, _ := pools.Pool(f.u)
+		// Not retried: bytes already written to a pipe cannot be taken
+		// back, so a retry from the start would duplicate them.
+		err := p.Do(a.ctx, func(c *ftp.Conn) error {
+			_, err := c.RetrBinary(a.ctx, f.remote, a.stdout, 0)
+			return err
+		})
+		if err != nil {
+			return err
+		}
 	}
 	return nil
 }
