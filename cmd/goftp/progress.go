@@ -9,7 +9,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 
 	"github.com/goftplib/ftp"
@@ -57,18 +56,36 @@ func terminalWidth(w io.Writer) (int, bool) {
 type meter struct {
 	p      *progress
 	label  string
-	offset int64
+	size   int64 // -1 unknown
+	offset int64 // resumed at: bytes already there, not counted in the rate
 	start  time.Time
-	bar    *progressbar.ProgressBar
 	slot   *slot
 	once   sync.Once
+
+	mu    sync.Mutex // guards n and drawn
+	n     int64      // bytes moved in this run
+	drawn time.Time  // last time the bar was drawn
 }
 
 // liveMeter is a meter that counts bytes as they pass.
 type liveMeter struct{ *meter }
 
+// redrawEvery throttles the bars.
+const redrawEvery = 80 * time.Millisecond
+
 func (m liveMeter) Write(b []byte) (int, error) {
-	m.bar.Add(len(b))
+	m.mu.Lock()
+	m.n += int64(len(b))
+	now := time.Now()
+	draw := now.Sub(m.drawn) >= redrawEvery || m.size >= 0 && m.offset+m.n >= m.size
+	if draw {
+		m.drawn = now
+	}
+	n := m.n
+	m.mu.Unlock()
+	if draw {
+		m.slot.set(m.line(n, now))
+	}
 	return len(b), nil
 }
 
@@ -77,27 +94,60 @@ func (m liveMeter) Write(b []byte) (int, error) {
 // transfers keep the zero-copy path otherwise.
 func (p *progress) start(label string, size, offset int64) mirror.Meter {
 	label = ftp.EscapeText(label) // remote names come from the server
-	m := &meter{p: p, label: label, offset: offset, start: time.Now()}
+	m := &meter{p: p, label: label, size: size, offset: offset, start: time.Now()}
 	if p.board == nil {
 		return m
 	}
 	m.slot = p.board.add()
-	m.bar = progressbar.NewOptions64(size,
-		progressbar.OptionSetWriter(m.slot),
-		progressbar.OptionSetDescription(fitLabel(label, 24)),
-		progressbar.OptionSetWidth(20),
-		progressbar.OptionShowBytes(true),
-		progressbar.OptionShowTotalBytes(true),
-		progressbar.OptionShowCount(),
-		progressbar.OptionSetPredictTime(true),
-		progressbar.OptionThrottle(80*time.Millisecond),
-		progressbar.OptionSetRenderBlankState(true),
-		progressbar.OptionSpinnerType(14),
-	)
-	if offset > 0 {
-		m.bar.Set64(offset)
-	}
+	m.slot.set(m.line(0, m.start))
 	return liveMeter{m}
+}
+
+// rate returns the transfer rate in bytes per second of n bytes moved
+// in this run by now: bytes resumed from (offset) are not counted, so
+// that a resumed transfer shows the speed of the link.
+func (m *meter) rate(n int64, now time.Time) float64 {
+	d := now.Sub(m.start).Seconds()
+	if d <= 0 {
+		return 0
+	}
+	return float64(n) / d
+}
+
+// line is the progress bar line of n bytes moved in this run by now:
+//
+//	name.bin                 [=======>            ]  38%  1.2 MiB/3.0 MiB  2.4 MiB/s  ETA 1s
+//
+// sizes and rates in binary units (KiB, MiB), as the summaries; the rate
+// and the ETA count only the bytes moved in this run.
+func (m *meter) line(n int64, now time.Time) string {
+	const width = 20
+	var b strings.Builder
+	b.WriteString(fitLabel(m.label, 24))
+	done := m.offset + n
+	rate := m.rate(n, now)
+	if m.size < 0 {
+		fmt.Fprintf(&b, " %s", humanBytes(float64(done)))
+	} else {
+		frac := 1.0
+		if m.size > 0 {
+			frac = min(float64(done)/float64(m.size), 1)
+		}
+		fill := int(frac * width)
+		bar := strings.Repeat("=", fill)
+		if fill < width {
+			bar += ">" + strings.Repeat(" ", width-fill-1)
+		}
+		fmt.Fprintf(&b, " [%s] %3d%%  %s/%s", bar, int(frac*100), humanBytes(float64(done)), humanBytes(float64(m.size)))
+	}
+	if n > 0 && rate > 0 {
+		fmt.Fprintf(&b, "  %s/s", humanBytes(rate))
+		if m.size >= 0 && done < m.size {
+			eta := time.Duration(float64(m.size-done) / rate * float64(time.Second))
+			fmt.Fprintf(&b, "  ETA %s", eta.Round(time.Second))
+		}
+	}
+	return b.String()
 }
 
 // Done ends the transfer: the bar is replaced by a summary line, or in
@@ -110,7 +160,6 @@ func (m *meter) Done(n int64, err error) {
 			line = m.summary(n)
 		}
 		if m.slot != nil {
-			m.bar.Finish() // stops the spinner of a bar of unknown size
 			m.p.board.remove(m.slot, line)
 			return
 		}
@@ -150,7 +199,7 @@ type board struct {
 	drawn int // lines drawn by the last redraw
 }
 
-// slot is one bar's line; progressbar renders into it.
+// slot is one bar's line.
 type slot struct {
 	b    *board
 	line string
@@ -164,22 +213,12 @@ func (b *board) add() *slot {
 	return s
 }
 
-// Write takes what progressbar renders ("\r" then the bar) and redraws
-// the board.
-func (s *slot) Write(p []byte) (int, error) {
-	text := string(p)
-	if i := strings.LastIndexByte(text, '\r'); i >= 0 {
-		text = text[i+1:]
-	}
-	text = strings.TrimRight(strings.TrimLeft(text, "\n"), " \n")
-	if text == "" {
-		return len(p), nil
-	}
+// set replaces the slot's line and redraws the board.
+func (s *slot) set(text string) {
 	s.b.mu.Lock()
 	defer s.b.mu.Unlock()
 	s.line = text
 	s.b.redraw("")
-	return len(p), nil
 }
 
 // remove takes s off the board, printing final (if any) above the bars.
