@@ -99,7 +99,7 @@ func TestVsftpd(t *testing.T) {
 		}
 	})
 	t.Run("put", func(t *testing.T) {
-		e.run(t, "put", filepath.Join(local, "a.txt"), filepath.Join(local, "b.txt"), e.url("up/")).want(t, exitNotFound, nil, []string{"STOR up/.a.txt.goftp-part: 553 "})
+		e.run(t, "put", filepath.Join(local, "a.txt"), filepath.Join(local, "b.txt"), e.url("up/")).want(t, exitNotFound, nil, []string{"remote directory up does not exist"})
 		e.run(t, "mkdir", "-p", e.url("up/x/y")).want(t, 0, nil, nil)
 		e.run(t, "mkdir", "-p", e.url("up/x")).want(t, 0, nil, nil)
 		e.run(t, "put", filepath.Join(local, "a.txt"), filepath.Join(local, "b.txt"), e.url("up/")).want(t, 0, nil, nil)

@@ -2,13 +2,17 @@ package main
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"io"
+	iofs "io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/goftplib/ftp"
+	"github.com/goftplib/ftp/listing"
 	"github.com/goftplib/ftp/mirror"
 )
 
@@ -16,6 +20,7 @@ func (a *app) put(args []string) error {
 	fs := a.subFlags("put")
 	resume := fs.Bool("c", false, "continue interrupted uploads from the size of the partial file the server holds\n(REST; with --direct, from the size of the file itself)")
 	direct := fs.Bool("direct", false, "write straight to the final name, for servers that forbid renaming (upload-only\ndirectories). Without it, each file is uploaded to a partial file .NAME"+mirror.PartSuffix+"\nbeside the target and renamed when complete, so an interrupted upload never\nleaves a truncated file under the real name")
+	createDirs := fs.Bool("create-dirs", false, "create the remote directories the target needs (as curl --ftp-create-dirs)")
 	pos, err := a.parse(fs, args)
 	if err != nil {
 		return err
@@ -28,8 +33,20 @@ func (a *app) put(args []string) error {
 		return err
 	}
 	locals := pos[:len(pos)-1]
+	stdin := slices.Contains(locals, "-")
+	switch {
+	case stdin && len(locals) > 1:
+		return usagef("put: - (standard input) must be the only local file")
+	case stdin && u.Base() == "":
+		return usagef("put -: name the remote file in the URL (put - ftp://host/dir/NAME)")
+	case stdin && *resume:
+		return usagef("put -c cannot resume from standard input")
+	}
 	toDir := u.Base() == "" || len(locals) > 1
 	for _, l := range locals {
+		if l == "-" {
+			continue
+		}
 		fi, err := os.Stat(l)
 		if err != nil {
 			return err
@@ -44,6 +61,9 @@ func (a *app) put(args []string) error {
 	if err != nil {
 		return err
 	}
+	if toDir, err = a.putTarget(p, u, toDir, stdin, *createDirs); err != nil {
+		return err
+	}
 	prog := a.newProgress(a.stdout)
 	failed := false
 	for _, l := range locals {
@@ -54,10 +74,18 @@ func (a *app) put(args []string) error {
 				remote = "/" + filepath.Base(l)
 			}
 		}
-		err := a.putFile(p, l, remote, *resume, *direct, prog)
+		var err error
+		if l == "-" {
+			err = a.putStdin(p, remote, *direct, prog)
+		} else {
+			err = a.putFile(p, l, remote, *resume, *direct, prog)
+		}
 		if err != nil {
 			if a.ctx.Err() != nil {
 				return err
+			}
+			if re := (*ftp.ReplyError)(nil); !toDir && errors.As(err, &re) && re.Code >= 550 {
+				err = fmt.Errorf("%w (if %s is a directory, add a trailing /)", err, u.Path())
 			}
 			a.printError(wrapf("put %s: %w", l, err))
 			failed = true
@@ -67,6 +95,85 @@ func (a *app) put(args []string) error {
 		return errReported
 	}
 	return nil
+}
+
+// putTarget settles where put writes, before any upload: it returns
+// whether u names a directory to upload into (toDir: a trailing slash,
+// several files, or an existing remote directory), and creates the
+// directory with createDirs, or checks that it exists when several files
+// go into it, so that a missing directory is one clear error rather than
+// one per file.
+func (a *app) putTarget(p *ftp.Pool, u *ftp.URL, toDir, stdin, createDirs bool) (bool, error) {
+	err := p.Do(a.ctx, func(c *ftp.Conn) error {
+		if !toDir && strings.Trim(u.Path(), "/") != "" && hasMLST(a, c) {
+			// put one.txt ftp://host/docs, docs a directory: into it.
+			// Asked with MLST only (one command); without it, a failure
+			// says to add a trailing slash.
+			if e, err := c.Stat(a.ctx, u.Path()); err == nil && e.Type == listing.Dir {
+				if stdin {
+					return usagef("put -: %s is a directory: name the file (put - URL/%s/NAME)", u.Path(), u.Base())
+				}
+				toDir = true
+			}
+		}
+		dir := u.Path()
+		if !toDir {
+			dir = u.Dir()
+		}
+		if strings.Trim(dir, "/") == "" {
+			return nil // the login or root directory
+		}
+		if createDirs {
+			return c.MkdirAll(a.ctx, dir)
+		}
+		if !toDir {
+			return nil // one file: the server's reply says enough
+		}
+		e, err := c.Stat(a.ctx, dir)
+		switch {
+		case errors.Is(err, iofs.ErrNotExist):
+			return notFound{fmt.Errorf("put: remote directory %s does not exist (create it with --create-dirs or goftp mkdir -p)", strings.TrimSuffix(dir, "/"))}
+		case err == nil && e.Type != listing.Dir:
+			return notFound{fmt.Errorf("put: %s is not a directory", strings.TrimSuffix(dir, "/"))}
+		}
+		return nil // other errors: let the uploads say
+	})
+	return toDir, err
+}
+
+// hasMLST reports whether the server of c offers MLST.
+func hasMLST(a *app, c *ftp.Conn) bool {
+	f, err := c.Features(a.ctx)
+	_, ok := f["MLST"]
+	return err == nil && ok
+}
+
+// putStdin uploads standard input to remote, as putFile does a file: to
+// the partial file beside it, renamed when complete, or with direct to
+// remote itself. Standard input cannot be read twice: it is not retried.
+func (a *app) putStdin(p *ftp.Pool, remote string, direct bool, prog *progress) error {
+	target := remote
+	if !direct {
+		target = partialName(remote)
+	}
+	m := prog.start(remote, -1, 0)
+	r := a.stdin
+	if w, ok := m.(io.Writer); ok {
+		r = io.TeeReader(r, w)
+	}
+	var n int64
+	err := p.Do(a.ctx, func(c *ftp.Conn) error {
+		var err error
+		if n, err = c.StorBinary(a.ctx, target, r, 0); err != nil {
+			return err
+		}
+		if !direct {
+			return a.replaceWith(c, target, remote)
+		}
+		return nil
+	})
+	m.Done(n, err)
+	return err
 }
 
 // putFile uploads local to remote with mirror.Send: to the partial file
