@@ -74,22 +74,47 @@ func FXP(ctx context.Context, src *Conn, srcPath string, dst *Conn, dstPath stri
 		dst.abort(ctx, nil, 0)
 		return err
 	}
-	// Preliminary replies, then final ones, from both.
-	var errs []error
-	for _, side := range []struct {
-		c   *Conn
-		cmd string
-	}{{dst, dstCmd}, {src, srcCmd}} {
-		rep, err := side.c.readReply(ctx, side.cmd)
-		for err == nil && rep.Code < 200 {
-			rep, err = side.c.readReply(ctx, side.cmd)
+	// The first reply of each side; then, when both started, their final
+	// replies. A source that refuses RETR never sends the data the target
+	// waits for: the target's STOR is aborted rather than waited for.
+	first := func(c *Conn, cmd string) (*Reply, error) { return c.readReply(ctx, cmd) }
+	final := func(c *Conn, cmd string, rep *Reply) error {
+		var err error
+		for i := 0; rep.Code < 200; i++ {
+			if i >= maxPreliminary {
+				c.Close()
+				return &ProtocolError{Cmd: cmd, Msg: "too many preliminary replies"}
+			}
+			if rep, err = c.readReply(ctx, cmd); err != nil {
+				return err
+			}
 		}
-		if err == nil && rep.Code/100 != 2 {
-			err = side.c.unexpected(side.cmd, rep)
+		if rep.Code/100 != 2 {
+			return c.unexpected(cmd, rep)
 		}
-		if err != nil {
-			errs = append(errs, err)
-		}
+		return nil
 	}
-	return errors.Join(errs...)
+	dstRep, dstErr := first(dst, dstCmd)
+	srcRep, srcErr := first(src, srcCmd)
+	refused := func(c *Conn, cmd string, rep *Reply) error {
+		re := c.unexpected(cmd, rep)
+		re.pathCmd = true // a 550 to RETR or STOR: fs.ErrNotExist
+		return re
+	}
+	if srcErr == nil && srcRep.Code >= 400 {
+		srcErr = refused(src, srcCmd, srcRep)
+	}
+	if dstErr == nil && dstRep.Code >= 400 {
+		dstErr = refused(dst, dstCmd, dstRep)
+	}
+	switch {
+	case srcErr != nil && dstErr == nil:
+		// The target is waiting for data that will not come.
+		return errors.Join(srcErr, dst.abort(ctx, nil, 0))
+	case dstErr != nil && srcErr == nil:
+		return errors.Join(dstErr, src.abort(ctx, nil, 0))
+	case srcErr != nil:
+		return errors.Join(dstErr, srcErr)
+	}
+	return errors.Join(final(dst, dstCmd, dstRep), final(src, srcCmd, srcRep))
 }

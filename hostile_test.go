@@ -762,3 +762,41 @@ func TestHostileShortTransferResumed(t *testing.T) {
 	}
 	p.Close()
 }
+
+// Scenario: a server-to-server copy whose source refuses RETR (550)
+// after the target accepted STOR. Expected: the 550 at once and the
+// target's STOR aborted, not a wait of a whole timeout for data that
+// will never come; both Conns usable.
+func TestHostileFXPSourceRefuses(t *testing.T) {
+	t.Parallel()
+	d := &ftp.Dialer{Timeout: 5 * time.Second}
+	src, _ := dialScript(t, d, script(loginSteps, []step{
+		{Cmd: "TYPE I", Reply: "200 binary"},
+		{Cmd: "EPSV", Reply: "229 ({EPSV})"},
+		{Cmd: "RETR f", Reply: "550 no such file"},
+		{Cmd: "NOOP", Reply: "200 ok"},
+	})...)
+	dst, _ := dialScript(t, d, script(loginSteps, []step{
+		{Cmd: "TYPE I", Reply: "200 binary"},
+		{Cmd: "EPRT *", Reply: "200 ok"},
+		{Cmd: "STOR g", Reply: "150 waiting for data"},
+		{Cmd: "ABOR", Reply: "426 aborted\n226 ok"},
+		{Cmd: "PWD", Reply: `257 "/"`},
+		{Cmd: "NOOP", Reply: "200 ok"},
+	})...)
+	login(t, src)
+	login(t, dst)
+	start := time.Now()
+	err := ftp.FXP(t.Context(), src, "f", dst, "g")
+	if !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("FXP = %v; want the source's 550", err)
+	}
+	if el := time.Since(start); el > 2*time.Second {
+		t.Errorf("FXP took %v; the target must be aborted, not waited for", el)
+	}
+	for _, c := range []*ftp.Conn{src, dst} {
+		if _, err := c.Noop(t.Context()); err != nil {
+			t.Errorf("Conn unusable after the refused copy: %v", err)
+		}
+	}
+}
