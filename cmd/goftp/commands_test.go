@@ -29,13 +29,13 @@ func TestLs(t *testing.T) {
 		}
 	})
 	t.Run("long, flags after the URL", func(t *testing.T) {
-		r := e.run(t, "ls", e.url("pub/"), "-l")
+		r := e.run(t, "ls", e.url("pub/"), "-l", "--utc")
 		r.want(t, 0, nil, nil)
 		lines := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
 		if len(lines) != 4 {
 			t.Fatalf("ls -l printed %d lines, want 4:\n%s", len(lines), r.stdout)
 		}
-		re := regexp.MustCompile(`^-\S{9} +4 2024-05-06 07:08 +a\.txt$`)
+		re := regexp.MustCompile(`^-\S{9} +4 2024-05-06 07:08 UTC +a\.txt$`)
 		if !re.MatchString(lines[0]) {
 			t.Errorf("ls -l line %q does not match %v", lines[0], re)
 		}

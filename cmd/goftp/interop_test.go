@@ -76,7 +76,7 @@ func TestVsftpd(t *testing.T) {
 		e.run(t, "ls", e.url("pub/")).want(t, 0, []string{"a.txt\nb.txt\nbig.bin\nsub\n"}, nil)
 		e.run(t, "ls", "-a", e.url("pub/")).want(t, 0, []string{".hidden\na.txt\n"}, nil)
 		r := e.run(t, "ls", "-l", e.url("pub"))
-		r.want(t, 0, []string{"-rw-r--r--            4 2023-03-04       a.txt\n", "drwxr-xr-x "}, nil)
+		r.want(t, 0, []string{"-rw-r--r--            4 2023-03-04             a.txt\n", "drwxr-xr-x "}, nil)
 		e.run(t, "ls", "--json", e.url("pub")).want(t, 0, []string{
 			`{"name":"a.txt","type":"file","size":4,"time":"2023-03-04T00:00:00Z","target":""}`,
 			`{"name":"sub","type":"dir",`}, nil)

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"path"
@@ -23,6 +24,7 @@ func (a *app) ls(args []string) error {
 	long := fs.Bool("l", false, "long format: mode, size, modification time, name")
 	all := fs.Bool("a", false, "include names starting with a dot")
 	asJSON := fs.Bool("json", false, "print one JSON object per entry: name, type, size, time, target")
+	utc := fs.Bool("utc", false, "long format: times in UTC (default: the local time zone, as ls does; the zone is shown)")
 	sorted := fs.Bool("sort", false, "sort by name (entries are kept in memory until the listing ends; without it\nthey are printed as they arrive, in the server's order)")
 	pos, err := a.parse(fs, args)
 	if err != nil {
@@ -48,7 +50,11 @@ func (a *app) ls(args []string) error {
 			b, err := json.Marshal(toJSON(e))
 			return string(b) + "\n", err
 		case *long:
-			return longLine(e) + "\n", nil
+			loc := time.Local
+			if *utc {
+				loc = time.UTC
+			}
+			return lsLong(e, loc) + "\n", nil
 		default:
 			return quoteName(e.Name) + "\n", nil
 		}
@@ -98,6 +104,67 @@ func (a *app) ls(args []string) error {
 		return errReported
 	}
 	return nil
+}
+
+// lsLong formats an entry for ls -l: mode, size, time in loc with its
+// zone, name. The mode shows what the listing says and marks with ? what
+// it does not: Unix permissions when given (LIST ls -l, the unix.mode
+// fact); with only the MLSx perm fact, the logged-in user's rights (r
+// read or list, w write, create or delete, x enter a directory) in the
+// first three places and ? in the others; ? everywhere when nothing is
+// known. Links are l, directories d, as ls shows them.
+func lsLong(e listing.Entry, loc *time.Location) string {
+	typ := byte('-')
+	switch {
+	case e.Type == listing.Dir:
+		typ = 'd'
+	case e.Type == listing.Link || e.Mode&fs.ModeSymlink != 0:
+		typ = 'l'
+	case e.Mode&fs.ModeNamedPipe != 0:
+		typ = 'p'
+	case e.Mode&fs.ModeSocket != 0:
+		typ = 's'
+	case e.Mode&fs.ModeCharDevice != 0:
+		typ = 'c'
+	case e.Mode&fs.ModeDevice != 0:
+		typ = 'b'
+	}
+	perm := "?????????"
+	_, unixMode := e.Facts["unix.mode"]
+	if fact, ok := e.Facts["perm"]; e.Format == listing.FormatUnix || unixMode || e.Mode.Perm() != 0 {
+		perm = e.Mode.Perm().String()[1:]
+	} else if ok {
+		fact = strings.ToLower(fact)
+		r, w, x := byte('-'), byte('-'), byte('-')
+		if strings.ContainsAny(fact, "rl") {
+			r = 'r'
+		}
+		if strings.ContainsAny(fact, "wacmpdf") {
+			w = 'w'
+		}
+		if strings.Contains(fact, "e") {
+			x = 'x'
+		}
+		perm = string([]byte{r, w, x}) + "??????"
+	}
+	size := "-"
+	if e.Size >= 0 {
+		size = fmt.Sprint(e.Size)
+	}
+	when := "-"
+	if !e.Time.IsZero() {
+		switch {
+		case e.Precision >= 24*time.Hour:
+			when = e.Time.Format("2006-01-02") // a day: no zone to convert to
+		default:
+			when = e.Time.In(loc).Format("2006-01-02 15:04 MST")
+		}
+	}
+	name := quoteName(e.Name)
+	if e.Target != "" {
+		name += " -> " + quoteName(e.Target)
+	}
+	return fmt.Sprintf("%c%s %12s %-22s %s", typ, perm, size, when, name)
 }
 
 // displayPath is a remote path as shown in messages: "." for the login
