@@ -58,6 +58,7 @@ type globals struct {
 	keep     keepAliveFlag // as Dialer.ControlKeepAlive: 0 default (30s), -1 none (--keepalive 0)
 	srv      serverFlags   // --encoding, --no-epsv, --active-addr, … (netflags.go)
 	px       proxyFlags    // --proxy, --noproxy (proxy.go)
+	globoff  bool          // --globoff: *, ? and [ in URLs are plain characters
 }
 
 // retryFlag is --retries N. It stores the count the way the library's
@@ -234,14 +235,14 @@ type command struct {
 
 func commands() []command {
 	return []command{
-		{"ls", "[-l] [-a] [--json] [--sort] URL", "list a remote directory", (*app).ls},
+		{"ls", "[-l] [--utc] [-a] [--json] [--sort] URL", "list a remote directory", (*app).ls},
 		{"get", "[-c] [-o LOCAL] URL...", "download files (glob patterns allowed in the last segment)", (*app).get},
-		{"put", "[-c] [--direct] LOCAL... URL", "upload files", (*app).put},
+		{"put", "[-c] [--direct] [--create-dirs] LOCAL...|- URL", "upload files (-: standard input)", (*app).put},
 		{"cat", "URL", "write a remote file to standard output", (*app).cat},
-		{"rm", "[-r] URL...", "delete remote files (-r: directories too)", (*app).rm},
+		{"rm", "[-r] URL...", "delete remote files (-r: directories too; glob patterns allowed in the last segment)", (*app).rm},
 		{"mkdir", "[-p] URL", "create a remote directory", (*app).mkdir},
 		{"rmdir", "URL", "remove an empty remote directory", (*app).rmdir},
-		{"mv", "URL NEWPATH", "rename a remote file or directory", (*app).mv},
+		{"mv", "URL NEWPATH", "rename a remote file or directory (a relative NEWPATH is in its directory)", (*app).mv},
 		{"cp", "SRC_URL DST_URL", "copy a file between servers, server to server (FXP)", (*app).cp},
 		{"chmod", "MODE URL...", "set remote file permissions (SITE CHMOD, octal MODE)", (*app).chmod},
 		{"quote", "URL 'COMMAND'...", "send raw commands after login and print the replies", (*app).quote},
@@ -602,6 +603,9 @@ func (a *app) flagSet(name string, skip []string) *flag.FlagSet {
 	add("retries", func() {
 		fs.Var((*retryFlag)(&g.retries), "retries", "retry transient failures `N` times, resuming transfers; 0 for none (default 3)")
 	})
+	add("globoff", func() {
+		fs.BoolVar(&g.globoff, "globoff", g.globoff, "take *, ? and [ in URLs as plain characters, not glob patterns (names containing them)")
+	})
 	for _, n := range serverFlagNames {
 		add(n, func() { g.srv.register(fs, n) })
 	}
@@ -613,7 +617,7 @@ func (a *app) flagSet(name string, skip []string) *flag.FlagSet {
 
 // globalNames are the names of the global flags.
 func globalNames() []string {
-	return append([]string{"user", "netrc", "tls", "insecure", "ca", "active", "timeout", "max-time", "q", "keepalive", "v", "vv", "retries", "proxy", "noproxy"}, serverFlagNames...)
+	return append([]string{"user", "netrc", "tls", "insecure", "ca", "active", "timeout", "max-time", "q", "keepalive", "v", "vv", "retries", "proxy", "noproxy", "globoff"}, serverFlagNames...)
 }
 
 // subFlags returns the FlagSet of command name with its usage text.
