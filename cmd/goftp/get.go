@@ -178,7 +178,7 @@ func hasMeta(s string) bool { return strings.ContainsAny(s, `*?[\`) }
 // download of NAME, truncated and renamed over by it.
 func (a *app) expand(p *ftp.Pool, u *ftp.URL) ([]remoteFile, error) {
 	base := u.Base()
-	if !hasMeta(base) {
+	if a.g.globoff || !hasMeta(base) {
 		if err := safepath.Check(base); err != nil {
 			return nil, wrapf("%s: %w", u.Redacted(), err)
 		}
