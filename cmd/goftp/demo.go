@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/goftplib/ftp"
 	"github.com/goftplib/ftp/ftptest"
@@ -120,7 +121,7 @@ func (a *app) runDemo() (err error) {
 		return err
 	}
 	for _, e := range entries {
-		note("%s", longLine(e))
+		note("%s", lsLong(e, time.Local))
 	}
 
 	say("Downloading data.bin (%s) with a progress bar", humanBytes(float64(len(data))))

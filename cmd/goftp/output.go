@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
 	"strings"
 	"time"
@@ -154,40 +153,6 @@ func writeJSON(w io.Writer, v any) error {
 	}
 	_, err = w.Write(append(b, '\n'))
 	return err
-}
-
-// longLine formats an entry for ls -l: mode, size, time, name.
-func longLine(e listing.Entry) string {
-	mode := e.Mode
-	switch e.Type {
-	case listing.Dir:
-		mode |= fs.ModeDir
-	case listing.Link:
-		mode |= fs.ModeSymlink
-	}
-	ms := mode.String()
-	if mode.Perm() == 0 && e.Perm == "" && e.Format != listing.FormatUnix {
-		// Permissions unknown (not zero): show them as ls does.
-		ms = ms[:len(ms)-9] + "?????????"
-	}
-	size := "-"
-	if e.Size >= 0 {
-		size = fmt.Sprint(e.Size)
-	}
-	when := "-"
-	if !e.Time.IsZero() {
-		switch {
-		case e.Precision >= 24*time.Hour:
-			when = e.Time.Format("2006-01-02")
-		default:
-			when = e.Time.Format("2006-01-02 15:04")
-		}
-	}
-	name := quoteName(e.Name)
-	if e.Target != "" {
-		name += " -> " + quoteName(e.Target)
-	}
-	return fmt.Sprintf("%s %12s %-16s %s", ms, size, when, name)
 }
 
 // quoteName returns a server-supplied name fit for a terminal: as is
