@@ -3,13 +3,15 @@
 // Command benchserver starts the FTP servers that bench/compare.sh measures
 // clients against: one server kind (internal/ftpservers), plain and with
 // explicit TLS, plus a delaying proxy (bench/internal/delayproxy) in front
-// of the plain one. It prints shell assignments, then "READY", and serves
+// of the plain one: a wide-area link with the one-way -delay, the TCP
+// handshake's round trip on every connection, and optional throughput caps
+// (-conn-rate per connection, -total-rate for all, bytes per second). It prints shell assignments, then "READY", and serves
 // until its standard input is closed or it gets SIGINT/SIGTERM.
 //
 // Lines read from standard input are commands: "stats" prints the proxy's
 // counters as "STATS …" and resets them; "quit" stops.
 //
-//	benchserver -kind vsftpd -delay 25ms -fixtures DIR
+//	benchserver -kind vsftpd -delay 25ms -conn-rate 8000000 -fixtures DIR
 //
 // Files in -fixtures are hard-linked (or copied) into both servers' roots,
 // owned by the FTP user, keeping the directory structure.
@@ -45,6 +47,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	kind := fl.String("kind", "vsftpd", "server: vsftpd, pureftpd, proftpd, pyftpdlib")
 	delay := fl.Duration("delay", 25*time.Millisecond, "one-way delay of the proxy (0: no proxy)")
 	fixtures := fl.String("fixtures", "", "directory whose files are linked into the servers' roots")
+	connRate := fl.Int64("conn-rate", 0, "proxy: bytes per second per connection and direction (0: no cap)")
+	totalRate := fl.Int64("total-rate", 0, "proxy: bytes per second of all connections, per direction (0: no cap)")
+	freeHS := fl.Bool("free-handshake", false, "proxy: new connections cost no round trip")
 	noTLS := fl.Bool("notls", false, "do not start the TLS server")
 	reuse := fl.Bool("ssl-reuse", true, "keep the server's requirement that TLS data connections resume the control session")
 	if err := fl.Parse(args); err != nil {
@@ -81,7 +86,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	var proxy *delayproxy.Proxy
 	if *delay > 0 {
-		proxy, err = delayproxy.New(plain.Addr, *delay)
+		proxy, err = delayproxy.Start(plain.Addr, delayproxy.Options{Delay: *delay, ConnRate: *connRate, TotalRate: *totalRate, FreeHandshake: *freeHS})
 		if err != nil {
 			return fail(err)
 		}

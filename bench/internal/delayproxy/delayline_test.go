@@ -48,7 +48,7 @@ func TestDelayCopyIsADelayLine(t *testing.T) {
 		)
 		finished := make(chan struct{})
 		go func() {
-			n, err = delayCopy(done, delay, rec, pr, func() { pr.Close() })
+			n, err = delayCopy(done, delay, rec, pr, func() { pr.Close() }, 0)
 			end = time.Now()
 			close(finished)
 		}()
@@ -103,7 +103,7 @@ func TestDelayCopyWriteError(t *testing.T) {
 		_, err := delayCopy(make(chan struct{}), time.Millisecond, rec, pr, func() {
 			aborted = true
 			pr.CloseWithError(io.ErrClosedPipe)
-		})
+		}, 0)
 		if !errors.Is(err, boom) || !aborted {
 			t.Errorf("delayCopy = %v, aborted %v; want %v, true", err, aborted, boom)
 		}
@@ -118,7 +118,7 @@ func TestDelayCopyDone(t *testing.T) {
 		defer pw.Close()
 		done := make(chan struct{})
 		time.AfterFunc(time.Second, func() { close(done) })
-		_, err := delayCopy(done, time.Millisecond, io.Discard, pr, func() { pr.Close() })
+		_, err := delayCopy(done, time.Millisecond, io.Discard, pr, func() { pr.Close() }, 0)
 		if err == nil {
 			t.Error("delayCopy = nil after done was closed, want an error")
 		}
@@ -149,4 +149,92 @@ func TestParseReplies(t *testing.T) {
 			t.Errorf("parse(%q) = %d, %v; want %d, %v", tc.line, port, ok, tc.port, tc.ok)
 		}
 	}
+}
+
+// paced copies size bytes through delayCopy with the given buckets, in
+// virtual time, and returns how long the copy took; it checks that every
+// byte arrived in order and that the end of the stream came through.
+func paced(t *testing.T, size int, delay time.Duration, buckets ...*bucket) time.Duration {
+	t.Helper()
+	src := make([]byte, size)
+	for i := range src {
+		src[i] = byte(i * 7)
+	}
+	pr, pw := io.Pipe()
+	go func() {
+		for b := src; len(b) > 0; {
+			n := min(len(b), 100<<10) // writes larger than the burst
+			pw.Write(b[:n])
+			b = b[n:]
+		}
+		pw.Close()
+	}()
+	var got bytes.Buffer
+	start := time.Now()
+	n, err := delayCopy(make(chan struct{}), delay, &got, pr, func() { pr.Close() }, DefaultBurst, buckets...)
+	took := time.Since(start)
+	if err != nil || n != int64(size) || !bytes.Equal(got.Bytes(), src) {
+		t.Errorf("delayCopy = %d, %v (identical %v); want %d, nil", n, err, bytes.Equal(got.Bytes(), src), size)
+	}
+	return took
+}
+
+// within fails unless got is within ±10% of want.
+func within(t *testing.T, what string, got, want time.Duration) {
+	t.Helper()
+	if got < want*9/10 || got > want*11/10 {
+		t.Errorf("%s took %v, want %v ± 10%%", what, got, want)
+	} else {
+		t.Logf("%s took %v (cap alone: %v)", what, got, want)
+	}
+}
+
+// TestDelayCopyConnRate checks the per-connection cap: 2 MiB at 1 MB/s
+// take 2.1 s (less the first burst, plus the delay), bytes in order, EOF
+// delivered.
+func TestDelayCopyConnRate(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const size, rate, delay = 2 << 20, 1_000_000, 25 * time.Millisecond
+		took := paced(t, size, delay, newBucket(rate, DefaultBurst))
+		within(t, "2 MiB at 1 MB/s", took, time.Duration(float64(size)/rate*float64(time.Second)))
+	})
+}
+
+// TestDelayCopyTotalRate checks the total cap: two connections of 1 MiB
+// each, each capped at 1 MB/s but sharing 1 MB/s, take as long as 2 MiB
+// through one.
+func TestDelayCopyTotalRate(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const size, rate = 1 << 20, 1_000_000
+		total := newBucket(rate, DefaultBurst)
+		var wg sync.WaitGroup
+		took := make([]time.Duration, 2)
+		for i := range took {
+			wg.Go(func() { took[i] = paced(t, size, time.Millisecond, newBucket(rate, DefaultBurst), total) })
+		}
+		wg.Wait()
+		want := time.Duration(float64(2*size) / rate * float64(time.Second))
+		within(t, "the slower of 2 × 1 MiB sharing 1 MB/s", max(took[0], took[1]), want)
+	})
+}
+
+// TestBucketBurst checks that a full bucket lets a burst through at once
+// and then paces at the rate.
+func TestBucketBurst(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		b := newBucket(1000, 500)
+		if w := b.reserve(500); w != 0 {
+			t.Errorf("first 500 bytes wait %v, want 0", w)
+		}
+		if w := b.reserve(100); w != 100*time.Millisecond {
+			t.Errorf("next 100 bytes wait %v, want 100ms", w)
+		}
+		time.Sleep(time.Second)
+		if w := b.reserve(400); w != 0 {
+			t.Errorf("after a second, 400 bytes wait %v, want 0", w)
+		}
+		if (*bucket)(nil).reserve(1<<30) != 0 {
+			t.Error("a nil bucket makes the caller wait")
+		}
+	})
 }

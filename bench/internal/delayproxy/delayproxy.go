@@ -1,7 +1,9 @@
-// Package delayproxy is an FTP proxy for benchmarks that emulates a slow
-// network on loopback: it adds a fixed one-way delay to every byte that
-// crosses it, in both directions, on the control connection and on every
-// passive data connection.
+// Package delayproxy is an FTP proxy for benchmarks that emulates a
+// wide-area link on loopback: a fixed one-way delay on every byte, in both
+// directions, on the control connection and on every passive data
+// connection; the round trip of TCP's handshake on every new connection;
+// and, optionally, a throughput cap per connection and for all
+// connections together.
 //
 // A client connects to [Proxy.Addr] instead of the server. The proxy
 // forwards the control connection to the server and rewrites the server's
@@ -9,17 +11,29 @@
 // which forward the data connections to the ports the server announced.
 //
 // Each direction of each connection is a delay line, not a sleep per read:
-// a reader stamps every chunk with the time it arrived and queues it, and a
-// writer delivers it delay later. Chunks keep their order, the end of the
-// stream (FIN) is delayed like the bytes before it, and the throughput is
-// not capped (up to queueLen chunks are in flight per direction). With a
-// one-way delay of 25 ms, every request/reply exchange takes at least
-// 50 ms.
+// a reader stamps every chunk with the time it is due and queues it, and a
+// writer delivers it then. Chunks keep their order, and the end of the
+// stream (FIN) is delayed like the bytes before it. With a one-way delay
+// of 25 ms, every request/reply exchange takes at least 50 ms.
 //
-// Limits: TCP handshakes are not delayed (the proxy accepts at once), so a
-// data connection costs no round trip of its own; active mode (PORT/EPRT)
-// is not supported; after AUTH TLS the control connection is forwarded
-// opaquely, so its PASV/EPSV replies are not rewritten (use plain FTP).
+// Handshake: with a one-way delay d, a real client's connect() returns
+// after 2d (SYN, SYN-ACK) and the server accepts after 3d (the ACK). On
+// loopback the client's connect() returns at once, so the proxy dials the
+// server only 3d after it accepted the client and holds what the client
+// sends meanwhile: no byte reaches the server, and none comes back, earlier
+// than over a real link. Every new connection, control or data, costs at
+// least one round trip before its first byte.
+//
+// Throughput: [Options.ConnRate] and [Options.TotalRate] are token buckets
+// (burst [Options.Burst]) that pace each direction before the delay line.
+// A paced reader stops reading until the bucket allows, so a fast sender
+// meets back-pressure in its socket buffers, as on a slow link, and the
+// bytes on the line stay near rate × delay.
+//
+// Limits: TCP's slow start and losses are not emulated; active mode
+// (PORT/EPRT) is not supported; after AUTH TLS the control connection is
+// forwarded opaquely, so its PASV/EPSV replies are not rewritten (use
+// plain FTP).
 //
 // The proxy counts the commands it forwards, per verb (see [Proxy.Stats]),
 // which tells how many round trips a client needs per file.
@@ -40,11 +54,33 @@ import (
 const (
 	chunkSize = 32 << 10 // largest chunk read at once
 	queueLen  = 512      // chunks in flight per direction (16 MiB at most)
+	// DefaultBurst is what a token bucket holds when Options.Burst is 0.
+	DefaultBurst = 16 << 10
 	// dataAcceptTimeout bounds how long a passive listener waits for the
 	// client.
 	dataAcceptTimeout = 30 * time.Second
 	dialTimeout       = 10 * time.Second
 )
+
+// Options configure a Proxy. The zero value forwards at once, with no
+// delay and no cap.
+type Options struct {
+	// Delay is the one-way delay on every byte, both directions.
+	Delay time.Duration
+	// FreeHandshake turns off the handshake's cost: the server is dialled
+	// as soon as the client connects (the behaviour before the handshake
+	// was emulated; for comparisons).
+	FreeHandshake bool
+	// ConnRate caps each direction of each connection, in bytes per
+	// second; 0: no cap.
+	ConnRate int64
+	// TotalRate caps each direction of all connections together, in bytes
+	// per second; 0: no cap.
+	TotalRate int64
+	// Burst is the size of every token bucket, in bytes (also the largest
+	// chunk read at once when a cap is set); 0: DefaultBurst.
+	Burst int
+}
 
 // Proxy is a running delaying proxy. It is safe for concurrent use.
 type Proxy struct {
@@ -53,10 +89,13 @@ type Proxy struct {
 
 	target string
 	host   string // target's host, where data connections go
-	delay  time.Duration
-	ln     net.Listener
-	done   chan struct{}
-	wg     sync.WaitGroup
+	opts   Options
+	// totalUp and totalDown are the shared buckets (nil: no total cap):
+	// client to server, and server to client.
+	totalUp, totalDown *bucket
+	ln                 net.Listener
+	done               chan struct{}
+	wg                 sync.WaitGroup
 
 	mu      sync.Mutex
 	closed  bool
@@ -104,16 +143,25 @@ func (s Stats) String() string {
 	return b.String()
 }
 
-// New starts a proxy on a free loopback port (the same address family as
-// target) that forwards to the FTP server at target with the given one-way
-// delay. The caller must Close it.
+// New starts a proxy with the given one-way delay and no throughput cap;
+// see Start.
 func New(target string, delay time.Duration) (*Proxy, error) {
+	return Start(target, Options{Delay: delay})
+}
+
+// Start starts a proxy on a free loopback port (the same address family
+// as target) that forwards to the FTP server at target. The caller must
+// Close it.
+func Start(target string, o Options) (*Proxy, error) {
 	host, _, err := net.SplitHostPort(target)
 	if err != nil {
 		return nil, fmt.Errorf("delayproxy: %w", err)
 	}
-	if delay < 0 {
-		return nil, fmt.Errorf("delayproxy: negative delay %v", delay)
+	if o.Delay < 0 || o.ConnRate < 0 || o.TotalRate < 0 || o.Burst < 0 {
+		return nil, fmt.Errorf("delayproxy: negative option in %+v", o)
+	}
+	if o.Burst == 0 {
+		o.Burst = DefaultBurst
 	}
 	laddr := "127.0.0.1:0"
 	if ip := net.ParseIP(host); ip != nil && ip.To4() == nil {
@@ -124,21 +172,26 @@ func New(target string, delay time.Duration) (*Proxy, error) {
 		return nil, fmt.Errorf("delayproxy: %w", err)
 	}
 	p := &Proxy{
-		Addr:    ln.Addr().String(),
-		target:  target,
-		host:    host,
-		delay:   delay,
-		ln:      ln,
-		done:    make(chan struct{}),
-		closers: map[io.Closer]struct{}{},
-		stats:   Stats{Commands: map[string]int{}},
+		Addr:      ln.Addr().String(),
+		target:    target,
+		host:      host,
+		opts:      o,
+		totalUp:   newBucket(o.TotalRate, o.Burst),
+		totalDown: newBucket(o.TotalRate, o.Burst),
+		ln:        ln,
+		done:      make(chan struct{}),
+		closers:   map[io.Closer]struct{}{},
+		stats:     Stats{Commands: map[string]int{}},
 	}
 	p.wg.Go(p.serve)
 	return p, nil
 }
 
 // Delay returns the one-way delay.
-func (p *Proxy) Delay() time.Duration { return p.delay }
+func (p *Proxy) Delay() time.Duration { return p.opts.Delay }
+
+// Options returns the options in force (defaults filled in).
+func (p *Proxy) Options() Options { return p.opts }
 
 // Stats returns a copy of the counters.
 func (p *Proxy) Stats() Stats {
@@ -217,52 +270,178 @@ func (p *Proxy) serve() {
 			return
 		}
 		p.count(func(s *Stats) { s.Sessions++ })
-		p.wg.Go(func() { p.session(c) })
+		p.wg.Go(func() {
+			sess := &session{p: p}
+			defer sess.closeListeners()
+			p.link(c, p.target, nil,
+				func(r io.Reader) io.Reader {
+					return &lineReader{br: bufio.NewReaderSize(r, chunkSize), onLine: sess.command}
+				},
+				func(r io.Reader) io.Reader {
+					return &lineReader{br: bufio.NewReaderSize(r, chunkSize), onLine: sess.reply}
+				})
+		})
 	}
 }
 
-// session forwards one control connection.
-func (p *Proxy) session(c net.Conn) {
+// link forwards the accepted connection c to a new connection to target,
+// each direction through a delay line. It emulates the handshake: target
+// is dialled 3 one-way delays after c was accepted, and what the client
+// sends meanwhile waits in the client-to-server line. up and down wrap the
+// readers of each direction (nil: none); dialled, if set, runs once the
+// server's connection is open.
+func (p *Proxy) link(c net.Conn, target string, dialled func(), up, down func(io.Reader) io.Reader) {
 	defer p.untrack(c)
 	defer c.Close()
-	s, err := net.DialTimeout("tcp", p.target, dialTimeout)
-	if err != nil {
-		return
+	accepted := time.Now()
+	srv := &lateConn{ready: make(chan struct{})}
+	aborted := make(chan struct{})
+	var once sync.Once
+	abort := func() {
+		once.Do(func() {
+			close(aborted)
+			c.Close()
+			srv.close()
+		})
 	}
-	if !p.track(s) {
+	wrap := func(f func(io.Reader) io.Reader, r io.Reader) io.Reader {
+		if f == nil {
+			return r
+		}
+		return f(r)
+	}
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	wg.Go(func() {
+		p.relay(srv, wrap(up, c), abort, newBucket(p.opts.ConnRate, p.opts.Burst), p.totalUp)
+	})
+
+	var s net.Conn
+	if wait := time.Until(accepted.Add(p.handshake())); wait > 0 {
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-aborted:
+		case <-p.done:
+		}
+		t.Stop()
+	}
+	select {
+	case <-aborted:
+	case <-p.done:
+	default:
+		var err error
+		s, err = net.DialTimeout("tcp", target, dialTimeout)
+		if err != nil {
+			s = nil
+		} else if !p.track(s) {
+			s = nil
+		}
+	}
+	if s == nil || !srv.set(s) {
+		srv.set(nil)
+		abort()
 		return
 	}
 	defer p.untrack(s)
 	defer s.Close()
-
-	sess := &session{p: p}
-	defer sess.closeListeners()
-	abort := func() { c.Close(); s.Close() }
-	var wg sync.WaitGroup
+	if dialled != nil {
+		dialled()
+	}
 	wg.Go(func() {
-		r := &lineReader{br: bufio.NewReaderSize(c, chunkSize), onLine: sess.command}
-		p.relay(s, c, r, abort)
+		p.relay(c, wrap(down, s), abort, newBucket(p.opts.ConnRate, p.opts.Burst), p.totalDown)
 	})
-	wg.Go(func() {
-		r := &lineReader{br: bufio.NewReaderSize(s, chunkSize), onLine: sess.reply}
-		p.relay(c, s, r, abort)
-	})
-	wg.Wait()
+	wg.Wait() // before the deferred s.Close
 }
 
-// relay copies src (read through r) to dst through a delay line, then
+// handshake is how long after accepting a client the server may see the
+// connection: SYN, SYN-ACK, ACK.
+func (p *Proxy) handshake() time.Duration {
+	if p.opts.FreeHandshake {
+		return 0
+	}
+	return 3 * p.opts.Delay
+}
+
+// relay copies r to dst through a delay line, paced by the buckets, then
 // half-closes dst; on failure it calls abort.
-func (p *Proxy) relay(dst, src net.Conn, r io.Reader, abort func()) {
-	n, err := delayCopy(p.done, p.delay, dst, r, abort)
+func (p *Proxy) relay(dst io.Writer, r io.Reader, abort func(), buckets ...*bucket) {
+	n, err := delayCopy(p.done, p.opts.Delay, dst, r, abort, p.opts.Burst, buckets...)
 	p.count(func(s *Stats) { s.Bytes += n })
 	if err != nil {
 		return
 	}
 	if cw, ok := dst.(interface{ CloseWrite() error }); ok {
 		cw.CloseWrite()
-	} else {
-		dst.Close()
+	} else if cl, ok := dst.(io.Closer); ok {
+		cl.Close()
 	}
+}
+
+// lateConn is the server's side of a link, dialled after the handshake's
+// delay: writes wait until it is there.
+type lateConn struct {
+	ready chan struct{} // closed by set
+
+	mu     sync.Mutex
+	conn   net.Conn // nil: not dialled (yet), or failed
+	closed bool
+	isSet  bool
+}
+
+// set installs conn (nil: the dial failed) and releases the writers. It
+// reports false, closing conn, when the link was closed first.
+func (l *lateConn) set(conn net.Conn) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.isSet {
+		return false
+	}
+	l.isSet = true
+	defer close(l.ready)
+	if l.closed {
+		if conn != nil {
+			conn.Close()
+		}
+		return false
+	}
+	l.conn = conn
+	return conn != nil
+}
+
+func (l *lateConn) close() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.closed = true
+	if l.conn != nil {
+		l.conn.Close()
+	}
+}
+
+func (l *lateConn) get() net.Conn {
+	<-l.ready
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.conn
+}
+
+func (l *lateConn) Write(b []byte) (int, error) {
+	c := l.get()
+	if c == nil {
+		return 0, net.ErrClosed
+	}
+	return c.Write(b)
+}
+
+func (l *lateConn) CloseWrite() error {
+	c := l.get()
+	if c == nil {
+		return net.ErrClosed
+	}
+	if cw, ok := c.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return c.Close()
 }
 
 // session is the state of one control connection.
@@ -360,23 +539,7 @@ func (p *Proxy) data(ln net.Listener, target string) {
 	if !p.track(c) {
 		return
 	}
-	defer p.untrack(c)
-	defer c.Close()
-	s, err := net.DialTimeout("tcp", target, dialTimeout)
-	if err != nil {
-		return
-	}
-	if !p.track(s) {
-		return
-	}
-	defer p.untrack(s)
-	defer s.Close()
-	p.count(func(st *Stats) { st.DataConns++ })
-	abort := func() { c.Close(); s.Close() }
-	var wg sync.WaitGroup
-	wg.Go(func() { p.relay(s, c, c, abort) })
-	wg.Go(func() { p.relay(c, s, s, abort) })
-	wg.Wait()
+	p.link(c, target, func() { p.count(func(st *Stats) { st.DataConns++ }) }, nil, nil)
 }
 
 // lineReader returns one control line per Read, passed through onLine,
@@ -419,6 +582,43 @@ func (r *lineReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// bucket is a token bucket: rate bytes per second, holding at most burst.
+// A nil *bucket allows everything at once.
+type bucket struct {
+	rate  float64
+	burst float64
+
+	mu     sync.Mutex
+	tokens float64
+	last   time.Time
+}
+
+// newBucket returns a full bucket, or nil when rate is 0 (no cap).
+func newBucket(rate int64, burst int) *bucket {
+	if rate <= 0 {
+		return nil
+	}
+	return &bucket{rate: float64(rate), burst: float64(burst), tokens: float64(burst), last: time.Now()}
+}
+
+// reserve takes n tokens, going into debt if need be, and returns how
+// long the caller must wait before sending them.
+func (b *bucket) reserve(n int) time.Duration {
+	if b == nil {
+		return 0
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	now := time.Now()
+	b.tokens = min(b.burst, b.tokens+now.Sub(b.last).Seconds()*b.rate)
+	b.last = now
+	b.tokens -= float64(n)
+	if b.tokens >= 0 {
+		return 0
+	}
+	return time.Duration(-b.tokens / b.rate * float64(time.Second))
+}
+
 // chunk is a piece of the stream and the time it is due; buf nil with err
 // set is the end of the stream.
 type chunk struct {
@@ -430,21 +630,49 @@ type chunk struct {
 
 var bufPool = sync.Pool{New: func() any { b := make([]byte, chunkSize); return &b }}
 
-// delayCopy copies src to dst, writing each chunk delay after it was read:
-// a reader goroutine stamps and queues, this goroutine waits and writes.
-// It returns nil at src's EOF (once that is due too), or the first error.
-// On anything but EOF it calls abort, which must close src and dst, and it
-// always waits for the reader goroutine before returning. Closing done
-// stops it.
-func delayCopy(done <-chan struct{}, delay time.Duration, dst io.Writer, src io.Reader, abort func()) (written int64, err error) {
+// delayCopy copies src to dst, writing each chunk delay after it left: a
+// reader goroutine reads, waits until the buckets allow the chunk, stamps
+// and queues it; this goroutine waits and writes. With buckets, chunks are
+// at most burst bytes. It returns nil at src's EOF (once that is due too),
+// or the first error. On anything but EOF it calls abort, which must close
+// src and dst, and it always waits for the reader goroutine before
+// returning. Closing done stops it.
+func delayCopy(done <-chan struct{}, delay time.Duration, dst io.Writer, src io.Reader, abort func(), burst int, buckets ...*bucket) (written int64, err error) {
 	q := make(chan chunk, queueLen)
 	stop := make(chan struct{})
 	readerDone := make(chan struct{})
+	size := chunkSize
+	paced := false
+	for _, b := range buckets {
+		if b != nil {
+			paced = true
+		}
+	}
+	if paced && burst > 0 && burst < size {
+		size = burst
+	}
 	go func() {
 		defer close(readerDone)
+		pace := time.NewTimer(time.Hour)
+		defer pace.Stop()
 		for {
 			bp := bufPool.Get().(*[]byte)
-			n, err := src.Read(*bp)
+			n, err := src.Read((*bp)[:size])
+			if n > 0 && paced {
+				var wait time.Duration
+				for _, b := range buckets {
+					wait = max(wait, b.reserve(n))
+				}
+				if wait > 0 {
+					pace.Reset(wait)
+					select {
+					case <-pace.C:
+					case <-stop:
+						bufPool.Put(bp)
+						return
+					}
+				}
+			}
 			due := time.Now().Add(delay)
 			c := chunk{due: due, buf: bp, n: n}
 			if n == 0 {
