@@ -10,6 +10,8 @@ import (
 	"math/rand/v2"
 	"sync"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
 // PoolConfig configures a Pool. Its zero value (with a Dialer's zero
@@ -41,6 +43,13 @@ type PoolConfig struct {
 	// StorBinary, resuming transfers from where they stopped: the one retry
 	// budget of an operation. Zero means 3; negative means none.
 	Retries int
+	// RateLimit bounds each transfer of the Pool (RetrBinary,
+	// StorBinary, RetrSegmented: all its ranges together) to this many
+	// bytes a second. Zero or negative means no limit.
+	RateLimit int64
+	// TotalRateLimit bounds all the transfers of the Pool together to
+	// this many bytes a second. Zero or negative means no limit.
+	TotalRateLimit int64
 }
 
 // normalized returns cfg with its zero values replaced by the defaults
@@ -99,6 +108,7 @@ type Pool struct {
 	loginErr error
 	stop     chan struct{}
 	reaped   chan struct{}
+	total    *rate.Limiter // TotalRateLimit, or nil
 }
 
 type idleConn struct {
@@ -116,7 +126,8 @@ func (*noCopy) Unlock() {}
 // until one is needed.
 func NewPool(addr string, cfg PoolConfig) *Pool {
 	cfg = cfg.normalized()
-	return &Pool{addr: addr, cfg: cfg, limit: cfg.MaxConns, stop: make(chan struct{}), reaped: make(chan struct{})}
+	return &Pool{addr: addr, cfg: cfg, limit: cfg.MaxConns, stop: make(chan struct{}), reaped: make(chan struct{}),
+		total: newLimiter(cfg.TotalRateLimit)}
 }
 
 // Limit returns the current connection limit: MaxConns, or less after the
@@ -408,6 +419,7 @@ func retryError(first, last error, attempts int) error {
 // the byte where it stopped (REST), so w receives every byte exactly once.
 func (p *Pool) RetrBinary(ctx context.Context, path string, w io.Writer, offset int64) (int64, error) {
 	var total int64
+	w = p.limitWriter(ctx, w)
 	err := p.Retry(ctx, func(c *Conn) error {
 		n, err := c.RetrBinary(ctx, path, w, offset+total)
 		total += n
@@ -426,6 +438,7 @@ func (p *Pool) RetrBinary(ctx context.Context, path string, w io.Writer, offset 
 func (p *Pool) StorBinary(ctx context.Context, path string, r io.ReadSeeker, offset int64) (int64, error) {
 	at := offset
 	first := true
+	r = p.limitReadSeeker(ctx, r)
 	err := p.Retry(ctx, func(c *Conn) error {
 		if !first {
 			sz, err := c.Size(ctx, path)

@@ -1,0 +1,109 @@
+package ftp_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/goftplib/ftp"
+	"github.com/goftplib/ftp/ftptest"
+)
+
+// TestPoolRateLimit downloads and uploads through a Pool limited to
+// 1 MiB/s per transfer: 400 KiB take at least the time the limit allows
+// beyond its burst, and a cancelled ctx ends a limited transfer at once.
+func TestPoolRateLimit(t *testing.T) {
+	t.Parallel()
+	srv := ftptest.New(t, ftptest.Options{})
+	content := bytes.Repeat([]byte("0123456789abcdef"), 400<<10/16)
+	if err := srv.WriteFile("r.bin", content); err != nil {
+		t.Fatal(err)
+	}
+	p := ftp.NewPool(srv.Addr, ftp.PoolConfig{User: ftptest.DefaultUser, Password: ftptest.DefaultPassword, RateLimit: 1 << 20})
+	defer p.Close()
+	// Burst: a tenth of a second's worth; the rest at 1 MiB/s.
+	least := time.Duration(float64(len(content)-(1<<20)/10) / (1 << 20) * float64(time.Second))
+
+	start := time.Now()
+	var got bytes.Buffer
+	if n, err := p.RetrBinary(t.Context(), "r.bin", &got, 0); err != nil || n != int64(len(content)) || !bytes.Equal(got.Bytes(), content) {
+		t.Fatalf("RetrBinary = %d, %v", n, err)
+	}
+	if d := time.Since(start); d < least*9/10 {
+		t.Errorf("limited download took %v, want at least %v", d, least)
+	}
+
+	start = time.Now()
+	if n, err := p.StorBinary(t.Context(), "u.bin", bytes.NewReader(content), 0); err != nil || n != int64(len(content)) {
+		t.Fatalf("StorBinary = %d, %v", n, err)
+	}
+	if d := time.Since(start); d < least*9/10 {
+		t.Errorf("limited upload took %v, want at least %v", d, least)
+	}
+
+	// A total limit shared by two transfers at once.
+	pt := ftp.NewPool(srv.Addr, ftp.PoolConfig{User: ftptest.DefaultUser, Password: ftptest.DefaultPassword, TotalRateLimit: 2 << 20})
+	defer pt.Close()
+	start = time.Now()
+	errs := make(chan error, 2)
+	for range 2 {
+		go func() {
+			var b bytes.Buffer
+			_, err := pt.RetrBinary(t.Context(), "r.bin", &b, 0)
+			errs <- err
+		}()
+	}
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if d := time.Since(start); d < least*9/10 {
+		t.Errorf("two downloads under a total of 2 MiB/s took %v, want at least %v", d, least)
+	}
+
+	// Cancelled while waiting for the limit.
+	slow := ftp.NewPool(srv.Addr, ftp.PoolConfig{User: ftptest.DefaultUser, Password: ftptest.DefaultPassword, RateLimit: 10 << 10})
+	defer slow.Close()
+	ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
+	defer cancel()
+	start = time.Now()
+	_, err := slow.RetrBinary(ctx, "r.bin", &got, 0)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("cancelled limited download = %v, want the ctx's error", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("cancelled limited download returned after %v", d)
+	}
+}
+
+// TestRetrSegmentedLimited: a segmented download is one transfer for
+// RateLimit, all its ranges together.
+func TestRetrSegmentedLimited(t *testing.T) {
+	t.Parallel()
+	srv := ftptest.New(t, ftptest.Options{})
+	content := bytes.Repeat([]byte("segmented-limit!"), 2<<20/16)
+	if err := srv.WriteFile("s.bin", content); err != nil {
+		t.Fatal(err)
+	}
+	p := ftp.NewPool(srv.Addr, ftp.PoolConfig{User: ftptest.DefaultUser, Password: ftptest.DefaultPassword, RateLimit: 4 << 20})
+	defer p.Close()
+	buf := make(writerAt, len(content))
+	start := time.Now()
+	n, err := p.RetrSegmented(t.Context(), "s.bin", buf, ftp.SegmentOptions{MinSegment: 256 << 10})
+	if err != nil || n != int64(len(content)) || !bytes.Equal(buf, content) {
+		t.Fatalf("RetrSegmented = %d, %v (identical %v)", n, err, bytes.Equal(buf, content))
+	}
+	if d, least := time.Since(start), 400*time.Millisecond; d < least {
+		t.Errorf("2 MiB at 4 MiB/s over 4 connections took %v, want at least %v", d, least)
+	}
+}
+
+// writerAt is an in-memory io.WriterAt.
+type writerAt []byte
+
+func (w writerAt) WriteAt(p []byte, off int64) (int, error) {
+	return copy(w[off:], p), nil
+}
