@@ -48,12 +48,16 @@ type Conn struct {
 	features map[string]string // nil until FEAT was read
 	curType  string            // last TYPE sent ("A", "I"), "" if unknown
 	noEPSV   bool              // EPSV was refused: use PASV from now on
-	noEPRT   bool              // EPRT was refused: use PORT from now on
-	noMLSD   bool              // MLSD was refused or sent garbage: use LIST from now on
-	noMLST   bool              // MLST was refused or sent garbage: list the parent instead
-	noListA  bool              // "LIST -a dir" was refused and "LIST dir" worked: no -a with a path
-	loggedIn bool
-	modeZ    bool // MODE Z (deflate) is in effect
+	epsvOK   bool              // EPSV worked: it may be sent with the transfer command
+	// noPipeline: the server answered pipelined commands out of
+	// sequence; batches run in lock-step from now on.
+	noPipeline bool
+	noEPRT     bool // EPRT was refused: use PORT from now on
+	noMLSD     bool // MLSD was refused or sent garbage: use LIST from now on
+	noMLST     bool // MLST was refused or sent garbage: list the parent instead
+	noListA    bool // "LIST -a dir" was refused and "LIST dir" worked: no -a with a path
+	loggedIn   bool
+	modeZ      bool // MODE Z (deflate) is in effect
 	// ctrlCtx is the ctx of the operation using the control connection,
 	// so that every read of a long reply renews the inactivity deadline.
 	ctrlCtx context.Context
@@ -184,6 +188,53 @@ func (c *Conn) writeCmd(ctx context.Context, verb, arg string) (display string, 
 		return display, c.fail(ctx, display, err)
 	}
 	return display, nil
+}
+
+// pipedCmd is one command of a pipelined group (see writeCmds).
+type pipedCmd struct{ verb, arg string }
+
+// writeCmds sends several command lines in one write, before any reply is
+// read (pipelining), and returns their display forms. Every line is
+// checked before anything is written: an invalid argument sends nothing.
+// A write failure closes the Conn.
+func (c *Conn) writeCmds(ctx context.Context, cmds ...pipedCmd) ([]string, error) {
+	displays := make([]string, len(cmds))
+	var buf []byte
+	for i, pc := range cmds {
+		displays[i] = proto.Redact(pc.verb, pc.arg)
+		wire, err := c.encode(pc.arg)
+		if err != nil {
+			return displays, &opError{cmd: displays[i], err: err}
+		}
+		line, err := proto.Command(pc.verb, wire)
+		if err != nil {
+			if errors.Is(err, proto.ErrInvalidArgument) {
+				err = fmt.Errorf("%w: %w", fs.ErrInvalid, err)
+			}
+			return displays, &opError{cmd: displays[i], err: err}
+		}
+		buf = append(buf, line...)
+	}
+	for _, d := range displays {
+		c.log.LogAttrs(ctx, slog.LevelDebug, LogSend, slog.String(KeyCmd, d))
+	}
+	// Only the write deadline is set: the 1xx of an upload may be read
+	// by another goroutine meanwhile (see beginData).
+	var dl time.Time
+	if c.d.Timeout >= 0 {
+		dl = time.Now().Add(c.d.Timeout)
+	}
+	if t, ok := ctx.Deadline(); ok && (dl.IsZero() || t.Before(dl)) {
+		dl = t
+	}
+	c.nc.SetWriteDeadline(dl)
+	if err := ctx.Err(); err != nil {
+		return displays, c.fail(ctx, displays[0], err)
+	}
+	if _, err := c.nc.Write(buf); err != nil {
+		return displays, c.fail(ctx, displays[0], err)
+	}
+	return displays, nil
 }
 
 // readReply reads one reply; any failure closes the Conn.

@@ -76,9 +76,11 @@ func (c *Conn) passivePort(ctx context.Context) (net.IP, int, error) {
 			if err != nil {
 				return nil, 0, c.fail(ctx, display, &ProtocolError{Cmd: display, Msg: err.Error()})
 			}
+			c.epsvOK = true
 			return nil, port, nil
 		case rep.Code >= 500:
 			c.noEPSV = true // remembered for the life of the Conn
+			c.epsvOK = false
 		default:
 			return nil, 0, c.unexpected(display, rep)
 		}
@@ -102,6 +104,22 @@ func (c *Conn) openPassive(ctx context.Context) (*pendingData, error) {
 	if err != nil {
 		return nil, err
 	}
+	conn, err := c.dialPassive(ctx, ip, port)
+	if err != nil {
+		return nil, err
+	}
+	return &pendingData{conn: conn}, nil
+}
+
+// pipelineEPSV reports whether EPSV may be sent together with the
+// transfer command: passive mode, and EPSV known to work on this Conn.
+func (c *Conn) pipelineEPSV() bool {
+	return !c.d.Active && !c.d.DisableEPSV && !c.noEPSV && c.epsvOK
+}
+
+// dialPassive connects to the passive port, at the host the PASV reply
+// named (ip, nil for EPSV) when that is to be trusted, else at dataHost.
+func (c *Conn) dialPassive(ctx context.Context, ip net.IP, port int) (net.Conn, error) {
 	host := c.dataHost()
 	if ip != nil && c.d.TrustPASVHost && !ip.IsUnspecified() {
 		host = ip.String()
@@ -120,7 +138,7 @@ func (c *Conn) openPassive(ctx context.Context) (*pendingData, error) {
 		}
 		return nil, &opError{cmd: "data connection to " + addr, err: err}
 	}
-	return &pendingData{conn: conn}, nil
+	return conn, nil
 }
 
 // dataHost returns the host passive data connections go to when the PASV

@@ -13,6 +13,7 @@ import (
 	"os"
 	"regexp"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -71,11 +72,22 @@ type transfer struct {
 	final   *Reply
 	ka      *keepAlive // NOOPs on the control connection, or nil
 	noops   int        // keep-alive NOOPs sent (see skipNoops)
+	// pending, when not nil, delivers the upload's 1xx reply (or its
+	// refusal), read in the background; nil once it has been taken.
+	pending chan firstResult
+	refused error // the refusal delivered by pending
 }
 
 // startTransfer opens a data connection, sends REST offset if non-zero,
 // sends verb arg and waits for the 1xx reply. The busy guard must be held;
 // on error it is released by the caller.
+//
+// Once EPSV is known to work on the Conn, EPSV and the command go out in
+// one write (see openPipelined). An upload returns as soon as the data
+// connection is open: its 1xx is read in the background (see
+// transfer.pending), so the first bytes leave one round trip earlier, and a
+// refusal still fails the Writer's Close and later Writes. Over TLS the 1xx
+// is read while the data connection's handshake runs.
 func (c *Conn) startTransfer(ctx context.Context, verb, arg string, offset int64) (*transfer, error) {
 	if offset < 0 {
 		return nil, fmt.Errorf("ftp: %s: negative restart offset %d: %w", verb, offset, fs.ErrInvalid)
@@ -87,37 +99,76 @@ func (c *Conn) startTransfer(ctx context.Context, verb, arg string, offset int64
 			stop()
 		}
 	}()
-	pd, err := c.openData(ctx)
+	var (
+		pd      *pendingData
+		display string
+		err     error
+	)
+	if c.pipelineEPSV() {
+		pd, display, err = c.openPipelined(ctx, verb, arg, offset)
+		if err != nil && !errors.Is(err, errEPSVRefused) {
+			return nil, err
+		}
+	}
+	if pd == nil {
+		if pd, err = c.openData(ctx); err != nil {
+			return nil, err
+		}
+		if offset > 0 {
+			if _, err := c.expect(ctx, "REST", strconv.FormatInt(offset, 10), 3, CodePendingFurtherInfo); err != nil {
+				pd.close()
+				return nil, err
+			}
+		}
+		if display, err = c.writeCmd(ctx, verb, arg); err != nil {
+			pd.close()
+			return nil, err
+		}
+	}
+	t, err := c.beginData(ctx, verb, display, pd, stop)
 	if err != nil {
 		return nil, err
 	}
+	ok = true
+	t.ka = c.startKeepAlive(ctx)
+	return t, nil
+}
+
+// beginData turns pd, the data connection of the command display (verb
+// and its argument) that was just sent, into a transfer: it reads the 1xx
+// (for an upload in the background, see transfer.pending), accepts the
+// server's connection in active mode and starts TLS. It owns pd: on error
+// pd is closed. stop is the transfer's control-connection watch, called
+// when the transfer ends.
+func (c *Conn) beginData(ctx context.Context, verb, display string, pd *pendingData, stop func()) (*transfer, error) {
+	ok := false
 	defer func() {
 		if !ok {
 			pd.close()
 		}
 	}()
-	if offset > 0 {
-		if _, err := c.expect(ctx, "REST", strconv.FormatInt(offset, 10), 3, CodePendingFurtherInfo); err != nil {
+	upload := isUpload(verb)
+	var pending chan firstResult
+	var rep *Reply
+	var err error
+	if pd.ln == nil && (upload || c.protP) {
+		// Passive: the data connection is open already. The 1xx is read
+		// in the background while the TLS handshake runs, or (uploads)
+		// while the first bytes are sent. A refusal closes the data
+		// connection, which ends a handshake in progress at once.
+		pending = make(chan firstResult, 1)
+		data := pd.conn
+		go func() {
+			rep, err := c.firstReply(ctx, verb, display)
+			if err != nil {
+				data.Close()
+			}
+			pending <- firstResult{rep, err}
+		}()
+	} else {
+		if rep, err = c.firstReply(ctx, verb, display); err != nil {
 			return nil, err
 		}
-	}
-	display, err := c.writeCmd(ctx, verb, arg)
-	if err != nil {
-		return nil, err
-	}
-	rep, err := c.readReply(ctx, display)
-	if err == nil && rep.Code/100 == 2 {
-		// Some servers send a 2xx before the 1xx of a data command;
-		// ftplib discards it, and so do we.
-		rep, err = c.readReply(ctx, display)
-	}
-	if err != nil {
-		return nil, err
-	}
-	if rep.Code/100 != 1 {
-		re := c.unexpected(display, rep)
-		re.pathCmd = verb == "RETR" || verb == "STOR" || verb == "APPE" || verb == "LIST" || verb == "NLST" || verb == "MLSD"
-		return nil, re
 	}
 	conn := pd.conn
 	if pd.ln != nil {
@@ -134,8 +185,22 @@ func (c *Conn) startTransfer(ctx context.Context, verb, arg string, offset int64
 	conn, err = c.secureData(ctx, conn)
 	if err != nil {
 		pd.conn = nil
+		if pending != nil {
+			r := <-pending
+			if r.err != nil {
+				return nil, r.err // the refusal explains the failed handshake
+			}
+		}
 		c.abort(ctx, nil, 0)
 		return nil, err
+	}
+	if pending != nil && !upload {
+		r := <-pending
+		if r.err != nil {
+			conn.Close()
+			return nil, r.err
+		}
+		rep, pending = r.rep, nil
 	}
 	c.log.LogAttrs(ctx, LevelTrace, LogDataOpen, slog.String(KeyAddr, conn.RemoteAddr().String()))
 	c.setData(conn)
@@ -146,12 +211,172 @@ func (c *Conn) startTransfer(ctx context.Context, verb, arg string, offset int64
 	}
 	ok = true
 	dstop := c.watch(ctx, conn)
+	size := int64(-1)
+	if rep != nil {
+		size = parse150(rep.Msg)
+	}
 	return &transfer{
 		c: c, ctx: ctx, conn: conn, z: z, display: display,
-		size: parse150(rep.Msg), want: -1,
+		size: size, want: -1, pending: pending,
 		stop: func() { dstop(); stop() },
-		ka:   c.startKeepAlive(ctx),
 	}, nil
+}
+
+// isUpload reports whether verb sends a file to the server.
+func isUpload(verb string) bool {
+	switch strings.ToUpper(verb) {
+	case "STOR", "APPE", "STOU":
+		return true
+	}
+	return false
+}
+
+// firstResult is the 1xx reply of a transfer command, or its refusal.
+type firstResult struct {
+	rep *Reply
+	err error
+}
+
+// firstReply reads the reply that starts a transfer: a 1xx, after a 2xx
+// that some servers send first (ftplib discards it, and so do we). Any
+// other reply is returned as a *ReplyError.
+func (c *Conn) firstReply(ctx context.Context, verb, display string) (*Reply, error) {
+	rep, err := c.readReply(ctx, display)
+	if err == nil && rep.Code/100 == 2 {
+		rep, err = c.readReply(ctx, display)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if rep.Code/100 != 1 {
+		re := c.unexpected(display, rep)
+		re.pathCmd = verb == "RETR" || verb == "STOR" || verb == "APPE" || verb == "LIST" || verb == "NLST" || verb == "MLSD"
+		return rep, re
+	}
+	return rep, nil
+}
+
+// errEPSVRefused reports that a pipelined EPSV was refused (5xx) and the
+// replies to what followed it were read: the Conn is in step and the
+// transfer starts over with PASV.
+var errEPSVRefused = errors.New("ftp: EPSV refused")
+
+// openPipelined sends EPSV, REST offset (when offset > 0) and verb arg in
+// one write, reads the 229, connects, and reads REST's reply. It returns
+// the open data connection, with the 1xx (or refusal) of verb still to be
+// read.
+//
+// REST is pipelined with RETR only: a 350 is required before anything
+// read from the data connection is trusted, and when REST is refused the
+// transfer that may have started from offset 0 is aborted and nothing is
+// returned. REST is never sent together with an upload command (a server
+// ignoring it would overwrite the file from its start): STOR and APPE then
+// follow the 350 in a write of their own.
+//
+// When EPSV is refused after all (5xx), the replies to the commands sent
+// with it are read (a transfer started without a data connection is
+// waited out) and errEPSVRefused is returned: the caller starts over, and
+// PASV is used from now on.
+func (c *Conn) openPipelined(ctx context.Context, verb, arg string, offset int64) (*pendingData, string, error) {
+	cmds := []pipedCmd{{"EPSV", ""}}
+	if offset > 0 {
+		cmds = append(cmds, pipedCmd{"REST", strconv.FormatInt(offset, 10)})
+	}
+	withVerb := offset == 0 || strings.EqualFold(verb, "RETR")
+	if withVerb {
+		cmds = append(cmds, pipedCmd{verb, arg})
+	}
+	displays, err := c.writeCmds(ctx, cmds...)
+	if err != nil {
+		return nil, "", err
+	}
+	display := displays[len(displays)-1]
+	rep, err := c.readReply(ctx, "EPSV")
+	if err != nil {
+		return nil, "", err
+	}
+	if rep.Code != CodeEnteringExtPassive {
+		// Read the replies of what followed EPSV: the Conn stays in step.
+		for _, d := range displays[1:] {
+			r, err := c.readReply(ctx, d)
+			if err != nil {
+				return nil, "", err
+			}
+			if r.Code/100 == 1 {
+				if _, err := c.finalAfterPrelim(ctx, d); err != nil {
+					return nil, "", err
+				}
+			}
+		}
+		if rep.Code >= 500 {
+			c.noEPSV, c.epsvOK = true, false
+			return nil, "", errEPSVRefused
+		}
+		return nil, "", c.unexpected("EPSV", rep)
+	}
+	port, perr := parseEPSV(rep.Msg)
+	if perr != nil {
+		return nil, "", c.fail(ctx, "EPSV", &ProtocolError{Cmd: "EPSV", Msg: perr.Error()})
+	}
+	conn, err := c.dialPassive(ctx, nil, port)
+	if err != nil {
+		// The replies to REST and verb would come only after the server
+		// gave up waiting for the data connection: the Conn cannot be
+		// brought back in step within a bound worth waiting for.
+		c.Close()
+		return nil, "", err
+	}
+	if offset > 0 {
+		rrep, err := c.readReply(ctx, displays[1])
+		if err != nil {
+			conn.Close()
+			return nil, "", err
+		}
+		if rrep.Code != CodePendingFurtherInfo {
+			// The server did not take the offset: RETR, if it starts,
+			// sends the file from its start. Nothing of it is read.
+			re := c.unexpected(displays[1], rrep)
+			if !withVerb {
+				conn.Close()
+				return nil, "", re
+			}
+			vrep, err := c.firstReply(ctx, verb, display)
+			if err == nil && vrep.Code/100 == 1 {
+				c.abort(ctx, conn, 0) // closes conn; closes the Conn if it fails
+				return nil, "", re
+			}
+			conn.Close()
+			if err != nil && !errors.As(err, new(*ReplyError)) {
+				return nil, "", err // the connection failed
+			}
+			return nil, "", re
+		}
+		if !withVerb {
+			if display, err = c.writeCmd(ctx, verb, arg); err != nil {
+				conn.Close()
+				return nil, "", err
+			}
+		}
+	}
+	return &pendingData{conn: conn}, display, nil
+}
+
+// finalAfterPrelim reads replies after a 1xx until a final one, within a
+// Timeout and at most maxPreliminary of them (a transfer that started
+// without a usable data connection ends with a 425).
+func (c *Conn) finalAfterPrelim(ctx context.Context, display string) (*Reply, error) {
+	bctx, cancel := c.d.bound(ctx)
+	defer cancel()
+	stop := c.watch(bctx, c.nc)
+	defer stop()
+	for range maxPreliminary {
+		rep, err := c.readReply(bctx, display)
+		if err != nil || rep.Code >= 200 {
+			return rep, err
+		}
+	}
+	c.Close()
+	return nil, &ProtocolError{Cmd: display, Msg: fmt.Sprintf("more than %d preliminary replies without a final one", maxPreliminary)}
 }
 
 var re150 = regexp.MustCompile(`(?i)\((\d+) bytes\)`)
@@ -222,6 +447,10 @@ func (t *transfer) write(p []byte) (int, error) {
 	if t.err != nil {
 		return 0, t.err
 	}
+	if err := t.takePending(false); err != nil {
+		t.err = err
+		return 0, err
+	}
 	if err := t.c.deadline(t.ctx, t.conn); err != nil {
 		t.err = t.fail(err)
 		return 0, t.err
@@ -230,10 +459,47 @@ func (t *transfer) write(p []byte) (int, error) {
 	n, err := t.conn.Write(p)
 	t.n += int64(n)
 	if err != nil {
-		t.err = t.fail(err)
+		t.err = t.writeFailed(err)
 		return n, t.err
 	}
 	return n, nil
+}
+
+// takePending takes the upload's 1xx reply, read in the background (see
+// startTransfer): when wait is set it waits for it, otherwise it looks
+// only if it has arrived. It returns the refusal of the command, if any.
+// The wait is bounded by the Timeout and the ctx of the transfer.
+func (t *transfer) takePending(wait bool) error {
+	if t.pending == nil {
+		return t.refused
+	}
+	var r firstResult
+	if wait {
+		r = <-t.pending
+	} else {
+		select {
+		case r = <-t.pending:
+		default:
+			return nil
+		}
+	}
+	t.pending = nil
+	if r.err != nil {
+		t.refused = r.err
+	} else {
+		t.size = parse150(r.rep.Msg)
+	}
+	return t.refused
+}
+
+// writeFailed returns the error of a failed write to the data connection:
+// the refusal of the command when the server refused it (and closed the
+// data connection for that reason), else the I/O error.
+func (t *transfer) writeFailed(err error) error {
+	if rerr := t.takePending(true); rerr != nil {
+		return rerr
+	}
+	return t.fail(err)
 }
 
 func (t *transfer) fail(err error) error {
@@ -385,7 +651,12 @@ func (t *transfer) readFrom(r io.Reader) (int64, error) {
 	if tc, ok := t.conn.(*net.TCPConn); ok && !isLoopback(tc) {
 		if _, ok := r.(*os.File); ok {
 			k := chunker{size: 1 << 20, timeout: t.c.chunkTimeout()}
+			t.wrote = true
 			for {
+				if err := t.takePending(false); err != nil {
+					t.err = err
+					return total, err
+				}
 				if err := t.c.deadline(t.ctx, tc); err != nil {
 					t.err = t.fail(err)
 					return total, t.err
@@ -395,7 +666,7 @@ func (t *transfer) readFrom(r io.Reader) (int64, error) {
 				total += n
 				t.n += n
 				if err != nil {
-					t.err = t.fail(err)
+					t.err = t.writeFailed(err)
 					return total, t.err
 				}
 				if n < k.size {
@@ -444,6 +715,17 @@ func (t *transfer) finish(abort bool) error {
 	// server may take its time after a large upload), and are stopped
 	// before anything else is written on the control connection.
 	defer t.stopKeepAlive()
+	if err := t.takePending(true); err != nil {
+		// The command was refused (its reply was the last one), or the
+		// control connection failed while its 1xx was awaited.
+		t.conn.Close()
+		t.stopKeepAlive()
+		if t.noops > 0 && !c.closed.Load() {
+			t.skipNoops()
+		}
+		t.result = err
+		return err
+	}
 	ctxDone := t.ctx.Err() != nil
 	if t.err != nil && errors.Is(t.err, os.ErrDeadlineExceeded) && !t.srcErr && !ctxDone {
 		// The server went silent for a whole Timeout: waiting as long

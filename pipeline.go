@@ -1,0 +1,844 @@
+package ftp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// RetrItem is one file of a batch download ([Conn.RetrBatch],
+// [Pool.RetrBatch]).
+type RetrItem struct {
+	// Path is the remote file.
+	Path string
+	// Size is the file's size (from a listing), checked when SizeKnown
+	// is set; otherwise the size announced in the 150 reply is checked
+	// when there is one. A download that ends with another number of
+	// bytes fails with a *SizeError.
+	Size      int64
+	SizeKnown bool
+	// Open returns where the bytes go. It is called once, just before the
+	// file's transfer starts (a retry after a transient failure writes
+	// the rest of the file to the same writer, from where it stopped, so
+	// every byte is written exactly once). A writer that is an io.Closer
+	// is closed by the batch before Done is called. *os.File keeps the
+	// kernel's zero-copy path (splice) on plain FTP.
+	Open func() (io.Writer, error)
+	// Done, when not nil, is called once when the file's transfer has
+	// ended, with the bytes written and nil when every byte arrived and
+	// the size checked out, or the file's error.
+	Done func(n int64, err error)
+}
+
+// StorItem is one file of a batch upload ([Conn.StorBatch],
+// [Pool.StorBatch]).
+type StorItem struct {
+	// Path is the file's final remote name.
+	Path string
+	// Temp, when not empty, is the name the file is uploaded under; it is
+	// renamed to Path (RNFR, RNTO) only once SIZE has confirmed that the
+	// server holds every byte sent. A failed upload is never renamed, and
+	// an existing Path is untouched until then.
+	Temp string
+	// Size is the number of bytes the reader returned by Open yields, or
+	// -1 when unknown. When known, a reader that yields another number of
+	// bytes fails the file (a local file that changed meanwhile).
+	Size int64
+	// ModTime, when not zero, is set on Path after the upload with MFMT,
+	// when the server offers it (a refusal is ignored).
+	ModTime time.Time
+	// Open returns the bytes to upload. It is called once per attempt: a
+	// reader that is an io.Seeker lets the Pool retry the file from its
+	// start after a transient failure. A reader that is an io.Closer is
+	// closed by the batch before Done is called.
+	Open func() (io.Reader, error)
+	// Done, when not nil, is called once when the file's upload has
+	// ended: with the bytes sent and nil once the file is complete and
+	// verified (and renamed, with Temp), or with the file's error.
+	Done func(n int64, err error)
+}
+
+// errPipeline reports a server that answered pipelined commands out of
+// sequence or refused them; the Conn was closed.
+var errPipeline = errors.New("the server does not take pipelined commands")
+
+// batchFile is the state of one file of a batch.
+type batchFile struct {
+	idx    int
+	n      int64 // bytes done (downloads: written to w; uploads: sent in the last attempt)
+	w      io.Writer
+	opened bool
+	ended  bool
+}
+
+// batch holds the files of one batch and reports their ends.
+type batch struct {
+	retr  []RetrItem
+	stor  []StorItem
+	files []*batchFile
+	// report is called for each file that ended; nil means the item's
+	// Done directly.
+	failed int
+	first  error
+	report func(f *batchFile, err error)
+}
+
+func (b *batch) end(f *batchFile, err error) {
+	if f.ended {
+		return
+	}
+	f.ended = true
+	if err != nil {
+		b.failed++
+		if b.first == nil {
+			b.first = err
+		}
+	}
+	if b.report != nil {
+		b.report(f, err)
+		return
+	}
+	b.done(f, err)
+}
+
+// done closes what Open returned and calls the item's Done.
+func (b *batch) done(f *batchFile, err error) {
+	if b.retr != nil {
+		it := &b.retr[f.idx]
+		if cl, ok := f.w.(io.Closer); ok && f.opened {
+			if cerr := cl.Close(); err == nil && cerr != nil {
+				err = cerr
+			}
+		}
+		if it.Done != nil {
+			it.Done(f.n, err)
+		}
+		return
+	}
+	if it := &b.stor[f.idx]; it.Done != nil {
+		it.Done(f.n, err)
+	}
+}
+
+func (b *batch) result() error {
+	if b.failed == 0 {
+		return nil
+	}
+	return errorf("%d of %d files failed; the first: %w", b.failed, len(b.files), b.first)
+}
+
+func newBatch(n int) []*batchFile {
+	files := make([]*batchFile, n)
+	for i := range files {
+		files[i] = &batchFile{idx: i}
+	}
+	return files
+}
+
+// RetrBatch downloads items in binary mode over this Conn, pipelining
+// its commands: once EPSV is known to work, EPSV and RETR go out in one
+// write, and the next file's EPSV and RETR are sent as soon as the
+// previous file's data has ended, before its final reply (226) has been
+// read, so that one file costs about two round trips. Every reply is
+// accounted for in order.
+//
+// A file that fails (550, a size mismatch, a data connection cut) is
+// reported to its Done and the batch goes on. A failure of the control
+// connection ends the batch: the files not done get that error, and the
+// Conn is closed. So does a server that answers pipelined commands out of
+// sequence; [Pool.RetrBatch] then finishes the batch in lock-step on a new
+// connection. The ctx governs the whole batch.
+//
+// RetrBatch returns nil when every file succeeded, else an error that
+// counts the failures and wraps the first one. It is not safe for
+// concurrent use (see Conn).
+func (c *Conn) RetrBatch(ctx context.Context, items []RetrItem) error {
+	b := &batch{retr: items, files: newBatch(len(items))}
+	err := c.retrFiles(ctx, b, b.files)
+	for _, f := range b.files {
+		if !f.ended {
+			b.end(f, err)
+		}
+	}
+	return b.result()
+}
+
+// StorBatch uploads items in binary mode over this Conn, pipelining its
+// commands. Per file: EPSV and STOR in one write; the data; SIZE sent as
+// the data connection closes, so that its reply comes with the 226; then
+// RNFR and RNTO (with Temp) and MFMT (with ModTime) sent together with
+// the next file's EPSV and STOR. About three round trips per file. A file
+// is renamed into place only after SIZE confirmed every byte.
+//
+// Failures are reported per file as in RetrBatch; a server that refuses
+// SIZE leaves the file under its Temp name with an error saying so. A
+// source that fails mid-file aborts that upload (ABOR). It returns nil
+// when every file succeeded, else an error that counts the failures and
+// wraps the first one.
+func (c *Conn) StorBatch(ctx context.Context, items []StorItem) error {
+	b := &batch{stor: items, files: newBatch(len(items))}
+	err := c.storFiles(ctx, b, b.files)
+	for _, f := range b.files {
+		if !f.ended {
+			b.end(f, err)
+		}
+	}
+	return b.result()
+}
+
+// batchStart claims the Conn for a batch and sets TYPE I.
+func (c *Conn) batchStart(ctx context.Context) (stop func(), err error) {
+	if err := c.begin(); err != nil {
+		return nil, err
+	}
+	wstop := c.watch(ctx, c.nc)
+	if err := c.setType(ctx, "I"); err != nil {
+		wstop()
+		c.end()
+		return nil, err
+	}
+	return func() { wstop(); c.end() }, nil
+}
+
+// pipelineBroken closes the Conn after a reply out of sequence and
+// returns the error that makes the Pool go on in lock-step.
+func (c *Conn) pipelineBroken(display string, rep *Reply) error {
+	c.Close()
+	c.noPipeline = true
+	what := "no reply"
+	if rep != nil {
+		what = strconv.Itoa(rep.Code) + " " + rep.Msg
+	}
+	return &opError{cmd: display, err: fmt.Errorf("%w (got %q)", errPipeline, what), closed: true}
+}
+
+// pipedReply reads the reply to a pipelined command. A silence of a
+// whole Timeout there (a server that dropped commands it read ahead) is
+// reported as errPipeline, as is a 500-504 refusal.
+func (c *Conn) pipedReply(ctx context.Context, display string) (*Reply, error) {
+	rep, err := c.readReply(ctx, display)
+	if err != nil && ctx.Err() == nil && errors.Is(err, os.ErrDeadlineExceeded) {
+		c.noPipeline = true
+		return nil, errorf("%w (%w)", err, errPipeline)
+	}
+	return rep, err
+}
+
+// retrOpen opens f's writer once.
+func (b *batch) retrOpen(f *batchFile) error {
+	if f.opened {
+		return nil
+	}
+	w, err := b.retr[f.idx].Open()
+	if err != nil {
+		return err
+	}
+	if w == nil {
+		return errors.New("ftp: RetrItem.Open returned a nil writer")
+	}
+	f.w, f.opened = w, true
+	return nil
+}
+
+// retrFiles downloads files of b on c, pipelined when the Conn allows,
+// else one at a time. It returns the connection's failure; the files it
+// did not end are left for the caller.
+func (c *Conn) retrFiles(ctx context.Context, b *batch, files []*batchFile) error {
+	if c.noPipeline || c.d.Active || c.d.DisableEPSV || c.noEPSV {
+		return c.retrLockstep(ctx, b, files)
+	}
+	// Files resumed after a failure elsewhere need REST verified with
+	// SIZE: the lock-step path does that.
+	var fresh []*batchFile
+	for _, f := range files {
+		if f.n > 0 {
+			if err := c.retrLockstep(ctx, b, []*batchFile{f}); err != nil {
+				return err
+			}
+		} else {
+			fresh = append(fresh, f)
+		}
+	}
+	files = fresh
+	// The first file learns whether EPSV works.
+	for len(files) > 0 && !c.epsvOK && !c.noEPSV {
+		if err := c.retrLockstep(ctx, b, files[:1]); err != nil {
+			return err
+		}
+		files = files[1:]
+	}
+	if !c.epsvOK {
+		return c.retrLockstep(ctx, b, files)
+	}
+	stop, err := c.batchStart(ctx)
+	if err != nil {
+		return err
+	}
+	defer stop()
+
+	// prev is the file whose data has ended and whose final reply is
+	// still to be read.
+	var prev *batchFile
+	var prevT *transfer
+	endPrev := func() error {
+		if prev == nil {
+			return nil
+		}
+		f, t := prev, prevT
+		prev, prevT = nil, nil
+		rep, err := c.pipedReply(ctx, t.display)
+		t.stop()
+		c.setData(nil)
+		if err != nil {
+			return err
+		}
+		if rep.Code == CodeEnteringExtPassive || rep.Code/100 == 1 {
+			return c.pipelineBroken(t.display, rep)
+		}
+		b.end(f, t.downloadResult(rep))
+		return nil
+	}
+	for _, f := range files {
+		if f.ended {
+			continue
+		}
+		if err := b.retrOpen(f); err != nil {
+			if err := endPrev(); err != nil {
+				return err
+			}
+			b.end(f, err)
+			continue
+		}
+		it := &b.retr[f.idx]
+		displays, err := c.writeCmds(ctx, pipedCmd{"EPSV", ""}, pipedCmd{"RETR", it.Path})
+		if err != nil {
+			if !c.closed.Load() { // an argument refused before sending
+				if err := endPrev(); err != nil {
+					return err
+				}
+				b.end(f, err)
+				continue
+			}
+			return err
+		}
+		if err := endPrev(); err != nil {
+			return err
+		}
+		t, err := c.pipedData(ctx, "RETR", displays)
+		if err != nil {
+			var re *ReplyError
+			if errors.As(err, &re) && !c.closed.Load() {
+				b.end(f, err) // this file refused (550): the batch goes on
+				continue
+			}
+			return err
+		}
+		t.offset = 0
+		switch {
+		case it.SizeKnown:
+			t.want, t.wantSrc = it.Size, "listing"
+		case t.size >= 0 && !c.modeZ:
+			t.want, t.wantSrc = t.size, "150 reply"
+		}
+		n, werr := t.writeTo(f.w)
+		f.n += n
+		if werr != nil || !t.eof {
+			// Cut short or refused by the writer: end this transfer alone
+			// (ABOR when the server may still be sending), then go on.
+			if werr == nil {
+				werr = t.sizeError()
+			}
+			rerr := c.batchAbortData(ctx, t, werr)
+			b.end(f, rerr)
+			if c.closed.Load() {
+				return rerr
+			}
+			continue
+		}
+		fullClose, _ := t.closeData()
+		fullClose()
+		prev, prevT = f, t
+	}
+	return endPrev()
+}
+
+// downloadResult is the outcome of a download whose data ended at EOF and
+// whose final reply is rep.
+func (t *transfer) downloadResult(rep *Reply) error {
+	t.final = rep
+	if rep.Code/100 != 2 {
+		return t.explain(t.c.unexpected(t.display, rep))
+	}
+	if t.want >= 0 && t.n != t.want {
+		return t.sizeError()
+	}
+	return nil
+}
+
+// batchAbortData ends a transfer of a batch that did not end cleanly: the
+// server's final reply is read (ABOR first when it may still be moving
+// data) within the abort grace, and the file's error is returned. The
+// Conn is closed when it cannot be brought back in step.
+func (c *Conn) batchAbortData(ctx context.Context, t *transfer, err error) error {
+	defer c.setData(nil)
+	defer t.stop()
+	if t.eof && t.err == nil {
+		// All data arrived (a size mismatch): the final reply follows.
+		t.conn.Close()
+		if _, rerr := c.readReply(ctx, t.display); rerr != nil {
+			return rerr
+		}
+		return err
+	}
+	if aerr := c.abort(ctx, t.conn, 0); aerr != nil && c.closed.Load() {
+		return errorf("%w (and the connection was lost: %w)", err, aerr)
+	}
+	return err
+}
+
+// pipedData reads the replies to a pipelined EPSV and transfer command
+// (displays: EPSV's, then the command's), connects, and starts the
+// transfer. A refusal of the command is a *ReplyError with the Conn in
+// step.
+func (c *Conn) pipedData(ctx context.Context, verb string, displays []string) (*transfer, error) {
+	display := displays[len(displays)-1]
+	rep, err := c.pipedReply(ctx, "EPSV")
+	if err != nil {
+		return nil, err
+	}
+	if rep.Code != CodeEnteringExtPassive {
+		return nil, c.pipelineBroken("EPSV", rep)
+	}
+	port, perr := parseEPSV(rep.Msg)
+	if perr != nil {
+		return nil, c.fail(ctx, "EPSV", &ProtocolError{Cmd: "EPSV", Msg: perr.Error()})
+	}
+	conn, err := c.dialPassive(ctx, nil, port)
+	if err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c.beginData(ctx, verb, display, &pendingData{conn: conn}, func() {})
+}
+
+// retrLockstep downloads files one command at a time, as RetrBinary
+// does; a file resumed after a failure restarts at the byte where it
+// stopped (REST, verified with SIZE).
+func (c *Conn) retrLockstep(ctx context.Context, b *batch, files []*batchFile) error {
+	for _, f := range files {
+		if f.ended {
+			continue
+		}
+		if err := b.retrOpen(f); err != nil {
+			b.end(f, err)
+			continue
+		}
+		it := &b.retr[f.idx]
+		r, err := c.Retr(ctx, it.Path, f.n)
+		if err != nil {
+			if c.closed.Load() {
+				return err
+			}
+			b.end(f, err)
+			continue
+		}
+		if f.n == 0 && it.SizeKnown {
+			r.t.want, r.t.wantSrc = it.Size, "listing"
+		}
+		n, err := r.WriteTo(f.w)
+		f.n += n
+		if cerr := r.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil && c.closed.Load() {
+			return err
+		}
+		b.end(f, err)
+	}
+	return nil
+}
+
+// storPrev is an upload whose data is done and whose final reply, SIZE
+// reply and bookkeeping are still to be read.
+type storPrev struct {
+	f       *batchFile
+	t       *transfer
+	sizeCmd string // display of the SIZE sent after the data, or ""
+}
+
+// storFiles uploads files of b on c, pipelined when the Conn allows,
+// else one at a time. It returns the connection's failure; the files it
+// did not end are left for the caller.
+func (c *Conn) storFiles(ctx context.Context, b *batch, files []*batchFile) error {
+	if c.noPipeline || c.d.Active || c.d.DisableEPSV || c.noEPSV {
+		return c.storLockstep(ctx, b, files)
+	}
+	// The first file learns whether EPSV works.
+	for len(files) > 0 && !c.epsvOK && !c.noEPSV {
+		if err := c.storLockstep(ctx, b, files[:1]); err != nil {
+			return err
+		}
+		files = files[1:]
+	}
+	if !c.epsvOK {
+		return c.storLockstep(ctx, b, files)
+	}
+	stop, err := c.batchStart(ctx)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	mfmt, err := c.hasFeature(ctx, "MFMT")
+	if err != nil {
+		return err
+	}
+
+	// after holds the bookkeeping of the last file verified: its commands
+	// go out with the next file's EPSV and STOR.
+	type pendingOps struct {
+		f        *batchFile
+		cmds     []pipedCmd
+		temp     string
+		renaming bool
+		timing   bool
+	}
+	var after *pendingOps
+	// bookkeeping builds the commands that follow a verified upload.
+	bookkeeping := func(f *batchFile) *pendingOps {
+		it := &b.stor[f.idx]
+		op := &pendingOps{f: f, temp: it.Temp}
+		if it.Temp != "" && it.Temp != it.Path {
+			op.cmds = append(op.cmds, pipedCmd{"RNFR", it.Temp}, pipedCmd{"RNTO", it.Path})
+			op.renaming = true
+		}
+		if !it.ModTime.IsZero() && mfmt {
+			op.cmds = append(op.cmds, pipedCmd{"MFMT", it.ModTime.UTC().Format("20060102150405") + " " + it.Path})
+			op.timing = true
+		}
+		return op
+	}
+	// readAfter reads the replies of the bookkeeping sent and ends its
+	// file.
+	readAfter := func(op *pendingOps, displays []string) error {
+		var ferr error
+		i := 0
+		if op.renaming {
+			rep, err := c.pipedReply(ctx, displays[0])
+			if err != nil {
+				return err
+			}
+			rep2, err := c.pipedReply(ctx, displays[1])
+			if err != nil {
+				return err
+			}
+			switch {
+			case rep.Code != CodePendingFurtherInfo:
+				ferr = fmt.Errorf("%w (the upload is complete in %s)", c.unexpected(displays[0], rep), op.temp)
+			case rep2.Code/100 != 2:
+				ferr = fmt.Errorf("%w (the upload is complete in %s)", c.unexpected(displays[1], rep2), op.temp)
+			}
+			i = 2
+		}
+		if op.timing {
+			if _, err := c.pipedReply(ctx, displays[i]); err != nil {
+				return err
+			}
+		}
+		b.end(op.f, ferr)
+		return nil
+	}
+	flushAfter := func() error {
+		if after == nil {
+			return nil
+		}
+		op := after
+		after = nil
+		if len(op.cmds) == 0 {
+			b.end(op.f, nil)
+			return nil
+		}
+		displays, err := c.writeCmds(ctx, op.cmds...)
+		if err != nil {
+			return err
+		}
+		return readAfter(op, displays)
+	}
+
+	for _, f := range files {
+		if f.ended {
+			continue
+		}
+		it := &b.stor[f.idx]
+		target := it.Path
+		if it.Temp != "" {
+			target = it.Temp
+		}
+		r, err := it.Open()
+		if err != nil {
+			if err := flushAfter(); err != nil {
+				return err
+			}
+			b.end(f, err)
+			continue
+		}
+		cmds := []pipedCmd{}
+		var op *pendingOps
+		if after != nil {
+			op, after = after, nil
+			cmds = append(cmds, op.cmds...)
+		}
+		cmds = append(cmds, pipedCmd{"EPSV", ""}, pipedCmd{"STOR", target})
+		displays, err := c.writeCmds(ctx, cmds...)
+		if err != nil {
+			closeReader(r)
+			if !c.closed.Load() {
+				// An argument refused before sending: nothing was sent.
+				if op != nil {
+					after = op
+					if err := flushAfter(); err != nil {
+						return err
+					}
+				}
+				b.end(f, err)
+				continue
+			}
+			if op != nil {
+				b.end(op.f, errorf("%w (the upload is complete in %s)", err, op.temp))
+			}
+			return err
+		}
+		if op != nil {
+			if err := readAfter(op, displays[:len(op.cmds)]); err != nil {
+				closeReader(r)
+				return err
+			}
+			displays = displays[len(op.cmds):]
+		}
+		p, ferr, err := c.storOne(ctx, f, it, r, displays)
+		closeReader(r)
+		if err != nil {
+			return err
+		}
+		if ferr != nil {
+			b.end(f, ferr)
+			continue
+		}
+		if p != nil {
+			after = bookkeeping(p.f)
+		}
+	}
+	return flushAfter()
+}
+
+func closeReader(r io.Reader) {
+	if cl, ok := r.(io.Closer); ok {
+		cl.Close()
+	}
+}
+
+// storOne runs one pipelined upload whose EPSV and STOR were sent
+// (displays), through its data, final reply and SIZE check. It returns
+// the file ready for its bookkeeping, or the file's error (ferr), or the
+// connection's failure (err).
+func (c *Conn) storOne(ctx context.Context, f *batchFile, it *StorItem, r io.Reader, displays []string) (_ *storPrev, ferr, err error) {
+	t, err := c.pipedData(ctx, "STOR", displays)
+	if err != nil {
+		var re *ReplyError
+		if errors.As(err, &re) && !c.closed.Load() {
+			return nil, err, nil // this file refused: the batch goes on
+		}
+		return nil, nil, err
+	}
+	n, werr := t.readFrom(r)
+	f.n = n
+	if werr == nil && it.Size >= 0 && n != it.Size {
+		werr = fmt.Errorf("ftp: %s: the source gave %d bytes, %d expected (changed while uploading?)", t.display, n, it.Size)
+		t.srcErr = true
+	}
+	if werr != nil {
+		if t.refused != nil {
+			t.stop()
+			c.setData(nil)
+			return nil, t.refused, nil
+		}
+		if t.srcErr {
+			// Never let the server keep a truncated file as complete.
+			t.takePending(true)
+			if t.refused != nil {
+				t.stop()
+				c.setData(nil)
+				return nil, t.refused, nil
+			}
+			if aerr := c.abort(ctx, t.conn, 0); aerr != nil && c.closed.Load() {
+				t.stop()
+				c.setData(nil)
+				return nil, nil, aerr
+			}
+			t.stop()
+			c.setData(nil)
+			return nil, werr, nil
+		}
+	}
+	fullClose, cerr := t.closeData()
+	defer fullClose()
+	defer c.setData(nil)
+	defer t.stop()
+	sizeCmd := ""
+	if werr == nil && cerr == nil {
+		ds, err := c.writeCmds(ctx, pipedCmd{"SIZE", displayArg(t.display)})
+		if err != nil {
+			return nil, nil, err
+		}
+		sizeCmd = ds[0]
+	}
+	if err := t.takePending(true); err != nil {
+		if c.closed.Load() {
+			return nil, nil, err
+		}
+		if sizeCmd != "" {
+			// SIZE went out after a refused STOR: its reply is read and
+			// dropped.
+			if _, err := c.pipedReply(ctx, sizeCmd); err != nil {
+				return nil, nil, err
+			}
+		}
+		return nil, err, nil
+	}
+	// The transfer's final reply; a 500-504 first is SIZE refused by a
+	// server that read it during the transfer (Pure-FTPd): SIZE is then
+	// asked again after the final reply.
+	sizeEarly := false
+	var rep *Reply
+	for {
+		rep, err = c.pipedReply(ctx, t.display)
+		if err != nil {
+			return nil, nil, err
+		}
+		if sizeCmd != "" && !sizeEarly && rep.Code >= 500 && rep.Code <= 504 {
+			sizeEarly = true
+			continue
+		}
+		break
+	}
+	if rep.Code == CodeFileStatus && sizeCmd != "" {
+		return nil, nil, c.pipelineBroken(t.display, rep)
+	}
+	var tferr error
+	switch {
+	case rep.Code/100 != 2:
+		tferr = t.explain(c.unexpected(t.display, rep))
+	case werr != nil:
+		tferr = werr
+	case cerr != nil && !errors.Is(cerr, net.ErrClosed):
+		tferr = &opError{cmd: t.display, err: cerr}
+	}
+	var srep *Reply
+	if sizeCmd != "" {
+		if sizeEarly {
+			ds, err := c.writeCmds(ctx, pipedCmd{"SIZE", displayArg(t.display)})
+			if err != nil {
+				return nil, nil, err
+			}
+			sizeCmd = ds[0]
+		}
+		if srep, err = c.pipedReply(ctx, sizeCmd); err != nil {
+			return nil, nil, err
+		}
+	}
+	if tferr != nil {
+		return nil, tferr, nil
+	}
+	if srep == nil || srep.Code != CodeFileStatus {
+		why := "no SIZE reply"
+		if srep != nil {
+			why = c.unexpected(sizeCmd, srep).Error()
+		}
+		return nil, errorf("%w: %s cannot be verified (%s)%s", ErrSizeMismatch, t.display, why, kept(it)), nil
+	}
+	got, perr := strconv.ParseInt(strings.TrimSpace(srep.Msg), 10, 64)
+	if perr != nil || got != n {
+		return nil, &SizeError{Cmd: t.display, Got: got, Want: n, Source: "SIZE after the upload"}, nil
+	}
+	return &storPrev{f: f, t: t}, nil, nil
+}
+
+// kept tells where a verified-failed upload stays.
+func kept(it *StorItem) string {
+	if it.Temp != "" && it.Temp != it.Path {
+		return "; not renamed to " + it.Path
+	}
+	return ""
+}
+
+// displayArg returns the argument of a display form "VERB arg".
+func displayArg(display string) string {
+	_, arg, _ := strings.Cut(display, " ")
+	return arg
+}
+
+// storLockstep uploads files one command at a time: STOR, SIZE, RNFR and
+// RNTO, MFMT, each reply awaited.
+func (c *Conn) storLockstep(ctx context.Context, b *batch, files []*batchFile) error {
+	for _, f := range files {
+		if f.ended {
+			continue
+		}
+		it := &b.stor[f.idx]
+		r, err := it.Open()
+		if err != nil {
+			b.end(f, err)
+			continue
+		}
+		ferr := c.storLockstepOne(ctx, f, it, r)
+		closeReader(r)
+		if ferr != nil && c.closed.Load() {
+			return ferr
+		}
+		b.end(f, ferr)
+	}
+	return nil
+}
+
+func (c *Conn) storLockstepOne(ctx context.Context, f *batchFile, it *StorItem, r io.Reader) error {
+	target := it.Path
+	if it.Temp != "" {
+		target = it.Temp
+	}
+	w, err := c.Stor(ctx, target, 0)
+	if err != nil {
+		return err
+	}
+	n, err := copyUp(w, r)
+	f.n = n
+	if err != nil {
+		return err
+	}
+	if it.Size >= 0 && n != it.Size {
+		return fmt.Errorf("ftp: STOR %s: the source gave %d bytes, %d expected (changed while uploading?)%s", target, n, it.Size, kept(it))
+	}
+	got, err := c.Size(ctx, target)
+	if err != nil {
+		if c.closed.Load() {
+			return err
+		}
+		return errorf("%w: STOR %s cannot be verified (%w)%s", ErrSizeMismatch, target, err, kept(it))
+	}
+	if got != n {
+		return &SizeError{Cmd: "STOR " + target, Got: got, Want: n, Source: "SIZE after the upload"}
+	}
+	if target != it.Path {
+		if _, err := c.Rename(ctx, target, it.Path); err != nil {
+			return fmt.Errorf("%w (the upload is complete in %s)", err, target)
+		}
+	}
+	if !it.ModTime.IsZero() {
+		c.SetModTime(ctx, it.Path, it.ModTime) // a refusal is ignored
+	}
+	return nil
+}

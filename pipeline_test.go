@@ -1,0 +1,155 @@
+package ftp_test
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"io/fs"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/goftplib/ftp"
+)
+
+// memFile collects one downloaded file.
+type memFile struct {
+	bytes.Buffer
+	closed bool
+}
+
+func (m *memFile) Close() error { m.closed = true; return nil }
+
+// TestRetrBatchPipelines checks the commands of a pipelined batch
+// download byte for byte, and that they are pipelined: the server sends
+// the 226 of file c only once it has read the next file's EPSV and RETR,
+// which a client waiting for each reply would never send (it would time
+// out). A 550 on one file fails that file only.
+func TestRetrBatchPipelines(t *testing.T) {
+	t.Parallel()
+	A, C, D := []byte("aaaa"), []byte("cc"), bytes.Repeat([]byte("d"), 100000)
+	c, _ := dialScript(t, nil, script(loginSteps, []step{
+		{Cmd: "TYPE I", Reply: "200 binary"},
+		{Cmd: "EPSV", Reply: "229 ({EPSV})"},
+		{Cmd: "RETR a", Reply: "150 go (4 bytes)", Data: A},
+		{Reply: "226 done"},
+		{Cmd: "EPSV"},
+		{Cmd: "RETR b", Reply: "229 ({EPSV})\n550 no such file"},
+		{Cmd: "EPSV"},
+		{Cmd: "RETR c", Reply: "229 ({EPSV})\n150 go", Data: C},
+		{Cmd: "EPSV"},
+		{Cmd: "RETR d", Reply: "226 done\n229 ({EPSV})\n150 go", Data: D},
+		{Reply: "226 done"},
+		{Cmd: "QUIT", Reply: "221 bye"},
+	})...)
+	login(t, c)
+	files := map[string]*memFile{}
+	results := map[string]error{}
+	var items []ftp.RetrItem
+	for _, name := range []string{"a", "b", "c", "d"} {
+		m := &memFile{}
+		files[name] = m
+		items = append(items, ftp.RetrItem{
+			Path: name, Size: int64(len(D)), SizeKnown: name == "d",
+			Open: func() (io.Writer, error) { return m, nil },
+			Done: func(n int64, err error) { results[name] = err },
+		})
+	}
+	err := c.RetrBatch(t.Context(), items)
+	if err == nil || !strings.Contains(err.Error(), "1 of 4 files failed") {
+		t.Errorf("RetrBatch = %v, want 1 of 4 failed", err)
+	}
+	if !errors.Is(results["b"], fs.ErrNotExist) {
+		t.Errorf("file b: %v, want fs.ErrNotExist", results["b"])
+	}
+	for name, want := range map[string][]byte{"a": A, "c": C, "d": D} {
+		if results[name] != nil || !bytes.Equal(files[name].Bytes(), want) || !files[name].closed {
+			t.Errorf("file %s: err %v, %d bytes, closed %v; want %d bytes", name, results[name], files[name].Len(), files[name].closed, len(want))
+		}
+	}
+	if err := c.Quit(t.Context()); err != nil {
+		t.Errorf("Quit: %v", err)
+	}
+}
+
+var mfmtLogin = []step{
+	{Reply: "220 ready"},
+	{Cmd: "USER anonymous", Reply: "331 password please"},
+	{Cmd: "PASS anonymous@", Reply: "230 in"},
+	{Cmd: "FEAT", Reply: "211-Features:\n EPSV\n MDTM\n MFMT\n SIZE\n211 End"},
+}
+
+// TestStorBatchPipelines checks a pipelined batch upload: SIZE goes out as
+// the data connection closes (the server sends the 226 only after reading
+// it), and RNFR, RNTO and MFMT go out with the next file's EPSV and STOR
+// (the server answers them only after reading STOR).
+func TestStorBatchPipelines(t *testing.T) {
+	t.Parallel()
+	mt := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	c, srv := dialScript(t, nil, script(mfmtLogin, []step{
+		{Cmd: "TYPE I", Reply: "200 binary"},
+		{Cmd: "EPSV", Reply: "229 ({EPSV})"},
+		{Cmd: "STOR .x.part", Reply: "150 go", Recv: true},
+		{Reply: "226 done"},
+		{Cmd: "SIZE .x.part", Reply: "213 3"},
+		{Cmd: "RNFR .x.part", Reply: "350 ok"},
+		{Cmd: "RNTO x", Reply: "250 ok"},
+		{Cmd: "EPSV"},
+		{Cmd: "STOR .y.part", Reply: "229 ({EPSV})\n150 go", Recv: true},
+		{Cmd: "SIZE .y.part", Reply: "226 done\n213 4"},
+		{Cmd: "RNFR .y.part"},
+		{Cmd: "RNTO y"},
+		{Cmd: "MFMT 20260102030405 y"},
+		{Cmd: "EPSV"},
+		{Cmd: "STOR z", Reply: "350 ok\n250 ok\n213 Modify=20260102030405; y\n229 ({EPSV})\n150 go", Recv: true},
+		{Cmd: "SIZE z", Reply: "226 done\n213 2"},
+		{Cmd: "EPSV"},
+		{Cmd: "STOR .w.part", Reply: "229 ({EPSV})"},
+		// The 553 comes after the data (the 1xx is read lazily): SIZE,
+		// sent as the data connection closed, is answered and dropped.
+		{Cmd: "SIZE .w.part", Reply: "553 not allowed\n550 no such file"},
+		{Cmd: "QUIT", Reply: "221 bye"},
+	})...)
+	login(t, c)
+	var mu sync.Mutex
+	results := map[string]error{}
+	item := func(path, temp, data string, mt time.Time) ftp.StorItem {
+		return ftp.StorItem{
+			Path: path, Temp: temp, Size: int64(len(data)), ModTime: mt,
+			Open: func() (io.Reader, error) { return strings.NewReader(data), nil },
+			Done: func(n int64, err error) { mu.Lock(); results[path] = err; mu.Unlock() },
+		}
+	}
+	err := c.StorBatch(t.Context(), []ftp.StorItem{
+		item("x", ".x.part", "xxx", time.Time{}),
+		item("y", ".y.part", "yyyy", mt),
+		item("z", "", "zz", time.Time{}),
+		item("w", ".w.part", "w", time.Time{}),
+	})
+	if err == nil || !strings.Contains(err.Error(), "1 of 4 files failed") {
+		t.Errorf("StorBatch = %v, want 1 of 4 failed", err)
+	}
+	for _, name := range []string{"x", "y", "z"} {
+		if results[name] != nil {
+			t.Errorf("file %s: %v", name, results[name])
+		}
+	}
+	var re *ftp.ReplyError
+	if !errors.As(results["w"], &re) || re.Code != 553 {
+		t.Errorf("file w: %v, want the 553", results["w"])
+	}
+	if err := c.Quit(t.Context()); err != nil {
+		t.Errorf("Quit: %v", err)
+	}
+	got := srv.Received()
+	want := []string{"xxx", "yyyy", "zz"}
+	if len(got) != len(want) {
+		t.Fatalf("received %d uploads, want %d", len(got), len(want))
+	}
+	for i := range want {
+		if string(got[i]) != want[i] {
+			t.Errorf("upload %d = %q, want %q", i, got[i], want[i])
+		}
+	}
+}
