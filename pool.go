@@ -9,6 +9,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -106,9 +107,12 @@ type Pool struct {
 	// loginErr is the refusal of the first login that failed with
 	// ErrLoginRefused; every later Get returns it without dialling.
 	loginErr error
-	stop     chan struct{}
-	reaped   chan struct{}
-	total    *rate.Limiter // TotalRateLimit, or nil
+	// noPipeline: a server of this Pool answered pipelined commands out
+	// of sequence; batches run in lock-step from then on.
+	noPipeline atomic.Bool
+	stop       chan struct{}
+	reaped     chan struct{}
+	total      *rate.Limiter // TotalRateLimit, or nil
 }
 
 type idleConn struct {
