@@ -9,6 +9,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -68,41 +69,57 @@ type StorItem struct {
 // sequence or refused them; the Conn was closed.
 var errPipeline = errors.New("the server does not take pipelined commands")
 
-// batchFile is the state of one file of a batch.
+// batchFile is the state of one file of a batch. It is used by one
+// Conn at a time.
 type batchFile struct {
 	idx    int
 	n      int64 // bytes done (downloads: written to w; uploads: sent in the last attempt)
 	w      io.Writer
 	opened bool
 	ended  bool
+	err    error // a transient failure left for a retry (Pool)
 }
 
-// batch holds the files of one batch and reports their ends.
+// batch holds the files of one batch and reports their ends. It is safe
+// for use by several Conns at once (Pool).
 type batch struct {
 	retr  []RetrItem
 	stor  []StorItem
 	files []*batchFile
-	// report is called for each file that ended; nil means the item's
-	// Done directly.
+	// retry, when not nil, is asked about each failure: true keeps the
+	// file for a later attempt instead of ending it.
+	retry func(f *batchFile, err error) bool
+
+	mu     sync.Mutex
 	failed int
 	first  error
-	report func(f *batchFile, err error)
 }
 
+// end ends f with err (nil: success), unless retry keeps it for another
+// attempt. The items' Done calls are serialised.
 func (b *batch) end(f *batchFile, err error) {
 	if f.ended {
 		return
 	}
+	if err != nil && b.retry != nil && b.retry(f, err) {
+		return
+	}
+	b.final(f, err)
+}
+
+// final ends f with err.
+func (b *batch) final(f *batchFile, err error) {
+	if f.ended {
+		return
+	}
 	f.ended = true
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	if err != nil {
 		b.failed++
 		if b.first == nil {
 			b.first = err
 		}
-	}
-	if b.report != nil {
-		b.report(f, err)
-		return
 	}
 	b.done(f, err)
 }
@@ -127,6 +144,8 @@ func (b *batch) done(f *batchFile, err error) {
 }
 
 func (b *batch) result() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	if b.failed == 0 {
 		return nil
 	}
@@ -139,6 +158,21 @@ func newBatch(n int) []*batchFile {
 		files[i] = &batchFile{idx: i}
 	}
 	return files
+}
+
+// sliceSource returns the files one by one, then nil.
+func sliceSource(files []*batchFile) func() *batchFile {
+	i := 0
+	return func() *batchFile {
+		for i < len(files) {
+			f := files[i]
+			i++
+			if !f.ended {
+				return f
+			}
+		}
+		return nil
+	}
 }
 
 // RetrBatch downloads items in binary mode over this Conn, pipelining
@@ -160,11 +194,9 @@ func newBatch(n int) []*batchFile {
 // concurrent use (see Conn).
 func (c *Conn) RetrBatch(ctx context.Context, items []RetrItem) error {
 	b := &batch{retr: items, files: newBatch(len(items))}
-	err := c.retrFiles(ctx, b, b.files)
+	err := c.retrFiles(ctx, b, sliceSource(b.files))
 	for _, f := range b.files {
-		if !f.ended {
-			b.end(f, err)
-		}
+		b.final(f, err)
 	}
 	return b.result()
 }
@@ -183,11 +215,9 @@ func (c *Conn) RetrBatch(ctx context.Context, items []RetrItem) error {
 // wraps the first one.
 func (c *Conn) StorBatch(ctx context.Context, items []StorItem) error {
 	b := &batch{stor: items, files: newBatch(len(items))}
-	err := c.storFiles(ctx, b, b.files)
+	err := c.storFiles(ctx, b, sliceSource(b.files))
 	for _, f := range b.files {
-		if !f.ended {
-			b.end(f, err)
-		}
+		b.final(f, err)
 	}
 	return b.result()
 }
@@ -246,35 +276,33 @@ func (b *batch) retrOpen(f *batchFile) error {
 	return nil
 }
 
-// retrFiles downloads files of b on c, pipelined when the Conn allows,
-// else one at a time. It returns the connection's failure; the files it
-// did not end are left for the caller.
-func (c *Conn) retrFiles(ctx context.Context, b *batch, files []*batchFile) error {
-	if c.noPipeline || c.d.Active || c.d.DisableEPSV || c.noEPSV {
-		return c.retrLockstep(ctx, b, files)
-	}
-	// Files resumed after a failure elsewhere need REST verified with
-	// SIZE: the lock-step path does that.
-	var fresh []*batchFile
-	for _, f := range files {
-		if f.n > 0 {
-			if err := c.retrLockstep(ctx, b, []*batchFile{f}); err != nil {
+// retrFiles downloads the files that next returns, on c, pipelined when
+// the Conn allows, else one at a time. It returns the connection's
+// failure; the files it took and did not end are left to the caller.
+func (c *Conn) retrFiles(ctx context.Context, b *batch, next func() *batchFile) error {
+	lockstep := func() error {
+		for f := next(); f != nil; f = next() {
+			if err := c.retrLockstep(ctx, b, f); err != nil {
 				return err
 			}
-		} else {
-			fresh = append(fresh, f)
 		}
+		return nil
 	}
-	files = fresh
+	if c.noPipeline || c.d.Active || c.d.DisableEPSV || c.noEPSV {
+		return lockstep()
+	}
 	// The first file learns whether EPSV works.
-	for len(files) > 0 && !c.epsvOK && !c.noEPSV {
-		if err := c.retrLockstep(ctx, b, files[:1]); err != nil {
+	for !c.epsvOK && !c.noEPSV {
+		f := next()
+		if f == nil {
+			return nil
+		}
+		if err := c.retrLockstep(ctx, b, f); err != nil {
 			return err
 		}
-		files = files[1:]
 	}
 	if !c.epsvOK {
-		return c.retrLockstep(ctx, b, files)
+		return lockstep()
 	}
 	stop, err := c.batchStart(ctx)
 	if err != nil {
@@ -304,10 +332,7 @@ func (c *Conn) retrFiles(ctx context.Context, b *batch, files []*batchFile) erro
 		b.end(f, t.downloadResult(rep))
 		return nil
 	}
-	for _, f := range files {
-		if f.ended {
-			continue
-		}
+	for f := next(); f != nil; f = next() {
 		if err := b.retrOpen(f); err != nil {
 			if err := endPrev(); err != nil {
 				return err
@@ -427,41 +452,37 @@ func (c *Conn) pipedData(ctx context.Context, verb string, displays []string) (*
 	return c.beginData(ctx, verb, display, &pendingData{conn: conn}, func() {})
 }
 
-// retrLockstep downloads files one command at a time, as RetrBinary
-// does; a file resumed after a failure restarts at the byte where it
-// stopped (REST, verified with SIZE).
-func (c *Conn) retrLockstep(ctx context.Context, b *batch, files []*batchFile) error {
-	for _, f := range files {
-		if f.ended {
-			continue
-		}
-		if err := b.retrOpen(f); err != nil {
-			b.end(f, err)
-			continue
-		}
-		it := &b.retr[f.idx]
-		r, err := c.Retr(ctx, it.Path, f.n)
-		if err != nil {
-			if c.closed.Load() {
-				return err
-			}
-			b.end(f, err)
-			continue
-		}
-		if f.n == 0 && it.SizeKnown {
-			r.t.want, r.t.wantSrc = it.Size, "listing"
-		}
-		n, err := r.WriteTo(f.w)
-		f.n += n
-		if cerr := r.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil && c.closed.Load() {
-			return err
-		}
-		b.end(f, err)
+// retrLockstep downloads f one command at a time, as RetrBinary does; a
+// file resumed after a failure restarts at the byte where it stopped
+// (REST, verified with SIZE). It returns the connection's failure.
+func (c *Conn) retrLockstep(ctx context.Context, b *batch, f *batchFile) error {
+	err := c.retrOne(ctx, b, f)
+	if err != nil && c.closed.Load() {
+		return err
 	}
+	b.end(f, err)
 	return nil
+}
+
+// retrOne downloads f in lock-step and returns its error.
+func (c *Conn) retrOne(ctx context.Context, b *batch, f *batchFile) error {
+	if err := b.retrOpen(f); err != nil {
+		return err
+	}
+	it := &b.retr[f.idx]
+	r, err := c.Retr(ctx, it.Path, f.n)
+	if err != nil {
+		return err
+	}
+	if f.n == 0 && it.SizeKnown {
+		r.t.want, r.t.wantSrc = it.Size, "listing"
+	}
+	n, err := r.WriteTo(f.w)
+	f.n += n
+	if cerr := r.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // storPrev is an upload whose data is done and whose final reply, SIZE
@@ -472,22 +493,33 @@ type storPrev struct {
 	sizeCmd string // display of the SIZE sent after the data, or ""
 }
 
-// storFiles uploads files of b on c, pipelined when the Conn allows,
-// else one at a time. It returns the connection's failure; the files it
-// did not end are left for the caller.
-func (c *Conn) storFiles(ctx context.Context, b *batch, files []*batchFile) error {
+// storFiles uploads the files that next returns, on c, pipelined when
+// the Conn allows, else one at a time. It returns the connection's
+// failure; the files it took and did not end are left to the caller.
+func (c *Conn) storFiles(ctx context.Context, b *batch, next func() *batchFile) error {
+	lockstep := func() error {
+		for f := next(); f != nil; f = next() {
+			if err := c.storLockstep(ctx, b, f); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	if c.noPipeline || c.d.Active || c.d.DisableEPSV || c.noEPSV {
-		return c.storLockstep(ctx, b, files)
+		return lockstep()
 	}
 	// The first file learns whether EPSV works.
-	for len(files) > 0 && !c.epsvOK && !c.noEPSV {
-		if err := c.storLockstep(ctx, b, files[:1]); err != nil {
+	for !c.epsvOK && !c.noEPSV {
+		f := next()
+		if f == nil {
+			return nil
+		}
+		if err := c.storLockstep(ctx, b, f); err != nil {
 			return err
 		}
-		files = files[1:]
 	}
 	if !c.epsvOK {
-		return c.storLockstep(ctx, b, files)
+		return lockstep()
 	}
 	stop, err := c.batchStart(ctx)
 	if err != nil {
@@ -570,10 +602,7 @@ func (c *Conn) storFiles(ctx context.Context, b *batch, files []*batchFile) erro
 		return readAfter(op, displays)
 	}
 
-	for _, f := range files {
-		if f.ended {
-			continue
-		}
+	for f := next(); f != nil; f = next() {
 		it := &b.stor[f.idx]
 		target := it.Path
 		if it.Temp != "" {
@@ -782,27 +811,26 @@ func displayArg(display string) string {
 	return arg
 }
 
-// storLockstep uploads files one command at a time: STOR, SIZE, RNFR and
-// RNTO, MFMT, each reply awaited.
-func (c *Conn) storLockstep(ctx context.Context, b *batch, files []*batchFile) error {
-	for _, f := range files {
-		if f.ended {
-			continue
-		}
-		it := &b.stor[f.idx]
-		r, err := it.Open()
-		if err != nil {
-			b.end(f, err)
-			continue
-		}
-		ferr := c.storLockstepOne(ctx, f, it, r)
-		closeReader(r)
-		if ferr != nil && c.closed.Load() {
-			return ferr
-		}
-		b.end(f, ferr)
+// storLockstep uploads f one command at a time: STOR, SIZE, RNFR and
+// RNTO, MFMT, each reply awaited. It returns the connection's failure.
+func (c *Conn) storLockstep(ctx context.Context, b *batch, f *batchFile) error {
+	err := c.storOneLockstep(ctx, b, f)
+	if err != nil && c.closed.Load() {
+		return err
 	}
+	b.end(f, err)
 	return nil
+}
+
+// storOneLockstep uploads f in lock-step and returns its error.
+func (c *Conn) storOneLockstep(ctx context.Context, b *batch, f *batchFile) error {
+	it := &b.stor[f.idx]
+	r, err := it.Open()
+	if err != nil {
+		return err
+	}
+	defer closeReader(r)
+	return c.storLockstepOne(ctx, f, it, r)
 }
 
 func (c *Conn) storLockstepOne(ctx context.Context, f *batchFile, it *StorItem, r io.Reader) error {
