@@ -251,6 +251,7 @@ func commands() []command {
 		{"demo", "", "run a narrated session against an in-process server", (*app).demo},
 		{"parselist", "[--now TIME] [--tz ZONE]", "parse LIST output on standard input into JSON lines", (*app).parselist},
 		{"probe", "[--json] [--no-write] [--max-conns-test N] URL", "report what a server supports and the flags that work best with it", (*app).probe},
+		{"shell", "[-c 'CMD; CMD'] [-f FILE] [URL]", "an interactive session (goftp URL alone does the same), or a script with -c, -f or standard input", (*app).shell},
 	}
 }
 
@@ -501,6 +502,9 @@ func (a *app) dispatch(args []string) error {
 		return nil
 	}
 	c, ok := findCommand(name)
+	if !ok && strings.Contains(name, "://") {
+		return a.shell(append([]string{name}, rest...)) // goftp URL: a session
+	}
 	if !ok {
 		return usagef("unknown command %q", name)
 	}

@@ -1,0 +1,1126 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/goftplib/ftp"
+	"github.com/goftplib/ftp/internal/safepath"
+	"github.com/goftplib/ftp/listing"
+	"github.com/goftplib/ftp/mirror"
+)
+
+// The shell's commands. Remote paths are relative to the shell's remote
+// directory, local ones to its local directory; the server is always
+// given absolute paths, so that a connection the Pool had to redial
+// (in the login directory) does the same thing.
+
+func (s *shell) ls(args []string) error {
+	a := s.a
+	fs := s.flags("ls")
+	long := fs.Bool("l", false, "long format")
+	all := fs.Bool("a", false, "include names starting with a dot")
+	asJSON := fs.Bool("json", false, "one JSON object per entry")
+	sorted := fs.Bool("sort", false, "sort by name")
+	utc := fs.Bool("utc", false, "long format: times in UTC")
+	pos, err := s.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 1 {
+		return usagef("ls takes one PATH")
+	}
+	arg := ""
+	if len(pos) == 1 {
+		arg = pos[0]
+	}
+	dir := s.abs(arg)
+	loc := time.Local
+	if *utc {
+		loc = time.UTC
+	}
+	out := newLineWriter(a.stdout)
+	type line struct{ name, text string }
+	var lines []line
+	var names []cacheEntry
+	use := func(e listing.Entry) error {
+		if len(names) < maxCachedNames {
+			names = append(names, cacheEntry{strings.Clone(e.Name), e.Type == listing.Dir})
+		}
+		var text string
+		switch {
+		case *asJSON:
+			var b strings.Builder
+			if err := writeJSON(&b, toJSON(e)); err != nil {
+				return err
+			}
+			text = b.String()
+		case *long:
+			text = lsLong(e, loc) + "\n"
+		default:
+			text = quoteName(e.Name) + "\n"
+		}
+		if *sorted {
+			lines = append(lines, line{strings.Clone(e.Name), text})
+			return nil
+		}
+		_, err := io.WriteString(out, text)
+		return err
+	}
+	bad := 0
+	note := func(err error) {
+		out.Flush()
+		a.printError(err)
+		bad++
+	}
+	var n int
+	var werr, lerr error
+	err = s.conn(func(c *ftp.Conn) error {
+		n, werr, lerr = a.streamDir(c, dir, !*all && !a.g.srv.listHidden, use, note)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if werr == nil && *sorted {
+		slices.SortFunc(lines, func(x, y line) int { return strings.Compare(x.name, y.name) })
+		for _, l := range lines {
+			if _, werr = io.WriteString(out, l.text); werr != nil {
+				break
+			}
+		}
+	}
+	if err := out.Flush(); werr == nil {
+		werr = err
+	}
+	switch {
+	case werr != nil:
+		return werr
+	case lerr != nil && n > 0:
+		return wrapf("ls %s: listing incomplete after %d entries: %w", displayArg(arg), n, lerr)
+	case lerr != nil:
+		return wrapf("ls %s: %w", displayArg(arg), lerr)
+	case bad > 0:
+		return errReported
+	}
+	if *all || !slices.ContainsFunc(names, func(e cacheEntry) bool { return strings.HasPrefix(e.name, ".") }) {
+		s.cache.put(dir, names)
+	}
+	return nil
+}
+
+// displayArg is a path argument as shown in messages.
+func displayArg(p string) string {
+	if p == "" {
+		return "."
+	}
+	return p
+}
+
+func (s *shell) dir(args []string) error { return s.ls(append([]string{"-l"}, args...)) }
+
+func (s *shell) cmdCd(args []string) error {
+	switch len(args) {
+	case 0:
+		return s.cd("~")
+	case 1:
+		if args[0] == "-" {
+			return s.cd(s.prevCwd)
+		}
+		return s.cd(args[0])
+	}
+	return usagef("cd takes one directory")
+}
+
+func (s *shell) cdup(args []string) error {
+	if len(args) > 0 {
+		return usagef("cdup takes no argument")
+	}
+	return s.cd("..")
+}
+
+func (s *shell) pwd(args []string) error {
+	if s.u == nil {
+		return errNotConnected
+	}
+	s.a.printf(s.a.stdout, "%s\n", quoteName(s.cwd))
+	return nil
+}
+
+func (s *shell) lcd(args []string) error {
+	if len(args) > 1 {
+		return usagef("lcd takes one directory")
+	}
+	dir := "~"
+	if len(args) == 1 {
+		dir = args[0]
+	}
+	p := s.labs(dir)
+	fi, err := os.Stat(p)
+	if err != nil {
+		return err
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("lcd %s: not a directory", dir)
+	}
+	s.lcwd = p
+	return nil
+}
+
+func (s *shell) lpwd(args []string) error {
+	s.a.printf(s.a.stdout, "%s\n", s.lcwd)
+	return nil
+}
+
+func (s *shell) lls(args []string) error {
+	fs := s.flags("lls")
+	long := fs.Bool("l", false, "long format")
+	all := fs.Bool("a", false, "include names starting with a dot")
+	pos, err := s.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 1 {
+		return usagef("lls takes one directory")
+	}
+	dir := s.lcwd
+	if len(pos) == 1 {
+		dir = s.labs(pos[0])
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	var b strings.Builder
+	for _, e := range entries {
+		if !*all && strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
+		name := quoteName(e.Name())
+		if !*long {
+			if e.IsDir() {
+				name += "/"
+			}
+			b.WriteString(name + "\n")
+			continue
+		}
+		fi, err := e.Info()
+		if err != nil {
+			continue // gone meanwhile
+		}
+		fmt.Fprintf(&b, "%s %12d %-22s %s\n", fi.Mode().String(), fi.Size(), fi.ModTime().Format("2006-01-02 15:04 MST"), name)
+	}
+	s.a.printf(s.a.stdout, "%s", b.String())
+	return nil
+}
+
+func (s *shell) reget(args []string) error { return s.get(append([]string{"-c"}, args...)) }
+
+func (s *shell) get(args []string) error {
+	a := s.a
+	fs := s.flags("get")
+	resume := fs.Bool("c", false, "continue partial downloads")
+	out := fs.String("o", "", "local file or directory")
+	pos, err := s.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) == 0 {
+		return usagef("get needs at least one FILE")
+	}
+	if s.u == nil {
+		return errNotConnected
+	}
+	dir, rename := s.lcwd, ""
+	if *out != "" {
+		o := s.labs(*out)
+		if fi, err := os.Stat(o); err == nil && fi.IsDir() || strings.HasSuffix(*out, "/") {
+			dir = o
+		} else {
+			dir, rename = filepath.Dir(o), filepath.Base(o)
+		}
+	}
+	var files []remoteFile
+	failed := false
+	for _, p := range pos {
+		if strings.HasSuffix(p, "/") || s.abs(p) == "/" {
+			return usagef("%s is a directory: use mirror to download a tree", p)
+		}
+		err := s.conn(func(c *ftp.Conn) error {
+			paths, err := s.remoteGlob(c, p, true)
+			for _, rp := range paths {
+				name := path.Base(rp)
+				if err := safepath.Check(name); err != nil {
+					a.printError(wrapf("get %s: %w", rp, err))
+					failed = true
+					continue
+				}
+				files = append(files, remoteFile{remote: rp, name: name})
+			}
+			return err
+		})
+		if err != nil {
+			if a.ctx.Err() != nil || errors.Is(err, errNotConnected) {
+				return err
+			}
+			a.printError(wrapf("get %s: %w", p, err))
+			failed = true
+		}
+	}
+	if rename != "" && len(files) > 1 {
+		return usagef("-o %s: with several files, -o must name a directory", *out)
+	}
+	if len(files) > 0 {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	prog := a.newProgress(a.progressOut())
+	for _, f := range files {
+		name := f.name
+		if rename != "" {
+			name = rename
+		}
+		if mirror.IsPartialName(name) {
+			a.printError(fmt.Errorf("%s: not downloaded: it is named like a partial file (.NAME%s); use -o NEWNAME", f.remote, mirror.PartSuffix))
+			failed = true
+			continue
+		}
+		label := f.remote
+		_, err := mirror.Fetch(a.ctx, s.pool, f.remote, root, name, mirror.FetchOptions{
+			Resume: *resume,
+			Meter:  func(size, offset int64) mirror.Meter { return prog.start(label, size, offset) },
+		})
+		if err != nil {
+			if a.ctx.Err() != nil {
+				return err
+			}
+			a.printError(err)
+			failed = true
+		}
+	}
+	if failed {
+		return errReported
+	}
+	return nil
+}
+
+func (s *shell) reput(args []string) error { return s.put(append([]string{"-c"}, args...)) }
+
+func (s *shell) put(args []string) error {
+	a := s.a
+	fs := s.flags("put")
+	resume := fs.Bool("c", false, "continue interrupted uploads")
+	direct := fs.Bool("direct", false, "write straight to the final name (no partial file)")
+	out := fs.String("o", "", "remote file or directory")
+	pos, err := s.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) == 0 {
+		return usagef("put needs at least one LOCAL file")
+	}
+	if s.u == nil {
+		return errNotConnected
+	}
+	failed := false
+	var locals []string
+	for _, p := range pos {
+		l := s.labs(p)
+		if _, err := os.Lstat(unescapeGlob(l)); err == nil || !hasMeta(p) {
+			locals = append(locals, unescapeGlob(l))
+			continue
+		}
+		m, err := filepath.Glob(l)
+		if err != nil {
+			return usagef("bad pattern %q: %v", p, err)
+		}
+		if len(m) == 0 {
+			a.printError(notFound{fmt.Errorf("put: no local files match %s", p)})
+			failed = true
+		}
+		locals = append(locals, m...)
+	}
+	var files []string
+	for _, l := range locals {
+		fi, err := os.Stat(l)
+		switch {
+		case err != nil:
+			a.printError(err)
+			failed = true
+		case fi.IsDir():
+			a.warnf("skip %s: a directory (mirror -R uploads a tree)", l)
+		default:
+			files = append(files, l)
+		}
+	}
+	target, toDir := s.cwd, true
+	if *out != "" {
+		target = s.abs(*out)
+		toDir = strings.HasSuffix(*out, "/") || len(files) > 1
+		if !toDir {
+			s.conn(func(c *ftp.Conn) error {
+				if e, err := c.Stat(a.ctx, target); err == nil && e.Type == listing.Dir {
+					toDir = true
+				}
+				return nil
+			})
+		}
+	}
+	prog := a.newProgress(a.progressOut())
+	for _, l := range files {
+		remote := target
+		if toDir {
+			remote = path.Join(target, filepath.Base(l))
+		}
+		if err := a.putFile(s.pool, l, remote, *resume, *direct, prog); err != nil {
+			if a.ctx.Err() != nil {
+				return err
+			}
+			a.printError(wrapf("put %s: %w", l, err))
+			failed = true
+		}
+	}
+	if failed {
+		return errReported
+	}
+	return nil
+}
+
+// unescapeGlob removes the backslashes that escape glob metacharacters.
+func unescapeGlob(p string) string {
+	if !strings.Contains(p, `\`) {
+		return p
+	}
+	var b strings.Builder
+	for i := 0; i < len(p); i++ {
+		if p[i] == '\\' && i+1 < len(p) {
+			i++
+		}
+		b.WriteByte(p[i])
+	}
+	return b.String()
+}
+
+func (s *shell) mirror(args []string) error {
+	a := s.a
+	fs := s.flags("mirror")
+	upload := fs.Bool("R", false, "reverse: upload a local tree")
+	del := fs.Bool("delete", false, "delete what the source does not have")
+	parallel := fs.Int("P", s.parallel, "transfer with N connections at once")
+	dry := fs.Bool("dry-run", false, "show what would be done")
+	maxDepth := fs.Int("max-depth", mirror.DefaultMaxDepth, "enter at most N levels")
+	pos, err := s.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	switch {
+	case len(pos) > 2:
+		return usagef("mirror takes SRC and DST")
+	case *parallel < 1 || *parallel > 64:
+		return usagef("-P must be between 1 and 64")
+	case *maxDepth < 1:
+		return usagef("--max-depth must be at least 1")
+	case s.u == nil:
+		return errNotConnected
+	}
+	var remote, local string
+	if *upload {
+		// mirror -R [LOCAL [REMOTE]]: LOCAL's tree into REMOTE (default:
+		// a directory of LOCAL's name here).
+		local = s.lcwd
+		remote = s.cwd
+		if len(pos) >= 1 {
+			local = s.labs(pos[0])
+			remote = path.Join(s.cwd, filepath.Base(local))
+		}
+		if len(pos) == 2 {
+			remote = s.abs(pos[1])
+		}
+	} else {
+		// mirror [REMOTE [LOCAL]]: as lftp, into a local directory of
+		// REMOTE's name by default.
+		remote = s.cwd
+		local = s.lcwd
+		if len(pos) >= 1 {
+			remote = s.abs(pos[0])
+			if b := path.Base(remote); b != "/" && b != "." {
+				local = filepath.Join(s.lcwd, b)
+			}
+		}
+		if len(pos) == 2 {
+			local = s.labs(pos[1])
+		}
+	}
+	p := s.pool
+	if *parallel > 1 {
+		cfg := s.cfg
+		cfg.MaxConns = *parallel
+		p = ftp.NewPool(s.u.Host, cfg)
+		defer p.Close()
+	}
+	msg := a.progressOut()
+	prog := a.newProgress(msg)
+	verb := map[bool]string{false: "", true: "would "}[*dry]
+	opts := &mirror.Options{
+		Delete:   *del,
+		DryRun:   *dry,
+		Parallel: *parallel,
+		MaxDepth: *maxDepth,
+		Report: func(act mirror.Action) {
+			p := quoteName(act.Path)
+			switch {
+			case errors.Is(act.Err, ftp.ErrTooDeep):
+				a.printError(fmt.Errorf("%s: not entered: more than %d levels deep (--max-depth)", p, *maxDepth))
+			case act.Err != nil:
+				a.printError(wrapf("%s %s: %w", act.Op, p, act.Err))
+			case (act.Op == mirror.OpGet || act.Op == mirror.OpPut) && !*dry:
+			case act.Op == mirror.OpSkip:
+			default:
+				a.printf(msg, "%s%s %s\n", verb, act.Op, p)
+			}
+		},
+		Meter: func(act mirror.Action, size, offset int64) mirror.Meter {
+			return prog.start(fmt.Sprintf("%s %s", act.Op, quoteName(act.Path)), size, offset)
+		},
+	}
+	var res mirror.Result
+	if *upload {
+		res, err = mirror.Upload(a.ctx, p, local, remote, opts)
+	} else {
+		res, err = mirror.Download(a.ctx, p, remote, local, opts)
+	}
+	a.printf(msg, "mirror: %d files (%s) %stransferred, %d up to date, %d %sdeleted, %d directories %screated",
+		res.Files, humanBytes(float64(res.Bytes)), verb, res.UpToDate, res.Deleted, verb, res.Dirs, verb)
+	if res.Failed > 0 {
+		a.printf(msg, ", %d failed", res.Failed)
+	}
+	a.printf(msg, "\n")
+	if err != nil {
+		if a.ctx.Err() != nil {
+			return a.ctx.Err()
+		}
+		if res.Failed > 0 {
+			return errReported
+		}
+		return wrapf("mirror: %w", err)
+	}
+	return nil
+}
+
+func (s *shell) rm(args []string) error {
+	a := s.a
+	fs := s.flags("rm")
+	recursive := fs.Bool("r", false, "remove directories and everything in them")
+	pos, err := s.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) == 0 {
+		return usagef("rm needs at least one FILE")
+	}
+	if s.u == nil {
+		return errNotConnected
+	}
+	failed := false
+	for _, arg := range pos {
+		p := s.abs(arg)
+		if p == "/" {
+			return usagef("refusing to remove the root directory")
+		}
+		u := s.urlFor(arg)
+		if !a.g.globoff && hasMeta(u.Base()) {
+			if !a.rmGlob(s.pool, u, *recursive) {
+				failed = true
+			}
+			continue
+		}
+		p = unescapeGlob(p)
+		err := s.conn(func(c *ftp.Conn) error {
+			if !*recursive {
+				_, err := c.Delete(a.ctx, p)
+				return err
+			}
+			if _, err := c.Stat(a.ctx, p); err != nil {
+				return err
+			}
+			return c.RemoveAll(a.ctx, p)
+		})
+		if err != nil {
+			if a.ctx.Err() != nil {
+				return err
+			}
+			a.printError(wrapf("rm %s: %w", arg, err))
+			failed = true
+		}
+	}
+	if failed {
+		return errReported
+	}
+	return nil
+}
+
+func (s *shell) mkdir(args []string) error {
+	a := s.a
+	fs := s.flags("mkdir")
+	parents := fs.Bool("p", false, "create missing parents; no error if it exists")
+	pos, err := s.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) == 0 {
+		return usagef("mkdir needs a DIR")
+	}
+	return s.each(pos, func(c *ftp.Conn, arg string) error {
+		if *parents {
+			return c.MkdirAll(a.ctx, s.abs(arg))
+		}
+		_, err := c.Mkd(a.ctx, s.abs(arg))
+		return err
+	})
+}
+
+func (s *shell) rmdir(args []string) error {
+	if len(args) == 0 {
+		return usagef("rmdir needs a DIR")
+	}
+	return s.each(args, func(c *ftp.Conn, arg string) error {
+		_, err := c.Rmd(s.a.ctx, s.abs(arg))
+		return err
+	})
+}
+
+// each runs fn for each argument on the session's connection, printing
+// the failures and going on.
+func (s *shell) each(args []string, fn func(c *ftp.Conn, arg string) error) error {
+	failed := false
+	for _, arg := range args {
+		if err := s.conn(func(c *ftp.Conn) error { return fn(c, arg) }); err != nil {
+			if s.a.ctx.Err() != nil || errors.Is(err, errNotConnected) {
+				return err
+			}
+			s.a.printError(err)
+			failed = true
+		}
+	}
+	if failed {
+		return errReported
+	}
+	return nil
+}
+
+func (s *shell) mv(args []string) error {
+	if len(args) != 2 {
+		return usagef("mv needs FROM and TO")
+	}
+	from := s.abs(args[0])
+	if from == "/" {
+		return usagef("mv: cannot move the root directory")
+	}
+	to := s.abs(args[1])
+	return s.conn(func(c *ftp.Conn) error {
+		into := strings.HasSuffix(args[1], "/")
+		if !into {
+			if e, err := c.Stat(s.a.ctx, to); err == nil && e.Type == listing.Dir {
+				into = true // mv FILE DIR: into DIR, as mv does
+			}
+		}
+		if into {
+			to = path.Join(to, path.Base(from))
+		}
+		_, err := c.Rename(s.a.ctx, from, to)
+		return err
+	})
+}
+
+func (s *shell) chmod(args []string) error {
+	a := s.a
+	if len(args) < 2 {
+		return usagef("chmod needs a MODE and at least one FILE")
+	}
+	mode := args[0]
+	if n, err := strconv.ParseUint(mode, 8, 32); err != nil || n > 0o7777 || len(mode) < 3 || len(mode) > 4 {
+		return usagef("MODE %q: write it in octal, as 644 or 0755 (SITE CHMOD takes no symbolic modes)", mode)
+	}
+	return s.each(args[1:], func(c *ftp.Conn, arg string) error {
+		paths, err := s.remoteGlob(c, arg, false)
+		if err != nil {
+			return err
+		}
+		for _, p := range paths {
+			if _, err := c.Site(a.ctx, "CHMOD "+mode+" "+p); err != nil {
+				var re *ftp.ReplyError
+				if errors.As(err, &re) && (re.Code == 500 || re.Code == 502 || re.Code == 504) {
+					return wrapf("%w (the server does not support SITE CHMOD)", err)
+				}
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// remoteGlob returns the absolute paths arg names: itself, or the
+// entries of its directory that its last element, a glob pattern,
+// matches (none: a not-found error). With files, matching directories
+// are skipped with a note, and so are names of the form of partial
+// files (.NAME.goftp-part: an interrupted upload, not data).
+func (s *shell) remoteGlob(c *ftp.Conn, arg string, files bool) ([]string, error) {
+	p := s.abs(arg)
+	dir, pat := path.Split(p)
+	if s.a.g.globoff || !hasMeta(pat) {
+		return []string{unescapeGlob(p)}, nil
+	}
+	if _, err := path.Match(pat, ""); err != nil {
+		return nil, usagef("bad pattern %q: %v", arg, err)
+	}
+	entries, err := c.ReadDir(s.a.ctx, dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, e := range entries {
+		if e.Type == listing.CurrentDir || e.Type == listing.ParentDir || ftp.CheckName(e, dir) != nil {
+			continue
+		}
+		if ok, _ := path.Match(pat, e.Name); !ok {
+			continue
+		}
+		p := path.Join(dir, e.Name)
+		switch {
+		case files && e.Type == listing.Dir:
+			s.a.warnf("skip %s: a directory (mirror downloads a tree)", p)
+			continue
+		case files && mirror.IsPartialName(e.Name):
+			s.a.warnf("skip %s: named like a partial file (%s): an interrupted transfer, not data", p, mirror.PartSuffix)
+			continue
+		}
+		out = append(out, p)
+	}
+	if len(out) == 0 {
+		return nil, notFound{fmt.Errorf("no files match %s", arg)}
+	}
+	return out, nil
+}
+
+func (s *shell) site(args []string) error {
+	if len(args) == 0 {
+		return usagef("site needs ARGS (site help lists the server's)")
+	}
+	return s.raw("SITE " + strings.Join(args, " "))
+}
+
+func (s *shell) quote(args []string) error {
+	if len(args) == 0 {
+		return usagef("quote needs a COMMAND")
+	}
+	line := strings.Join(args, " ")
+	verb, _, _ := strings.Cut(line, " ")
+	if alt, ok := dataVerbs[strings.ToUpper(verb)]; ok {
+		return usagef("%s needs a data connection, which quote does not open: use %s", strings.ToUpper(verb), alt)
+	}
+	return s.raw(line)
+}
+
+// raw sends a command line and prints the reply; the remote directory is
+// read again after it, as the command may have changed it.
+func (s *shell) raw(line string) error {
+	if strings.ContainsAny(line, "\r\n") {
+		return usagef("%q is not one command line", line)
+	}
+	a := s.a
+	return s.conn(func(c *ftp.Conn) error {
+		rep, err := c.SendCmd(a.ctx, line)
+		if rep != nil {
+			a.printf(a.stdout, "%s\n", ftp.EscapeText(rep.String()))
+		}
+		if pwd, perr := c.Pwd(a.ctx); perr == nil && strings.HasPrefix(pwd, "/") && pwd != s.cwd {
+			s.prevCwd, s.cwd = s.cwd, pwd
+		}
+		return err
+	})
+}
+
+func (s *shell) cat(args []string) error {
+	if len(args) == 0 {
+		return usagef("cat needs a FILE")
+	}
+	for _, arg := range args {
+		p := s.abs(arg)
+		err := s.conn(func(c *ftp.Conn) error {
+			_, err := c.RetrBinary(s.a.ctx, p, s.a.stdout, 0)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *shell) stat(args []string) error {
+	a := s.a
+	if len(args) == 0 {
+		return s.conn(func(c *ftp.Conn) error {
+			rep, err := c.ServerStat(a.ctx, "")
+			if rep != nil {
+				a.printf(a.stdout, "%s\n", ftp.EscapeText(rep.String()))
+			}
+			return err
+		})
+	}
+	return s.each(args, func(c *ftp.Conn, arg string) error {
+		e, err := c.Stat(a.ctx, s.abs(arg))
+		if err != nil {
+			return err
+		}
+		e.Name = arg
+		var b strings.Builder
+		b.WriteString(lsLong(e, time.Local) + "\n")
+		keys := make([]string, 0, len(e.Facts))
+		for k := range e.Facts {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			fmt.Fprintf(&b, "  %s=%s\n", k, e.Facts[k])
+		}
+		a.printf(a.stdout, "%s", ftp.EscapeText(b.String()))
+		return nil
+	})
+}
+
+func (s *shell) size(args []string) error {
+	if len(args) == 0 {
+		return usagef("size needs a FILE")
+	}
+	return s.each(args, func(c *ftp.Conn, arg string) error {
+		n, err := c.Size(s.a.ctx, s.abs(arg))
+		if err != nil {
+			return err
+		}
+		s.a.printf(s.a.stdout, "%d %s\n", n, arg)
+		return nil
+	})
+}
+
+func (s *shell) mtime(args []string) error {
+	fs := s.flags("mtime")
+	utc := fs.Bool("utc", false, "print times in UTC")
+	pos, err := s.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) == 0 {
+		return usagef("mtime needs a FILE")
+	}
+	loc := time.Local
+	if *utc {
+		loc = time.UTC
+	}
+	return s.each(pos, func(c *ftp.Conn, arg string) error {
+		t, err := c.ModTime(s.a.ctx, s.abs(arg))
+		if err != nil {
+			return err
+		}
+		s.a.printf(s.a.stdout, "%s %s\n", t.In(loc).Format("2006-01-02 15:04:05 MST"), arg)
+		return nil
+	})
+}
+
+// hashAlgos is the order in which hash tries the algorithms when none is
+// named: the strongest the server offers.
+var hashAlgos = []ftp.HashAlgorithm{ftp.SHA256, ftp.SHA512, ftp.SHA1, ftp.MD5, ftp.CRC32}
+
+func (s *shell) hash(args []string) error {
+	fs := s.flags("hash")
+	algo := fs.String("a", "", "algorithm: sha256, sha512, sha1, md5 or crc32 (default: the strongest offered)")
+	pos, err := s.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) == 0 {
+		return usagef("hash needs a FILE")
+	}
+	algos := hashAlgos
+	if *algo != "" {
+		i := slices.IndexFunc(hashAlgos, func(h ftp.HashAlgorithm) bool {
+			return strings.EqualFold(strings.ReplaceAll(string(h), "-", ""), strings.ReplaceAll(*algo, "-", ""))
+		})
+		if i < 0 {
+			return usagef("-a %s: sha256, sha512, sha1, md5 or crc32", *algo)
+		}
+		algos = hashAlgos[i : i+1]
+	}
+	return s.each(pos, func(c *ftp.Conn, arg string) error {
+		for _, h := range algos {
+			sum, err := c.Checksum(s.a.ctx, s.abs(arg), h)
+			if errors.Is(err, ftp.ErrNoChecksum) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			s.a.printf(s.a.stdout, "%s  %s  (%s)\n", sum, arg, h)
+			return nil
+		}
+		if len(algos) == 1 {
+			return fmt.Errorf("hash %s: the server offers no %s checksum", arg, algos[0])
+		}
+		return fmt.Errorf("hash %s: the server offers no checksum command (HASH, XSHA256, XMD5, ...)", arg)
+	})
+}
+
+func (s *shell) cmdOpen(args []string) error {
+	if len(args) != 1 {
+		return usagef("open needs a URL")
+	}
+	return s.open(args[0])
+}
+
+func (s *shell) cmdClose(args []string) error {
+	s.closeConn()
+	return nil
+}
+
+func (s *shell) user(args []string) error {
+	if len(args) < 1 || len(args) > 2 {
+		return usagef("user needs a NAME (and the password, which is better typed when asked)")
+	}
+	if s.u == nil {
+		return errNotConnected
+	}
+	u := *s.u
+	u.User = args[0]
+	if len(args) == 2 {
+		u.Password, u.HasPassword = args[1], true
+	}
+	s.a.g.user = args[0]
+	cfg, err := s.a.poolConfig(&u, 1)
+	if err != nil {
+		return err
+	}
+	return s.connect(&u, cfg)
+}
+
+// setting is a session setting of the set command.
+type setting struct {
+	name, help string
+	get        func(s *shell) string
+	set        func(s *shell, v string) error
+	redial     bool // the connection is made again with the new value
+}
+
+func onOff(b bool) string { return map[bool]string{true: "on", false: "off"}[b] }
+
+func parseOnOff(v string) (bool, error) {
+	switch strings.ToLower(v) {
+	case "on", "yes", "true", "1":
+		return true, nil
+	case "off", "no", "false", "0":
+		return false, nil
+	}
+	return false, usagef("%q: on or off", v)
+}
+
+func boolSetting(name, help string, p func(s *shell) *bool, redial bool) setting {
+	return setting{name: name, help: help, redial: redial,
+		get: func(s *shell) string { return onOff(*p(s)) },
+		set: func(s *shell, v string) error {
+			b, err := parseOnOff(v)
+			*p(s) = b
+			return err
+		}}
+}
+
+func settings() []setting {
+	return []setting{
+		{name: "passive", help: "passive mode (the client connects for data); off: active", redial: true,
+			get: func(s *shell) string { return onOff(!s.a.g.active) },
+			set: func(s *shell, v string) error {
+				b, err := parseOnOff(v)
+				s.a.g.active = !b
+				return err
+			}},
+		boolSetting("active", "active mode (the server connects to us)", func(s *shell) *bool { return &s.a.g.active }, true),
+		{name: "tls", help: "none, explicit (AUTH TLS) or implicit; default: from the URL", redial: true,
+			get: func(s *shell) string {
+				if s.u != nil {
+					m, _ := s.a.tlsMode(s.u)
+					return m
+				}
+				return cmpOr(s.a.g.tls, "(from the URL)")
+			},
+			set: func(s *shell, v string) error {
+				if v != "none" && v != "explicit" && v != "implicit" {
+					return usagef("tls: none, explicit or implicit")
+				}
+				s.a.g.tls = v
+				if s.u != nil {
+					s.u.Scheme = "ftp" // the mode comes from the setting now
+				}
+				return nil
+			}},
+		boolSetting("insecure", "do not verify the server's certificate", func(s *shell) *bool { return &s.a.g.insecure }, true),
+		{name: "timeout", help: "give up after this long without activity (seconds or 1m30s)", redial: true,
+			get: func(s *shell) string { return time.Duration(cmpOr(s.a.g.timeout, ftp.DefaultTimeout)).String() },
+			set: func(s *shell, v string) error {
+				d, err := parseSeconds(v)
+				s.a.g.timeout = d
+				return err
+			}},
+		{name: "keepalive", help: "NOOP on the control connection during transfers every DURATION; 0: none", redial: true,
+			get: func(s *shell) string { return s.a.g.keep.String() },
+			set: func(s *shell, v string) error { return s.a.g.keep.Set(v) }},
+		{name: "retries", help: "retries of transient failures, resuming transfers; 0: none",
+			get: func(s *shell) string { r := retryFlag(s.a.g.retries); return r.String() },
+			set: func(s *shell, v string) error {
+				r := retryFlag(s.a.g.retries)
+				if err := r.Set(v); err != nil {
+					return usagef("retries: %v", err)
+				}
+				s.a.g.retries = int(r)
+				s.cfg.Retries = int(r)
+				return nil
+			}, redial: true},
+		{name: "parallel", help: "connections mirror uses at once (its -P; 1 keeps to the session's)",
+			get: func(s *shell) string { return strconv.Itoa(s.parallel) },
+			set: func(s *shell, v string) error {
+				n, err := strconv.Atoi(v)
+				if err != nil || n < 1 || n > 64 {
+					return usagef("parallel: a number from 1 to 64")
+				}
+				s.parallel = n
+				return nil
+			}},
+		{name: "verbose", help: "0: quiet; 1: the protocol dialogue; 2: every line and data connection",
+			get: func(s *shell) string { return s.a.g.verbose.String() },
+			set: func(s *shell, v string) error {
+				n, err := strconv.Atoi(v)
+				if b, berr := parseOnOff(v); err != nil && berr == nil {
+					n, err = map[bool]int{true: 1, false: 0}[b], nil
+				}
+				if err != nil || n < 0 || n > 2 {
+					return usagef("verbose: 0, 1 or 2")
+				}
+				s.a.g.verbose = verbosity(n)
+				s.verbose.Store(int32(n))
+				return nil
+			}},
+		boolSetting("quiet", "no progress bars or transfer summaries", func(s *shell) *bool { return &s.a.g.quiet }, false),
+		boolSetting("globoff", "*, ? and [ are plain characters, not glob patterns", func(s *shell) *bool { return &s.a.g.globoff }, false),
+	}
+}
+
+func cmpOr[T comparable](v, def T) T {
+	var zero T
+	if v == zero {
+		return def
+	}
+	return v
+}
+
+func (s *shell) set(args []string) error {
+	all := settings()
+	if len(args) == 0 {
+		var b strings.Builder
+		for _, st := range all {
+			fmt.Fprintf(&b, "%-10s %-12s %s\n", st.name, st.get(s), st.help)
+		}
+		s.a.printf(s.a.stdout, "%s", b.String())
+		return nil
+	}
+	i := slices.IndexFunc(all, func(st setting) bool { return st.name == args[0] })
+	if i < 0 {
+		return usagef("no setting %q (set lists them)", args[0])
+	}
+	st := all[i]
+	if len(args) == 1 {
+		s.a.printf(s.a.stdout, "%s %s\n", st.name, st.get(s))
+		return nil
+	}
+	if len(args) > 2 {
+		return usagef("set %s takes one value", st.name)
+	}
+	g := s.a.g
+	if err := st.set(s, args[1]); err != nil {
+		s.a.g = g
+		var ue *usageError
+		if !errors.As(err, &ue) {
+			err = usagef("%s: %v", st.name, err)
+		}
+		return err
+	}
+	if st.redial && s.u != nil {
+		if err := s.redial(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// redial connects again with the settings as they are now, keeping the
+// login (no password asked again) and the remote directory.
+func (s *shell) redial() error {
+	u := *s.u
+	d, err := s.a.dialer(&u)
+	if err != nil {
+		return err
+	}
+	cfg := s.cfg
+	cfg.Dialer = d
+	cfg.Retries = s.a.g.retries
+	cwd := s.cwd
+	if err := s.connect(&u, cfg); err != nil {
+		return err
+	}
+	if cwd != s.cwd {
+		return s.cd(cwd)
+	}
+	return nil
+}
+
+// dirCache keeps the names of remote directories for Tab completion,
+// from the listings made for it or by ls; commands that may change the
+// tree clear it.
+type dirCache struct {
+	m map[string][]cacheEntry
+}
+
+type cacheEntry struct {
+	name string
+	dir  bool
+}
+
+// Bounds of the completion cache: directories kept, names per directory.
+const (
+	maxCachedDirs  = 64
+	maxCachedNames = 10000
+)
+
+func (d *dirCache) clear() { d.m = nil }
+
+func (d *dirCache) get(dir string) ([]cacheEntry, bool) {
+	e, ok := d.m[dir]
+	return e, ok
+}
+
+func (d *dirCache) put(dir string, names []cacheEntry) {
+	if d.m == nil || len(d.m) >= maxCachedDirs {
+		d.m = map[string][]cacheEntry{}
+	}
+	d.m[dir] = names
+}
