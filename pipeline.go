@@ -5,12 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"os"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/goftplib/ftp/internal/proto"
 )
 
 // RetrItem is one file of a batch download ([Conn.RetrBatch],
@@ -490,7 +493,7 @@ func (c *Conn) retrOne(ctx context.Context, b *batch, f *batchFile) error {
 type storPrev struct {
 	f       *batchFile
 	t       *transfer
-	sizeCmd string // display of the SIZE sent after the data, or ""
+	sizeCmd string // the argument of the SIZE that checks it
 }
 
 // storFiles uploads the files that next returns, on c, pipelined when
@@ -585,21 +588,58 @@ func (c *Conn) storFiles(ctx context.Context, b *batch, next func() *batchFile) 
 		b.end(op.f, ferr)
 		return nil
 	}
-	flushAfter := func() error {
-		if after == nil {
-			return nil
+	// verify is the upload whose 226 was read and whose SIZE goes out
+	// with the next write.
+	var verify *storPrev
+	// group writes the pending bookkeeping, the pending SIZE and extra
+	// (the next file's EPSV and STOR) in one write, reads the replies of
+	// the first two, and returns the displays of extra.
+	group := func(extra ...pipedCmd) ([]string, error) {
+		op, v := after, verify
+		after, verify = nil, nil
+		var cmds []pipedCmd
+		if op != nil {
+			cmds = append(cmds, op.cmds...)
 		}
-		op := after
-		after = nil
-		if len(op.cmds) == 0 {
-			b.end(op.f, nil)
-			return nil
+		if v != nil {
+			cmds = append(cmds, pipedCmd{"SIZE", v.sizeCmd})
 		}
-		displays, err := c.writeCmds(ctx, op.cmds...)
+		cmds = append(cmds, extra...)
+		if len(cmds) == 0 {
+			if op != nil {
+				b.end(op.f, nil)
+			}
+			return nil, nil
+		}
+		displays, err := c.writeCmds(ctx, cmds...)
 		if err != nil {
-			return err
+			if op != nil && op.renaming {
+				b.end(op.f, errorf("%w (the upload is complete in %s)", err, op.temp))
+			}
+			return nil, err
 		}
-		return readAfter(op, displays)
+		if op != nil {
+			if err := readAfter(op, displays[:len(op.cmds)]); err != nil {
+				return nil, err
+			}
+			displays = displays[len(op.cmds):]
+		}
+		if v != nil {
+			rep, err := c.pipedReply(ctx, displays[0])
+			if err != nil {
+				return nil, err
+			}
+			if rep.Code == CodeEnteringExtPassive || rep.Code/100 == 1 {
+				return nil, c.pipelineBroken(displays[0], rep)
+			}
+			if serr := c.checkSize(v, &b.stor[v.f.idx], displays[0], rep); serr != nil {
+				b.end(v.f, serr)
+			} else {
+				after = bookkeeping(v.f)
+			}
+			displays = displays[1:]
+		}
+		return displays, nil
 	}
 
 	for f := next(); f != nil; f = next() {
@@ -608,46 +648,19 @@ func (c *Conn) storFiles(ctx context.Context, b *batch, next func() *batchFile) 
 		if it.Temp != "" {
 			target = it.Temp
 		}
+		if err := c.checkArgs(target, it.Path); err != nil {
+			b.end(f, err) // refused before anything is sent
+			continue
+		}
 		r, err := it.Open()
 		if err != nil {
-			if err := flushAfter(); err != nil {
-				return err
-			}
 			b.end(f, err)
 			continue
 		}
-		cmds := []pipedCmd{}
-		var op *pendingOps
-		if after != nil {
-			op, after = after, nil
-			cmds = append(cmds, op.cmds...)
-		}
-		cmds = append(cmds, pipedCmd{"EPSV", ""}, pipedCmd{"STOR", target})
-		displays, err := c.writeCmds(ctx, cmds...)
+		displays, err := group(pipedCmd{"EPSV", ""}, pipedCmd{"STOR", target})
 		if err != nil {
 			closeReader(r)
-			if !c.closed.Load() {
-				// An argument refused before sending: nothing was sent.
-				if op != nil {
-					after = op
-					if err := flushAfter(); err != nil {
-						return err
-					}
-				}
-				b.end(f, err)
-				continue
-			}
-			if op != nil {
-				b.end(op.f, errorf("%w (the upload is complete in %s)", err, op.temp))
-			}
 			return err
-		}
-		if op != nil {
-			if err := readAfter(op, displays[:len(op.cmds)]); err != nil {
-				closeReader(r)
-				return err
-			}
-			displays = displays[len(op.cmds):]
 		}
 		p, ferr, err := c.storOne(ctx, f, it, r, displays)
 		closeReader(r)
@@ -658,11 +671,28 @@ func (c *Conn) storFiles(ctx context.Context, b *batch, next func() *batchFile) 
 			b.end(f, ferr)
 			continue
 		}
-		if p != nil {
-			after = bookkeeping(p.f)
+		verify = p
+	}
+	// The last SIZE, then the last bookkeeping.
+	if _, err := group(); err != nil {
+		return err
+	}
+	_, err = group()
+	return err
+}
+
+// checkArgs refuses names that cannot be sent (CR, LF, NUL, or not
+// encodable), before anything of a pipelined group is written.
+func (c *Conn) checkArgs(names ...string) error {
+	for _, n := range names {
+		if _, err := c.encode(n); err != nil {
+			return &opError{cmd: "STOR " + n, err: err}
+		}
+		if err := proto.CheckArg(n); err != nil {
+			return &opError{cmd: "STOR " + n, err: fmt.Errorf("%w: %w", fs.ErrInvalid, err)}
 		}
 	}
-	return flushAfter()
+	return nil
 }
 
 func closeReader(r io.Reader) {
@@ -718,83 +748,44 @@ func (c *Conn) storOne(ctx context.Context, f *batchFile, it *StorItem, r io.Rea
 	defer fullClose()
 	defer c.setData(nil)
 	defer t.stop()
-	sizeCmd := ""
-	if werr == nil && cerr == nil {
-		ds, err := c.writeCmds(ctx, pipedCmd{"SIZE", displayArg(t.display)})
-		if err != nil {
-			return nil, nil, err
-		}
-		sizeCmd = ds[0]
-	}
 	if err := t.takePending(true); err != nil {
 		if c.closed.Load() {
 			return nil, nil, err
 		}
-		if sizeCmd != "" {
-			// SIZE went out after a refused STOR: its reply is read and
-			// dropped.
-			if _, err := c.pipedReply(ctx, sizeCmd); err != nil {
-				return nil, nil, err
-			}
-		}
 		return nil, err, nil
 	}
-	// The transfer's final reply; a 500-504 first is SIZE refused by a
-	// server that read it during the transfer (Pure-FTPd): SIZE is then
-	// asked again after the final reply.
-	sizeEarly := false
-	var rep *Reply
-	for {
-		rep, err = c.pipedReply(ctx, t.display)
-		if err != nil {
-			return nil, nil, err
-		}
-		if sizeCmd != "" && !sizeEarly && rep.Code >= 500 && rep.Code <= 504 {
-			sizeEarly = true
-			continue
-		}
-		break
+	rep, err := c.pipedReply(ctx, t.display)
+	if err != nil {
+		return nil, nil, err
 	}
-	if rep.Code == CodeFileStatus && sizeCmd != "" {
+	if rep.Code == CodeEnteringExtPassive || rep.Code/100 == 1 {
 		return nil, nil, c.pipelineBroken(t.display, rep)
 	}
-	var tferr error
 	switch {
 	case rep.Code/100 != 2:
-		tferr = t.explain(c.unexpected(t.display, rep))
+		return nil, t.explain(c.unexpected(t.display, rep)), nil
 	case werr != nil:
-		tferr = werr
+		return nil, werr, nil
 	case cerr != nil && !errors.Is(cerr, net.ErrClosed):
-		tferr = &opError{cmd: t.display, err: cerr}
+		return nil, &opError{cmd: t.display, err: cerr}, nil
 	}
-	var srep *Reply
-	if sizeCmd != "" {
-		if sizeEarly {
-			ds, err := c.writeCmds(ctx, pipedCmd{"SIZE", displayArg(t.display)})
-			if err != nil {
-				return nil, nil, err
-			}
-			sizeCmd = ds[0]
-		}
-		if srep, err = c.pipedReply(ctx, sizeCmd); err != nil {
-			return nil, nil, err
-		}
+	// The server holds the file: SIZE checks it, sent with the next
+	// commands (sent now, a server that reads ahead during the
+	// transfer, as ProFTPD and pyftpdlib do, would answer it early with
+	// the size so far).
+	return &storPrev{f: f, t: t, sizeCmd: displayArg(t.display)}, nil, nil
+}
+
+// checkSize verifies the SIZE reply rep for the upload p.
+func (c *Conn) checkSize(p *storPrev, it *StorItem, display string, rep *Reply) error {
+	if rep.Code != CodeFileStatus {
+		return errorf("%w: %s cannot be verified (%w)%s", ErrSizeMismatch, p.t.display, c.unexpected(display, rep), kept(it))
 	}
-	if tferr != nil {
-		return nil, tferr, nil
+	got, perr := strconv.ParseInt(strings.TrimSpace(rep.Msg), 10, 64)
+	if perr != nil || got != p.f.n {
+		return &SizeError{Cmd: p.t.display, Got: got, Want: p.f.n, Source: "SIZE after the upload"}
 	}
-	if srep == nil || srep.Code != CodeFileStatus {
-		why := "no SIZE reply"
-		if srep != nil {
-			why = c.unexpected(sizeCmd, srep).Error()
-		}
-		return nil, errorf("%w: %s cannot be verified (%s)%s", ErrSizeMismatch, t.display, why, kept(it)), nil
-	}
-	got, perr := strconv.ParseInt(strings.TrimSpace(srep.Msg), 10, 64)
-	if perr != nil || got != n {
-		return nil, &SizeError{Cmd: t.display, Got: got, Want: n, Source: "SIZE after the upload"}, nil
-	}
-	return &storPrev{f: f, t: t}, nil, nil
+	return nil
 }
 
 // kept tells where a verified-failed upload stays.

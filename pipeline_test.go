@@ -80,10 +80,11 @@ var mfmtLogin = []step{
 	{Cmd: "FEAT", Reply: "211-Features:\n EPSV\n MDTM\n MFMT\n SIZE\n211 End"},
 }
 
-// TestStorBatchPipelines checks a pipelined batch upload: SIZE goes out as
-// the data connection closes (the server sends the 226 only after reading
-// it), and RNFR, RNTO and MFMT go out with the next file's EPSV and STOR
-// (the server answers them only after reading STOR).
+// TestStorBatchPipelines checks a pipelined batch upload: an upload's SIZE
+// goes out after its 226, with the next file's EPSV and STOR, and RNFR,
+// RNTO and MFMT once SIZE confirmed it, with the following file's
+// commands: the server answers each group only after reading all of it,
+// which a lock-step client would never send.
 func TestStorBatchPipelines(t *testing.T) {
 	t.Parallel()
 	mt := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
@@ -97,18 +98,19 @@ func TestStorBatchPipelines(t *testing.T) {
 		{Cmd: "RNTO x", Reply: "250 ok"},
 		{Cmd: "EPSV"},
 		{Cmd: "STOR .y.part", Reply: "229 ({EPSV})\n150 go", Recv: true},
-		{Cmd: "SIZE .y.part", Reply: "226 done\n213 4"},
+		{Reply: "226 done"},
+		{Cmd: "SIZE .y.part"},
+		{Cmd: "EPSV"},
+		{Cmd: "STOR z", Reply: "213 4\n229 ({EPSV})\n150 go", Recv: true},
+		{Reply: "226 done"},
 		{Cmd: "RNFR .y.part"},
 		{Cmd: "RNTO y"},
 		{Cmd: "MFMT 20260102030405 y"},
+		{Cmd: "SIZE z"},
 		{Cmd: "EPSV"},
-		{Cmd: "STOR z", Reply: "350 ok\n250 ok\n213 Modify=20260102030405; y\n229 ({EPSV})\n150 go", Recv: true},
-		{Cmd: "SIZE z", Reply: "226 done\n213 2"},
-		{Cmd: "EPSV"},
-		{Cmd: "STOR .w.part", Reply: "229 ({EPSV})"},
-		// The 553 comes after the data (the 1xx is read lazily): SIZE,
-		// sent as the data connection closed, is answered and dropped.
-		{Cmd: "SIZE .w.part", Reply: "553 not allowed\n550 no such file"},
+		{Cmd: "STOR .w.part", Reply: "350 ok\n250 ok\n213 Modify=20260102030405; y\n213 2\n229 ({EPSV})"},
+		// The 553 may come after the data (the 1xx is read lazily).
+		{Reply: "553 not allowed"},
 		{Cmd: "QUIT", Reply: "221 bye"},
 	})...)
 	login(t, c)

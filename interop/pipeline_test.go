@@ -130,6 +130,7 @@ func TestPipelinedBatches(t *testing.T) {
 				dir, contents := pipeFiles(t, srv, pipeSizes)
 				p := poolFor(t, srv, 3, nil)
 				pipeBatch(t, srv, p, dir, contents)
+				connBatch(t, srv, dir, contents)
 			})
 		}
 	}
@@ -164,5 +165,51 @@ func TestPipelinedBatchesUnderResets(t *testing.T) {
 				t.Errorf("no data connection was cut")
 			}
 		})
+	}
+}
+
+// connBatch runs the batches on one Conn, which does not fall back to
+// lock-step: a server that could not take the pipelined commands would
+// fail every file after the first out-of-sequence reply.
+func connBatch(t *testing.T, srv *ftpservers.Server, dir string, contents [][]byte) {
+	t.Helper()
+	c, err := dialer(srv, dataModes[0]).Dial(t.Context(), srv.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Login(t.Context(), srv.User, srv.Password); err != nil {
+		t.Fatal(err)
+	}
+	var items []ftp.RetrItem
+	sinks := make([]*memSink, len(contents))
+	for i := range contents {
+		sinks[i] = &memSink{}
+		items = append(items, ftp.RetrItem{Path: fmt.Sprintf("%s/f%02d", dir, i), Open: func() (io.Writer, error) { return sinks[i], nil }})
+	}
+	if err := c.RetrBatch(t.Context(), items); err != nil {
+		t.Fatalf("Conn.RetrBatch: %v", err)
+	}
+	var sitems []ftp.StorItem
+	for i, b := range contents {
+		if !bytes.Equal(sinks[i].buf.Bytes(), b) {
+			t.Errorf("Conn.RetrBatch f%02d: %d bytes, want %d", i, sinks[i].buf.Len(), len(b))
+		}
+		sitems = append(sitems, ftp.StorItem{
+			Path: fmt.Sprintf("%s/up/g%02d", dir, i), Temp: fmt.Sprintf("%s/up/.g%02d.part", dir, i), Size: int64(len(b)),
+			Open: func() (io.Reader, error) { return bytes.NewReader(b), nil },
+		})
+	}
+	if err := c.StorBatch(t.Context(), sitems); err != nil {
+		t.Fatalf("Conn.StorBatch: %v", err)
+	}
+	for i, want := range contents {
+		got, err := os.ReadFile(filepath.Join(srv.Dir, dir, "up", fmt.Sprintf("g%02d", i)))
+		if err != nil || !bytes.Equal(got, want) {
+			t.Errorf("Conn.StorBatch g%02d: %d bytes (%v), want %d", i, len(got), err, len(want))
+		}
+	}
+	if err := c.Quit(t.Context()); err != nil {
+		t.Errorf("Quit after the batches: %v", err)
 	}
 }
