@@ -2,6 +2,8 @@
 // -dir:
 //
 //	big.bin           -big bytes of pseudo-random data
+//	seg.bin           -seg bytes of pseudo-random data (the segmented
+//	                  download through the delaying proxy; 0: none)
 //	empty.bin         0 bytes (what a command costs besides its transfer)
 //	small/fNNNN.bin   -small files of -smallsize bytes
 //	rtt1/, rtt8/      the first -rtt1 and -rtt8 of those (hard links), for
@@ -29,6 +31,7 @@ import (
 func main() {
 	dir := flag.String("dir", "", "output directory")
 	bigSize := flag.Int64("big", 1<<30, "size of big.bin")
+	segSize := flag.Int64("seg", 0, "size of seg.bin (0: no seg.bin)")
 	small := flag.Int("small", 2000, "number of small files")
 	smallSize := flag.Int("smallsize", 1024, "size of each small file")
 	rtt1 := flag.Int("rtt1", 100, "small files also linked into rtt1/")
@@ -37,7 +40,7 @@ func main() {
 	lines := flag.String("lines", "", "file to write LIST lines to")
 	nlines := flag.Int("nlines", 1000000, "number of LIST lines")
 	flag.Parse()
-	if err := run(*dir, *bigSize, *small, *smallSize, *rtt1, *rtt8, *many, *lines, *nlines); err != nil {
+	if err := run(*dir, *bigSize, *segSize, *small, *smallSize, *rtt1, *rtt8, *many, *lines, *nlines); err != nil {
 		fmt.Fprintln(os.Stderr, "benchfixtures:", err)
 		os.Exit(1)
 	}
@@ -47,7 +50,7 @@ type randReader struct{ r *rand.ChaCha8 }
 
 func (r randReader) Read(p []byte) (int, error) { return r.r.Read(p) }
 
-func run(dir string, bigSize int64, small, smallSize, rtt1, rtt8, many int, lines string, nlines int) error {
+func run(dir string, bigSize, segSize int64, small, smallSize, rtt1, rtt8, many int, lines string, nlines int) error {
 	if dir == "" {
 		return fmt.Errorf("-dir is required")
 	}
@@ -57,19 +60,13 @@ func run(dir string, bigSize int64, small, smallSize, rtt1, rtt8, many int, line
 		}
 	}
 	rnd := randReader{rand.NewChaCha8([32]byte{'g', 'o', 'f', 't', 'p'})}
-	f, err := os.Create(filepath.Join(dir, "big.bin"))
-	if err != nil {
+	if err := randomFile(filepath.Join(dir, "big.bin"), rnd, bigSize); err != nil {
 		return err
 	}
-	w := bufio.NewWriterSize(f, 1<<20)
-	if _, err := io.CopyN(w, rnd, bigSize); err != nil {
-		return err
-	}
-	if err := w.Flush(); err != nil {
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
+	if segSize > 0 {
+		if err := randomFile(filepath.Join(dir, "seg.bin"), rnd, segSize); err != nil {
+			return err
+		}
 	}
 	if err := os.WriteFile(filepath.Join(dir, "empty.bin"), nil, 0o644); err != nil {
 		return err
@@ -99,6 +96,24 @@ func run(dir string, bigSize int64, small, smallSize, rtt1, rtt8, many int, line
 		return writeLines(lines, nlines)
 	}
 	return nil
+}
+
+// randomFile writes size bytes of rnd to a new file at name.
+func randomFile(name string, rnd io.Reader, size int64) error {
+	f, err := os.Create(name)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	if _, err := io.CopyN(w, rnd, size); err != nil {
+		f.Close()
+		return err
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // writeLines writes n LIST lines cycling through common shapes.

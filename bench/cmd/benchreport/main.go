@@ -5,7 +5,7 @@
 // and a chart of those ratios as an SVG file. Optionally it adds the ratios
 // of a `go test -bench` run of bench/ (-gobench).
 //
-//	benchreport -results R.tsv [-machine M.txt] [-gobench B.txt] [-svg S.svg] [-doc D.md] [-notes N.md]
+//	benchreport -results R.tsv [-machine M.txt] [-commands C.tsv] [-gobench B.txt] [-svg S.svg] [-doc D.md] [-notes N.md]
 //
 // Every figure is a ratio of medians measured in the same run: absolute
 // times depend on this shared machine's load and are not reported.
@@ -34,12 +34,44 @@ const ours = "goftpbench"
 var peers = []string{"rawcopy", "curl", "lftp", "ftplib", "jlaffaye", "goftp"}
 
 var peerTitle = map[string]string{
-	"rawcopy":  "raw copy",
-	"curl":     "curl",
-	"lftp":     "lftp",
-	"ftplib":   "Python ftplib",
-	"jlaffaye": "jlaffaye/ftp",
-	"goftp":    "goftp CLI",
+	"rawcopy":   "raw copy",
+	"curl":      "curl",
+	"lftp":      "lftp",
+	"ftplib":    "Python ftplib",
+	"jlaffaye":  "jlaffaye/ftp",
+	"goftp":     "goftp CLI",
+	"goftp-P":   "goftp CLI -P",
+	"goftp-n":   "goftp CLI -n",
+	"lftp-pget": "lftp pget",
+}
+
+// wanTitle names a client through the delaying proxy, by operation.
+func wanTitle(client, op string) string {
+	small := op == "mget" || op == "mput"
+	switch client {
+	case ours:
+		if small {
+			return "goftplib Pool (goftpbench)"
+		}
+		return "goftplib RetrBinary (goftpbench)"
+	case "goftp":
+		if small {
+			return "goftp mirror"
+		}
+		return "goftp get"
+	case "goftp-P":
+		return "goftp get/put -P"
+	case "goftp-n":
+		return "goftp get -n"
+	case "lftp":
+		if small {
+			return "lftp mirror (sync-mode off)"
+		}
+		return "lftp get"
+	case "lftp-pget":
+		return "lftp pget -n"
+	}
+	return peerTitle[client]
 }
 
 type row struct {
@@ -65,25 +97,36 @@ type scenario struct {
 func main() {
 	results := flag.String("results", "", "TSV written by compare.sh")
 	machine := flag.String("machine", "", "machine notes")
+	commands := flag.String("commands", "", "command lines written by compare.sh (optional)")
 	gobench := flag.String("gobench", "", "output of go test -bench on ./bench/ (optional)")
 	svg := flag.String("svg", "", "SVG chart to write")
 	doc := flag.String("doc", "", "Markdown document to write")
 	notes := flag.String("notes", "", "Markdown appended to the document (analysis)")
 	flag.Parse()
-	if err := run(*results, *machine, *gobench, *svg, *doc, *notes); err != nil {
+	if err := run(*results, *machine, *commands, *gobench, *svg, *doc, *notes); err != nil {
 		fmt.Fprintln(os.Stderr, "benchreport:", err)
 		os.Exit(1)
 	}
 }
 
-func run(results, machine, gobench, svgPath, docPath, notesPath string) error {
+func run(results, machine, commands, gobench, svgPath, docPath, notesPath string) error {
 	rows, err := readRows(results)
 	if err != nil {
 		return err
 	}
+	if machine != "" {
+		if m, err := os.ReadFile(machine); err == nil {
+			setLink(string(m))
+		}
+	}
 	scens := group(rows)
 	var b strings.Builder
 	writeTables(&b, scens)
+	if commands != "" {
+		if err := writeCommands(&b, commands, scens); err != nil {
+			return err
+		}
+	}
 	if gobench != "" {
 		if err := writeGoBench(&b, gobench); err != nil {
 			return err
@@ -239,7 +282,7 @@ func (s *scenario) title() string {
 	case "get0":
 		return fmt.Sprintf("%s %s connect, login, empty download, quit", s.server, map[string]string{"plain": "plain", "tls": "TLS"}[s.mode])
 	}
-	dir := map[string]string{"get": "download", "put": "upload", "mget": "download", "mput": "upload"}[s.op]
+	dir := map[string]string{"get": "download", "put": "upload", "mget": "download", "mput": "upload", "seg": "download"}[s.op]
 	mode := map[string]string{"plain": "plain", "tls": "TLS", "rtt": "50 ms RTT"}[s.mode]
 	if s.mode == "rtt" {
 		mode = "RTT " + rttLabel
@@ -248,11 +291,27 @@ func (s *scenario) title() string {
 	if s.op == "mget" || s.op == "mput" {
 		t += fmt.Sprintf(", P=%s", s.p)
 	}
+	if s.op == "seg" {
+		t += fmt.Sprintf(", %s per connection", rateLabel)
+	}
 	return t
 }
 
-// rttLabel names the emulated round trip (set from the rows' floors).
-var rttLabel = "50 ms"
+// rttLabel names the emulated round trip and rateLabel the cap per
+// connection (set from the machine notes by setLink).
+var rttLabel, rateLabel = "50 ms", "8 MB/s"
+
+// setLink reads the link's settings from compare.sh's machine notes.
+func setLink(machine string) {
+	if m := regexp.MustCompile(`DELAY=(\d+)ms`).FindStringSubmatch(machine); m != nil {
+		d, _ := strconv.Atoi(m[1])
+		rttLabel = fmt.Sprintf("%d ms", 2*d)
+	}
+	if m := regexp.MustCompile(`CONN_RATE=(\d+)`).FindStringSubmatch(machine); m != nil {
+		r, _ := strconv.ParseFloat(m[1], 64)
+		rateLabel = fmt.Sprintf("%g MB/s", r/1e6)
+	}
+}
 
 func fmtRatio(r float64) string {
 	if math.IsNaN(r) {
@@ -292,7 +351,7 @@ func writeTables(w io.Writer, scens []*scenario) {
 	}
 
 	fmt.Fprintf(w, "## Ratios: this library ÷ each peer\n\n")
-	fmt.Fprintf(w, "Speed of this library (bench/cmd/goftpbench) divided by the peer's, from the median wall time of each command over the runs: **above 1.00× this library is faster**. Raw copy is the physical limit (no FTP at all); its column compares *net* transfer times, each command's median minus the median of the same client's empty-file command (start, connect, login, quit), since the raw copy has no login. Through the delaying proxy, the last column is this library's time ÷ the floor (files × RTT ÷ P): 1.00× would be one round trip per file.\n\n")
+	fmt.Fprintf(w, "Loopback. Speed of this library (bench/cmd/goftpbench) divided by the peer's, from the median wall time of each command over the runs: **above 1.00× this library is faster**. Raw copy is the physical limit (no FTP at all); its column compares *net* transfer times, each command's median minus the median of the same client's empty-file command (start, connect, login, quit), since the raw copy has no login. The wide-area scenarios have their own tables below.\n\n")
 	fmt.Fprintf(w, "| scenario |")
 	for _, c := range cols {
 		fmt.Fprintf(w, " %s |", peerTitle[c])
@@ -303,7 +362,7 @@ func writeTables(w io.Writer, scens []*scenario) {
 	}
 	fmt.Fprintf(w, "---:|\n")
 	for _, s := range scens {
-		if s.op == "parse" {
+		if s.op == "parse" || s.mode == "rtt" {
 			continue
 		}
 		fmt.Fprintf(w, "| %s |", s.title())
@@ -332,35 +391,7 @@ func writeTables(w io.Writer, scens []*scenario) {
 		fmt.Fprintln(w)
 	}
 
-	// Round trips through the proxy.
-	var rtt []*scenario
-	for _, s := range scens {
-		if s.mode == "rtt" {
-			rtt = append(rtt, s)
-		}
-	}
-	if len(rtt) > 0 {
-		fmt.Fprintf(w, "\n### Commands per file through the delaying proxy\n\n")
-		fmt.Fprintf(w, "Commands each client sent, counted by the proxy, divided by the number of files (each command is one round trip unless the client pipelines). Per scenario, the commands sent most.\n\n")
-		fmt.Fprintf(w, "| scenario | client | commands/file | ours ÷ floor | most frequent |\n|---|---|---:|---:|---|\n")
-		re := regexp.MustCompile(`commands=(\d+)`)
-		for _, s := range rtt {
-			n, _ := strconv.Atoi(strings.Fields(s.size)[0])
-			for _, c := range append([]string{ours}, cols...) {
-				rs := s.runs[c]
-				if len(rs) == 0 {
-					continue
-				}
-				m := re.FindStringSubmatch(rs[0].note)
-				if m == nil || n == 0 {
-					continue
-				}
-				cmds, _ := strconv.Atoi(m[1])
-				verbs := rs[0].note[strings.Index(rs[0].note, m[0])+len(m[0]):]
-				fmt.Fprintf(w, "| %s | %s | %.2f | %.2f× | %s |\n", s.title(), c, float64(cmds)/float64(n), s.median(c)/s.floor, topVerbs(verbs, 5))
-			}
-		}
-	}
+	writeWAN(w, scens)
 
 	// Peak RSS.
 	fmt.Fprintf(w, "\n### Peak resident memory (MiB, largest over the runs)\n\n| scenario |")
@@ -378,7 +409,7 @@ func writeTables(w io.Writer, scens []*scenario) {
 	}
 	fmt.Fprintln(w)
 	for _, s := range scens {
-		if s.op != "get" && s.op != "put" && s.op != "list" {
+		if s.op != "get" && s.op != "put" && s.op != "list" || s.mode == "rtt" {
 			continue
 		}
 		fmt.Fprintf(w, "| %s |", s.title())
@@ -402,14 +433,22 @@ func topVerbs(s string, n int) string {
 	return strings.Join(f, " ")
 }
 
-// writeTargets checks the issue's targets against the measurements.
+// writeTargets checks issue 15's targets against the measurements: the
+// wide-area ones first, then loopback.
 func writeTargets(w io.Writer, scens []*scenario) {
-	fmt.Fprintf(w, "\n### Targets\n\n| target | scenario | measured | met |\n|---|---|---:|:---:|\n")
+	fmt.Fprintf(w, "\n### Targets\n\n| target | scenario | client | measured | met |\n|---|---|---|---:|:---:|\n")
 	yes := func(ok bool) string {
 		if ok {
 			return "yes"
 		}
 		return "**no**"
+	}
+	row := func(target string, s *scenario, client, measured string, ok bool, valid bool) {
+		met := yes(ok)
+		if !valid {
+			met = "**no** (failed)"
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s |\n", target, s.title(), client, measured, met)
 	}
 	fastestPeer := func(s *scenario, exclude ...string) (string, float64) {
 		best, bt := "", math.Inf(1)
@@ -423,36 +462,200 @@ func writeTargets(w io.Writer, scens []*scenario) {
 		}
 		return best, bt
 	}
+	// Wide area.
 	for _, s := range scens {
-		switch {
-		case (s.op == "get" || s.op == "put") && s.mode == "plain":
-			r := s.rawRatio()
-			fmt.Fprintf(w, "| plain ≥ 0.95× raw TCP (net) | %s | %.2f× | %s |\n", s.title(), r, yes(r >= 0.95))
-			p, t := fastestPeer(s, "rawcopy", "goftp")
-			r = t / s.median(ours)
-			fmt.Fprintf(w, "| plain ≥ 1.0× fastest peer | %s | %.2f× (%s) | %s |\n", s.title(), r, peerTitle[p], yes(r >= 1))
-		case (s.op == "get" || s.op == "put") && s.mode == "tls":
-			r := s.rawRatio()
-			fmt.Fprintf(w, "| TLS ≥ 0.9× raw Go TLS (net) | %s | %.2f× | %s |\n", s.title(), r, yes(r >= 0.9))
-			r = s.ratio("curl")
-			fmt.Fprintf(w, "| TLS ≥ 1.0× curl | %s | %.2f× | %s |\n", s.title(), r, yes(r >= 1))
-		case (s.op == "mget" || s.op == "mput") && s.mode == "plain" && s.p == "8":
-			r := s.ratio("lftp")
-			fmt.Fprintf(w, "| small files P=8 ≥ 1.0× lftp mirror | %s | %.2f× | %s |\n", s.title(), r, yes(r >= 1))
-		case s.mode == "rtt" && s.p == "8":
-			r := s.median(ours) / s.floor
-			fmt.Fprintf(w, "| 50 ms RTT within 1.5× of floor | %s | %.2f× floor | %s |\n", s.title(), r, yes(r <= 1.5))
+		if s.mode != "rtt" {
+			continue
 		}
-		if s.op == "get" || s.op == "put" || s.op == "list" {
+		switch {
+		case (s.op == "mget" || s.op == "mput") && s.p == "8":
+			maxFloor, minLftp := 2.5, 1.8
+			if s.op == "mput" {
+				maxFloor, minLftp = 3, 2
+			}
+			lftp := s.median("lftp")
+			for _, c := range []string{"goftp", "goftp-P", ours} {
+				if _, ok := s.runs[c]; !ok {
+					continue
+				}
+				m := s.median(c)
+				ok := !math.IsNaN(m)
+				f := m / s.floor
+				row(fmt.Sprintf("≤ %g× floor", maxFloor), s, wanTitle(c, s.op), fmt.Sprintf("%.2f× floor", f), f <= maxFloor, ok)
+				r := lftp / m
+				row(fmt.Sprintf("≥ %g× faster than lftp", minLftp), s, wanTitle(c, s.op), fmt.Sprintf("%.2f×", r), r >= minLftp, ok && !math.IsNaN(lftp))
+			}
+		case s.op == "seg":
+			if _, ok := s.runs["goftp-n"]; !ok {
+				fmt.Fprintf(w, "| get -n %s ≥ 3.5× single stream, ≥ lftp pget | %s | goftp get -n | not measured (goftp has no -n) | **no** |\n", s.p, s.title())
+				continue
+			}
+			m := s.median("goftp-n")
+			ok := !math.IsNaN(m)
+			single := s.median("goftp")
+			r := single / m
+			row(fmt.Sprintf("get -n %s ≥ 3.5× single stream (goftp get)", s.p), s, wanTitle("goftp-n", s.op), fmt.Sprintf("%.2f×", r), r >= 3.5, ok && !math.IsNaN(single))
+			lp := s.median("lftp-pget")
+			r = lp / m
+			row(fmt.Sprintf("get -n %s ≥ 1.0× lftp pget -n %s", s.p, s.p), s, wanTitle("goftp-n", s.op), fmt.Sprintf("%.2f×", r), r >= 1, ok && !math.IsNaN(lp))
+		}
+	}
+	// Loopback.
+	for _, s := range scens {
+		if s.mode == "rtt" {
+			continue
+		}
+		if (s.op == "get" || s.op == "put") && (s.mode == "plain" || s.mode == "tls") {
+			p, t := fastestPeer(s, "rawcopy", "goftp")
+			m := s.median(ours)
+			r := t / m
+			row("≥ 1.0× fastest peer", s, ours, fmt.Sprintf("%.2f× (%s)", r, peerTitle[p]), r >= 1, !math.IsNaN(m))
+		}
+		if s.op == "get" || s.op == "put" {
 			for _, c := range []string{ours, "goftp"} {
 				if _, ok := s.runs[c]; !ok {
 					continue
 				}
 				mib := s.maxRSS(c) / 1024
-				fmt.Fprintf(w, "| peak RSS ≤ 32 MiB (%s) | %s | %.1f MiB | %s |\n", c, s.title(), mib, yes(mib <= 32))
+				row("peak RSS ≤ 32 MiB", s, c, fmt.Sprintf("%.1f MiB", mib), mib <= 32, true)
 			}
 		}
 	}
+}
+
+// writeWAN writes the tables of the scenarios through the delaying proxy:
+// absolute times (the link's delay dominates the machine's noise), each
+// against its floor and against lftp.
+func writeWAN(w io.Writer, scens []*scenario) {
+	var small, seg []*scenario
+	for _, s := range scens {
+		switch {
+		case s.mode == "rtt" && s.op == "seg":
+			seg = append(seg, s)
+		case s.mode == "rtt":
+			small = append(small, s)
+		}
+	}
+	if len(small)+len(seg) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\n## Wide area: %s RTT, TCP handshakes, %s per connection\n\n", rttLabel, rateLabel)
+	fmt.Fprintf(w, "Every client through bench/internal/delayproxy in front of the same server: half the RTT each way on every byte of the control and data connections, a round trip before every new connection's first byte (the server accepts 1.5 RTT after the client's connect), each connection capped at %s each way. Seconds are medians of the runs' wall times (whole command: start, connect, login, listing where the client lists, transfers, quit). Commands per file are counted by the proxy in the first run.\n", rateLabel)
+	order := func(s *scenario, first []string) []string {
+		var cs []string
+		for _, c := range first {
+			if _, ok := s.runs[c]; ok {
+				cs = append(cs, c)
+			}
+		}
+		var rest []string
+		for c := range s.runs {
+			if !slices.Contains(cs, c) {
+				rest = append(rest, c)
+			}
+		}
+		sort.Strings(rest)
+		return append(cs, rest...)
+	}
+	if len(small) > 0 {
+		fmt.Fprintf(w, "\n### Small files\n\nFloor: files × RTT ÷ connections (one round trip per file on each connection). Speed ÷ lftp above 1.00× is faster than lftp `mirror` with `ftp:sync-mode off`.\n\n")
+		fmt.Fprintf(w, "| scenario | client | seconds | × floor | speed ÷ lftp | commands/file | data conns | most frequent commands |\n|---|---|---:|---:|---:|---:|---:|---|\n")
+		cmdRe := regexp.MustCompile(`commands=(\d+)`)
+		dataRe := regexp.MustCompile(`data=(\d+)`)
+		for _, s := range small {
+			n, _ := strconv.Atoi(strings.Fields(s.size)[0])
+			lftp := s.median("lftp")
+			for _, c := range order(s, []string{"goftp", "goftp-P", ours, "lftp"}) {
+				m := s.median(c)
+				secs, fl, vs := "fail", "", ""
+				if !math.IsNaN(m) {
+					secs = fmt.Sprintf("%.2f", m)
+					fl = fmt.Sprintf("%.2f×", m/s.floor)
+					if !math.IsNaN(lftp) {
+						vs = fmt.Sprintf("%.2f×", lftp/m)
+					}
+				}
+				perFile, dc, verbs := "", "", ""
+				if rs := s.runs[c]; len(rs) > 0 && n > 0 {
+					note := rs[0].note
+					if mm := cmdRe.FindStringSubmatch(note); mm != nil {
+						cmds, _ := strconv.Atoi(mm[1])
+						perFile = fmt.Sprintf("%.2f", float64(cmds)/float64(n))
+						verbs = topVerbs(note[strings.Index(note, mm[0])+len(mm[0]):], 6)
+					}
+					if mm := dataRe.FindStringSubmatch(note); mm != nil {
+						dc = mm[1]
+					}
+				}
+				fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", s.title(), wanTitle(c, s.op), secs, fl, vs, perFile, dc, verbs)
+			}
+		}
+	}
+	for _, s := range seg {
+		conns, _ := strconv.ParseFloat(s.p, 64)
+		fmt.Fprintf(w, "\n### Segmented download\n\n%s. Floors: %s ÷ (%s × %s) = %.2f s with %s connections; %.2f s for a single stream.\n\n", s.title(), s.size, s.p, rateLabel, s.floor, s.p, s.floor*conns)
+		fmt.Fprintf(w, "| client | seconds | × floor (%s conns) | × single-stream floor | speed ÷ goftp get | speed ÷ lftp pget |\n|---|---:|---:|---:|---:|---:|\n", s.p)
+		single, pget := s.median("goftp"), s.median("lftp-pget")
+		for _, c := range order(s, []string{"goftp-n", "lftp-pget", "goftp", ours, "curl"}) {
+			m := s.median(c)
+			if math.IsNaN(m) {
+				fmt.Fprintf(w, "| %s | fail | | | | |\n", wanTitle(c, s.op))
+				continue
+			}
+			f := func(x float64) string {
+				if math.IsNaN(x) {
+					return ""
+				}
+				return fmt.Sprintf("%.2f×", x)
+			}
+			fmt.Fprintf(w, "| %s | %.2f | %s | %s | %s | %s |\n", wanTitle(c, s.op), m, f(m/s.floor), f(m/(s.floor*conns)), f(single/m), f(pget/m))
+		}
+	}
+}
+
+// writeCommands lists the command line of every client, once per
+// scenario shape (the same command on another server is not repeated).
+func writeCommands(w io.Writer, path string, scens []*scenario) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	titles := map[key]string{}
+	for _, s := range scens {
+		titles[s.key] = s.title()
+	}
+	fmt.Fprintf(w, "\n## Command lines\n\nAs run (first run of each scenario; PASS stands for the password, WORK for the scratch directory, PROXY:PORT and SERVER:PORT for the addresses, binaries from bench/cmd, bench/peers and cmd/goftp built into WORK/bin).\n\n")
+	seen := map[string]bool{}
+	last := ""
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		c := strings.SplitN(line, "\t", 7)
+		if len(c) != 7 {
+			continue
+		}
+		k := key{c[0], c[1], c[2], c[3], c[4]}
+		shape := c[1] + "|" + c[2] + "|" + c[4] + "|" + c[5]
+		if seen[shape] {
+			continue
+		}
+		seen[shape] = true
+		t := titles[k]
+		if t == "" {
+			t = strings.Join(c[:5], " ")
+		}
+		if t != last {
+			fmt.Fprintf(w, "\n%s:\n\n", t)
+			last = t
+		}
+		name := peerTitle[c[5]]
+		if c[1] == "rtt" || name == "" {
+			name = wanTitle(c[5], c[2])
+		}
+		if c[5] == ours && c[1] != "rtt" {
+			name = "this library (goftpbench)"
+		}
+		fmt.Fprintf(w, "- %s: `%s`\n", name, strings.ReplaceAll(c[6], "`", "'"))
+	}
+	return nil
 }
 
 // --- go test -bench
@@ -513,7 +716,7 @@ func chart(scens []*scenario) []byte {
 	colors := []string{"#555555", "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728"}
 	var bars []bar
 	for _, s := range scens {
-		if s.op == "parse" || s.op == "get0" || (s.op == "mget" || s.op == "mput") && s.p == "4" {
+		if s.op == "parse" || s.op == "get0" || s.mode == "rtt" || (s.op == "mget" || s.op == "mput") && s.p == "4" {
 			continue
 		}
 		b := bar{label: s.title()}
@@ -581,52 +784,59 @@ func xmlEscape(s string) string {
 const docHeader = `# Benchmarks
 
 How fast this library moves bytes, compared with the physical limit of the
-machine and with other FTP clients, measured in one run on loopback.
+machine and with other FTP clients, measured in one run: on loopback, and
+through an emulated wide-area link (50 ms round trip, TCP handshakes,
+8 MB/s per connection).
 
 Generated by ` + "`bench/compare.sh`" + ` (bench/cmd/benchreport); the analysis at the
-end is bench/results/notes.md. Only ratios are reported: the machine is
-shared and noisy, so absolute times mean little, while clients measured
-side by side, taking turns within each run, share the same noise.
+end is bench/results/notes.md. On loopback only ratios are reported: the
+machine is shared and noisy, so absolute times mean little, while clients
+measured side by side, taking turns within each run, share the same noise.
+Through the link, where the delays dominate, seconds are given too.
 
 `
 
 const docMethod = `## How to run
 
 ` + "```" + `
-bash bench/compare.sh                    # everything, ~20 min on 2 cores; rewrites this file
-QUICK=1 NODOC=1 bash bench/compare.sh    # small sizes, prints the table only (~4 min)
+bash bench/compare.sh                    # everything, ~35 min on 2 cores; rewrites this file
+QUICK=1 NODOC=1 bash bench/compare.sh    # small sizes, prints the tables only (~8 min)
+SCENARIOS=wan QUICK=1 NODOC=1 SERVERS=vsftpd bash bench/compare.sh   # the wide-area part only (~4 min)
 go test ./bench/ -run '^$' -bench . -count 3 | tee bench/results/gobench.txt   # Go benchmarks (~3 min)
 go run ./bench/cmd/benchreport -results bench/results/latest.tsv -machine bench/results/machine.txt \
-    -gobench bench/results/gobench.txt -svg bench/results/ratios.svg \
+    -commands bench/results/commands.tsv -gobench bench/results/gobench.txt -svg bench/results/ratios.svg \
     -doc docs/BENCHMARKS.md -notes bench/results/notes.md   # rebuild this file
 ` + "```" + `
 
-What runs (all on 127.0.0.1, servers from internal/ftpservers, files on tmpfs):
+What runs (servers from internal/ftpservers on 127.0.0.1, files on tmpfs):
 
-- **Big file**: one file of BIG bytes (1 GiB) downloaded into a file and
-  uploaded from one, plain and over explicit TLS with PROT P (curl
+- **Big file** (loopback): one file of BIG bytes (1 GiB) downloaded into a
+  file and uploaded from one, plain and over explicit TLS with PROT P (curl
   ` + "`--ssl-reqd --cacert`" + `, lftp ` + "`ftp:ssl-force`/`ftp:ssl-protect-data`" + `,
   all trusting the servers' test CA). vsftpd keeps ` + "`require_ssl_reuse`" + `:
   every client resumes the control session on data connections (Python's
   ftplib through a common three-line override, see bench/peers).
-- **Small files**: 2000 files of 1 KiB downloaded (after one NLST or LIST)
+- **Small files** (loopback): SMALL files of 1 KiB downloaded (after one NLST or LIST)
   and uploaded, on one connection and on 4 and 8 (our Pool, lftp ` + "`mirror --parallel=N`" + `,
   curl ` + "`-Z --parallel-max N`" + `, N threads or goroutines with their own
   connections for ftplib and jlaffaye/ftp).
-- **50 ms RTT**: the same through bench/internal/delayproxy (25 ms each
-  way on every byte of control and data connections; TCP handshakes are
-  not delayed), every client through the same proxy, vsftpd only, fewer
-  files (RTT1 with one connection, RTT8 with eight), one run.
+- **Wide area**: every client through bench/internal/delayproxy in front
+  of vsftpd: 25 ms each way on every byte of the control and data
+  connections; every new connection costs TCP's handshake (the server
+  accepts 1.5 RTT after the client's connect, nothing the client sends
+  arrives earlier); each connection capped at 8 MB/s each way (token
+  bucket, 16 KiB bursts). Scenarios: RTT8 files of 1 KiB with 8 connections
+  (goftp ` + "`mirror -P 8`" + ` and ` + "`-R`" + `, our Pool, lftp ` + "`mirror --parallel=8`" + ` with
+  ` + "`set ftp:sync-mode off`" + `, ftplib and jlaffaye/ftp with a loop per
+  connection, curl ` + "`-Z`" + `), RTT1 files with one connection, and one file
+  of SEG bytes (64 MiB): goftp ` + "`get`" + ` (one stream), goftp ` + "`get -n 4`" + `,
+  lftp ` + "`pget -n 4`" + `, curl. Floors: files × RTT ÷ connections, and
+  size ÷ (connections × 8 MB/s).
 - **Listing**: LIST of a directory of 100 000 entries (vsftpd), and
   parsing 1 000 000 LIST lines in memory.
 - **Peak RSS**: /usr/bin/time's maximum resident set size of every
   command.
 
-Exact commands: see ` + "`client_cmd`" + ` in bench/compare.sh, e.g.
-` + "`goftpbench -addr A -user U -pass P [-tls -ca CA] get big.bin DST`" + `,
-` + "`curl -sS [--ssl-reqd --cacert CA] -o DST ftp://U:P@A/big.bin`" + `,
-` + "`lftp -c 'set …; open -u U,P ftp://A; mirror --parallel=8 small DST'`" + `,
-` + "`python3 bench/peers/ftplib_bench.py … -p 8 mget small DST`" + `,
-` + "`jlaffaye … -p 8 mput SRC up/small`" + `.
+The exact command lines are listed at the end of the tables.
 
 `
