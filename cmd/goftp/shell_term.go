@@ -100,7 +100,7 @@ func (s *shell) interactive() error {
 			continue
 		}
 		stmts, perr := splitLine(line)
-		if h, ok := historyLine(line, stmts, perr); ok {
+		if h, ok := historyLine(strings.TrimSpace(line), stmts, perr); ok {
 			ln.AppendHistory(h)
 			s.saveHistory(ln, hist)
 		}
