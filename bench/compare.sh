@@ -16,7 +16,7 @@
 # CONN_RATE (the proxy's cap per connection, bytes/s, default 8000000),
 # SEG (bytes of the segmented download through the proxy, 64 MiB; 0
 # skips it), SEGN (its segments, 4), RTT_P (connections of the small-file
-# runs through the proxy, "1 8"), FREE_HANDSHAKE=1 (the proxy's new
+# runs through the proxy: "8", or "1 8" to add RTT1 files on one), FREE_HANDSHAKE=1 (the proxy's new
 # connections cost no round trip, for comparison), RUNS_WAN (runs through
 # the proxy), SCENARIOS
 # ("loopback wan": which parts run; wan alone is the proxy's scenarios),
@@ -46,7 +46,7 @@ else
 fi
 : "${SERVERS:=vsftpd pureftpd}" "${DELAY:=25ms}" "${KEEP:=0}" "${NODOC:=0}" "${RUNS2:=2}" "${CMD_TIMEOUT:=60}"
 : "${SEG:=$((64 << 20))}" "${SEGN:=4}" "${CONN_RATE:=8000000}" "${SCENARIOS:=loopback wan}"
-: "${RTT_P:=1 8}" "${FREE_HANDSHAKE:=0}"
+: "${RTT_P:=8}" "${FREE_HANDSHAKE:=0}"
 INVOCATION="$(for v in QUICK BIG SMALL RTT1 RTT8 MANY NLINES RUNS RUNS2 RUNS_WAN SERVERS DELAY CONN_RATE FREE_HANDSHAKE SEG SEGN RTT_P SCENARIOS; do printf '%s=%q ' "$v" "${!v}"; done)bash bench/compare.sh"
 has() { [[ " $SCENARIOS " == *" $1 "* ]]; }
 PARALLEL="1 4 8"
@@ -264,6 +264,8 @@ client_cmd() {
 	goftpbench:get) CMD=("$BIN/goftpbench" -addr "$addr" -user "$FTP_USER" -pass "$FTP_PASS" "${tlsflags[@]}" get "$remote" "$local_dst") ;;
 	goftpbench:put) CMD=("$BIN/goftpbench" -addr "$addr" -user "$FTP_USER" -pass "$FTP_PASS" "${tlsflags[@]}" put "$FX/big.bin" up/big.bin) ;;
 	goftpbench:mget) CMD=("$BIN/goftpbench" -addr "$addr" -user "$FTP_USER" -pass "$FTP_PASS" -p "$p" mget "$MDIR" "$DL/m") ;;
+	batch:mget) CMD=("$BIN/goftpbench" -addr "$addr" -user "$FTP_USER" -pass "$FTP_PASS" -p "$p" -batch mget "$MDIR" "$DL/m") ;;
+	batch:mput) CMD=("$BIN/goftpbench" -addr "$addr" -user "$FTP_USER" -pass "$FTP_PASS" -p "$p" -batch mput "$FX/$MDIR" "up/$MDIR") ;;
 	goftpbench:mput) CMD=("$BIN/goftpbench" -addr "$addr" -user "$FTP_USER" -pass "$FTP_PASS" -p "$p" mput "$FX/$MDIR" "up/$MDIR") ;;
 	goftpbench:list) CMD=("$BIN/goftpbench" -addr "$addr" -user "$FTP_USER" -pass "$FTP_PASS" list many) ;;
 	goftpbench:parse) CMD=("$BIN/goftpbench" parse "$WORK/lines.txt") ;;
@@ -325,7 +327,7 @@ PEERS_BIG=(goftpbench goftp rawcopy curl lftp ftplib jlaffaye)
 PEERS_SMALL=(goftpbench curl lftp ftplib jlaffaye)
 PEERS_LIST=(goftpbench goftp curl lftp ftplib jlaffaye)
 
-PEERS_WAN=(goftpbench goftp goftp-P lftp ftplib jlaffaye curl)
+PEERS_WAN=(goftpbench batch goftp goftp-P lftp ftplib jlaffaye curl)
 PEERS_SEG=(goftpbench goftp goftp-n lftp-pget curl)
 
 first=1

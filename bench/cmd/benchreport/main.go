@@ -59,6 +59,8 @@ func wanTitle(client, op string) string {
 			return "goftp mirror"
 		}
 		return "goftp get"
+	case "batch":
+		return "goftplib Pool batch (goftpbench -batch)"
 	case "goftp-P":
 		return "goftp get/put -P"
 	case "goftp-n":
@@ -474,7 +476,7 @@ func writeTargets(w io.Writer, scens []*scenario) {
 				maxFloor, minLftp = 3, 2
 			}
 			lftp := s.median("lftp")
-			for _, c := range []string{"goftp", "goftp-P", ours} {
+			for _, c := range []string{"goftp", "goftp-P", "batch", ours} {
 				if _, ok := s.runs[c]; !ok {
 					continue
 				}
@@ -565,7 +567,7 @@ func writeWAN(w io.Writer, scens []*scenario) {
 		for _, s := range small {
 			n, _ := strconv.Atoi(strings.Fields(s.size)[0])
 			lftp := s.median("lftp")
-			for _, c := range order(s, []string{"goftp", "goftp-P", ours, "lftp"}) {
+			for _, c := range order(s, []string{"goftp", "goftp-P", "batch", ours, "lftp"}) {
 				m := s.median(c)
 				secs, fl, vs := "fail", "", ""
 				if !math.IsNaN(m) {
@@ -826,9 +828,10 @@ What runs (servers from internal/ftpservers on 127.0.0.1, files on tmpfs):
   accepts 1.5 RTT after the client's connect, nothing the client sends
   arrives earlier); each connection capped at 8 MB/s each way (token
   bucket, 16 KiB bursts). Scenarios: RTT8 files of 1 KiB with 8 connections
-  (goftp ` + "`mirror -P 8`" + ` and ` + "`-R`" + `, our Pool, lftp ` + "`mirror --parallel=8`" + ` with
+  (goftp ` + "`mirror -P 8`" + ` and ` + "`-R`" + `, our Pool file by file and as one
+  pipelined batch, lftp ` + "`mirror --parallel=8`" + ` with
   ` + "`set ftp:sync-mode off`" + `, ftplib and jlaffaye/ftp with a loop per
-  connection, curl ` + "`-Z`" + `), RTT1 files with one connection, and one file
+  connection, curl ` + "`-Z`" + `), optionally RTT1 files with one connection, and one file
   of SEG bytes (64 MiB): goftp ` + "`get`" + ` (one stream), goftp ` + "`get -n 4`" + `,
   lftp ` + "`pget -n 4`" + `, curl. Floors: files × RTT ÷ connections, and
   size ÷ (connections × 8 MB/s).

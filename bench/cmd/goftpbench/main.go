@@ -2,14 +2,16 @@
 // same operations, with the same command line, as the peers
 // (bench/peers/ftplib_bench.py, bench/peers/jlaffaye).
 //
-//	goftpbench -addr HOST:PORT -user U -pass P [-tls -ca FILE] [-p N] OP ARGS
+//	goftpbench -addr HOST:PORT -user U -pass P [-tls -ca FILE] [-p N] [-batch] OP ARGS
 //
 // OP is one of:
 //
 //	get REMOTE LOCAL         Conn.RetrBinary into a file (splice on plain TCP)
 //	put LOCAL REMOTE         Conn.StorBinary from a file (sendfile on plain TCP)
-//	mget REMOTEDIR LOCALDIR  NLST, then every file: one Conn, or a Pool of -p N
-//	mput LOCALDIR REMOTEDIR  every file of LOCALDIR: one Conn, or a Pool of -p N
+//	mget REMOTEDIR LOCALDIR  NLST, then every file: one Conn, or a Pool of -p N;
+//	                         with -batch, one Pool.RetrBatch (pipelined)
+//	mput LOCALDIR REMOTEDIR  every file of LOCALDIR: one Conn, or a Pool of -p N;
+//	                         with -batch, one Pool.StorBatch (pipelined)
 //	list REMOTEDIR           LIST; prints the number of lines
 //	parse FILE               listing.Parse on the lines of FILE; prints
 //	                         "parsed=N seconds=S" (parse time only)
@@ -45,6 +47,7 @@ func main() {
 type config struct {
 	addr, user, pass string
 	p                int
+	batch            bool
 	d                ftp.Dialer
 }
 
@@ -58,6 +61,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	useTLS := fl.Bool("tls", false, "explicit TLS (AUTH TLS, PROT P)")
 	ca := fl.String("ca", "", "PEM file of the CA to trust (with -tls)")
 	fl.IntVar(&cfg.p, "p", 1, "connections for mget/mput")
+	fl.BoolVar(&cfg.batch, "batch", false, "mget/mput as one pipelined batch of a Pool (RetrBatch/StorBatch)")
 	if err := fl.Parse(args); err != nil {
 		return 2
 	}
@@ -99,9 +103,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case "put":
 		err = withConn(ctx, &cfg, func(c *ftp.Conn) error { return put(ctx, c, rest[0], rest[1]) })
 	case "mget":
-		err = mget(ctx, &cfg, rest[0], rest[1])
+		if cfg.batch {
+			err = mgetBatch(ctx, &cfg, rest[0], rest[1])
+		} else {
+			err = mget(ctx, &cfg, rest[0], rest[1])
+		}
 	case "mput":
-		err = mput(ctx, &cfg, rest[0], rest[1])
+		if cfg.batch {
+			err = mputBatch(ctx, &cfg, rest[0], rest[1])
+		} else {
+			err = mput(ctx, &cfg, rest[0], rest[1])
+		}
 	case "list":
 		err = withConn(ctx, &cfg, func(c *ftp.Conn) error {
 			lines, err := c.List(ctx, rest[0])
@@ -262,6 +274,64 @@ func mput(ctx context.Context, cfg *config, ldir, rdir string) error {
 			_, err = p.StorBinary(ctx, rdir+"/"+n, f, 0)
 			return err
 		})
+}
+
+// pool returns a Pool of cfg.p connections.
+func (cfg *config) pool() *ftp.Pool {
+	return ftp.NewPool(cfg.addr, ftp.PoolConfig{Dialer: cfg.d, User: cfg.user, Password: cfg.pass, MaxConns: cfg.p})
+}
+
+// mgetBatch lists rdir (NLST) and downloads every file in one
+// Pool.RetrBatch.
+func mgetBatch(ctx context.Context, cfg *config, rdir, ldir string) error {
+	if err := os.MkdirAll(ldir, 0o755); err != nil {
+		return err
+	}
+	p := cfg.pool()
+	defer p.Close()
+	var names []string
+	if err := p.Do(ctx, func(c *ftp.Conn) error {
+		all, err := c.Nlst(ctx, rdir)
+		for _, n := range all {
+			if b := path.Base(n); b != "." && b != ".." {
+				names = append(names, b)
+			}
+		}
+		return err
+	}); err != nil {
+		return err
+	}
+	items := make([]ftp.RetrItem, len(names))
+	for i, n := range names {
+		items[i] = ftp.RetrItem{
+			Path: rdir + "/" + n,
+			Open: func() (io.Writer, error) { return os.Create(filepath.Join(ldir, n)) },
+		}
+	}
+	return p.RetrBatch(ctx, items)
+}
+
+// mputBatch uploads every file of ldir in one Pool.StorBatch.
+func mputBatch(ctx context.Context, cfg *config, ldir, rdir string) error {
+	entries, err := os.ReadDir(ldir)
+	if err != nil {
+		return err
+	}
+	var items []ftp.StorItem
+	for _, e := range entries {
+		if !e.Type().IsRegular() {
+			continue
+		}
+		n := e.Name()
+		items = append(items, ftp.StorItem{
+			Path: rdir + "/" + n,
+			Size: -1,
+			Open: func() (io.Reader, error) { return os.Open(filepath.Join(ldir, n)) },
+		})
+	}
+	p := cfg.pool()
+	defer p.Close()
+	return p.StorBatch(ctx, items)
 }
 
 // parse times listing.Parse on the lines of file, after reading them.
