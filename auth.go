@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
@@ -165,6 +166,12 @@ func (c *Conn) handshake(ctx context.Context) error {
 	if err := tc.HandshakeContext(hctx); err != nil {
 		if ctx.Err() != nil {
 			err = ctx.Err()
+		}
+		var cve *tls.CertificateVerificationError
+		if errors.As(err, &cve) {
+			// Still ErrTLSRequired (no verified TLS), but said plainly.
+			msg := "ftp: the server's certificate is not trusted: " + bareText(err)
+			return c.fail(ctx, "TLS handshake", &wrapError{msg: msg, err: fmt.Errorf("%w: %w", ErrTLSRequired, err)})
 		}
 		return c.fail(ctx, "TLS handshake", errorf("%w: %w", ErrTLSRequired, err))
 	}

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"os"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -360,6 +361,11 @@ func (c *Conn) readGreeting(ctx context.Context) error {
 	for range maxPreliminary + 1 {
 		rep, err := c.readReply(ctx, "")
 		if err != nil {
+			if len(texts) == 0 && errors.Is(err, os.ErrDeadlineExceeded) && !c.d.ImplicitTLS {
+				// Connected, then silence: often a client speaking
+				// plain FTP to a port that waits for a TLS handshake.
+				return errorf("%w: %w", ErrNoGreeting, err)
+			}
 			return err
 		}
 		texts = append(texts, rep.String())

@@ -31,8 +31,16 @@ var (
 	// or an open Reader, Writer or DataConn, is using the connection.
 	ErrBusy = errors.New("ftp: connection busy with another operation")
 	// ErrTLSRequired is returned when TLS was configured but the server does
-	// not provide it; nothing secret has been sent.
+	// not provide it, or not with a certificate that verifies (then the
+	// error also matches *tls.CertificateVerificationError); nothing secret
+	// has been sent.
 	ErrTLSRequired = errors.New("ftp: TLS required but not available")
+	// ErrNoGreeting is returned by Dial when the server accepted the
+	// connection but sent no greeting within the Timeout: often a client
+	// speaking plain FTP (or AUTH TLS) to a port that waits for a TLS
+	// handshake (implicit TLS, Dialer.ImplicitTLS). It also matches
+	// os.ErrDeadlineExceeded.
+	ErrNoGreeting = errors.New("ftp: no greeting from the server")
 	// ErrShortTransfer is returned when a download ends before the size the
 	// server announced. Such errors also match ErrSizeMismatch.
 	ErrShortTransfer = errors.New("ftp: transfer ended before the announced size")

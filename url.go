@@ -300,10 +300,21 @@ func redactRawURL(raw string) string {
 	const mask = "xxxxx"
 	start := strings.Index(raw, "://")
 	if start < 0 {
-		if at := strings.LastIndexByte(raw, '@'); at >= 0 {
-			return mask + raw[at:]
+		// No "://": a mistyped scheme ("ftp:/bob@h") or none ("bob:pw@h").
+		// Only what follows a ':' before the last '@' can be a password;
+		// a user name alone is shown as typed.
+		at := strings.LastIndexByte(raw, '@')
+		if at < 0 {
+			return raw
 		}
-		return raw
+		head := raw[:at]
+		i := schemePrefix(head) // "ftp:/bob@h": that ':' ends the scheme
+		colon := strings.IndexByte(head[i:], ':')
+		if colon < 0 {
+			return raw
+		}
+		colon += i
+		return raw[:colon+1] + mask + raw[at:]
 	}
 	start += 3
 	rest := raw[start:]
@@ -326,6 +337,23 @@ func redactRawURL(raw string) string {
 		return raw // "host:port/…@…": the '@' is in the path
 	}
 	return raw[:start] + rest[:colon+1] + mask + rest[at:]
+}
+
+// schemePrefix returns the length of a leading "scheme:/" (one or more
+// slashes), or 0.
+func schemePrefix(s string) int {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z':
+		case i > 0 && (c >= '0' && c <= '9' || c == '+' || c == '-' || c == '.'):
+		case i > 0 && c == ':' && i+1 < len(s) && s[i+1] == '/':
+			return i + 1 + len(s[i+1:]) - len(strings.TrimLeft(s[i+1:], "/"))
+		default:
+			return 0
+		}
+	}
+	return 0
 }
 
 // Hostname returns Host without the port and brackets: the name to look up

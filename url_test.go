@@ -225,8 +225,13 @@ func TestURLErrorHidesPassword(t *testing.T) {
 		{"ftp://u:SECRET%0A@h/", "ftp://u:xxxxx@h/"},
 		{"ftp://u:SECRET@/", "ftp://u:xxxxx@/"},
 		{"http://u:SECRET@h/", "http://u:xxxxx@h/"},
-		{"ftp:u:SECRET@h/", "xxxxx@h/"},
-		{"u:SECRET@h", "xxxxx@h"},
+		{"ftp:u:SECRET@h/", "ftp:xxxxx@h/"},
+		{"u:SECRET@h", "u:xxxxx@h"},
+		{"ftp:/bob:SECRET@h/", "ftp:/bob:xxxxx@h/"},
+		{"ftp:/bob@h/", "ftp:/bob@h/"}, // a mistyped scheme: the user name stays
+		{"bob@h:21/x", "bob@h:21/x"},   // no password to hide
+		{"ftp:bob@h/", "ftp:xxxxx@h/"}, // ambiguous: "ftp" may be the user
+		{"ftp//bob:S@h/", "ftp//bob:xxxxx@h/"},
 		{"ftp://h:21/a@b;type=z", "ftp://h:21/a@b;type=z"},
 	}
 	for _, tt := range tests {

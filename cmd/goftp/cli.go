@@ -745,4 +745,7 @@ func (a *app) printError(err error) {
 			a.errorf("%s", line)
 		}
 	}
+	if h := hint(err); h != "" {
+		a.errorf("hint: %s", h)
+	}
 }

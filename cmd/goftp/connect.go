@@ -290,6 +290,11 @@ func (a *app) readPassword(f *os.File) (string, error) {
 	}
 }
 
+// greetingPatience is how long connect waits for the first line from the
+// server before saying what may be wrong (the wait goes on until the
+// timeout).
+const greetingPatience = 5 * time.Second
+
 // connect dials the server of u and logs in. The caller must Close or
 // Quit the Conn.
 func (a *app) connect(u *ftp.URL) (*ftp.Conn, error) {
@@ -308,6 +313,13 @@ func (a *app) connectWith(u *ftp.URL, adjust func(*ftp.Dialer)) (*ftp.Conn, erro
 	cr, err := a.credentials(u)
 	if err != nil {
 		return nil, err
+	}
+	if !d.ImplicitTLS && d.Proxy == nil && (d.Timeout < 0 || d.Timeout > greetingPatience) {
+		var stop func()
+		d.Logger, stop = watchGreeting(d.Logger, greetingPatience, func() {
+			a.warnf("no greeting from the server yet after %v (still waiting): if this port expects implicit TLS (usually 990), use ftps://", greetingPatience)
+		})
+		defer stop()
 	}
 	c, err := d.Dial(a.ctx, u.Host)
 	if err != nil {

@@ -7,10 +7,12 @@ import (
 	"io/fs"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/goftplib/ftp"
 	"github.com/goftplib/ftp/ftptest"
 )
 
@@ -43,14 +45,26 @@ func (a *app) serve(args []string) error {
 		}
 		opts.Files = sample
 	}
-	password := ftptest.DefaultPassword
-	if host, _, err := net.SplitHostPort(*addr); err != nil || !isLoopback(host) {
-		// Reachable by others: no well-known password.
+	user, password := ftptest.DefaultUser, ftptest.DefaultPassword
+	if a.g.user != "" {
+		// --user NAME serves that account; its password is
+		// $FTP_PASSWORD, as for the client commands, or a new one.
+		user = a.g.user
+		if strings.ContainsAny(user, "\r\n\x00") {
+			return usagef("--user: a user name cannot hold control characters")
+		}
+		password = ""
+	}
+	if env := a.getenv("FTP_PASSWORD"); env != "" && a.g.user != "" {
+		password = env
+	} else if host, _, err := net.SplitHostPort(*addr); err != nil || !isLoopback(host) || password == "" {
+		// Reachable by others, or a user of the caller's: no well-known
+		// password.
 		b := make([]byte, 9)
 		rand.Read(b)
 		password = hex.EncodeToString(b)
 	}
-	opts.Users = map[string]string{ftptest.DefaultUser: password}
+	opts.Users = map[string]string{user: password}
 	if a.g.verbose > 0 {
 		opts.Logger = slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
@@ -64,7 +78,11 @@ func (a *app) serve(args []string) error {
 		what = srv.Root
 	}
 	a.printf(a.stdout, "goftp serve: serving %s at %s/\n", what, srv.URL())
-	a.printf(a.stdout, "user: %s  password: %s\n", ftptest.DefaultUser, password)
+	shown := password
+	if env := a.getenv("FTP_PASSWORD"); a.g.user != "" && env != "" && env == password {
+		shown = "(from FTP_PASSWORD)"
+	}
+	a.printf(a.stdout, "user: %s  password: %s\n", ftp.EscapeText(user), shown)
 	ca := ""
 	if cert := srv.Certificate(); cert != nil {
 		dir, err := os.MkdirTemp("", "goftp-serve-")
@@ -79,7 +97,11 @@ func (a *app) serve(args []string) error {
 		a.printf(a.stdout, "certificate (self-signed): %s\n", ca)
 		ca = " --ca " + ca
 	}
-	a.printf(a.stdout, "try: FTP_PASSWORD=%s goftp ls -l%s %s://%s@%s/\n", password, ca, schemeOf(srv.URL()), ftptest.DefaultUser, srv.Addr)
+	tryPass := "FTP_PASSWORD=" + password
+	if shown != password {
+		tryPass = "FTP_PASSWORD=..."
+	}
+	a.printf(a.stdout, "try: %s goftp ls -l%s %s://%s@%s/\n", tryPass, ca, schemeOf(srv.URL()), url.PathEscape(user), srv.Addr)
 	a.printf(a.stdout, "Press Ctrl-C to stop.\n")
 	<-a.ctx.Done()
 	a.printf(a.stdout, "goftp serve: stopped\n")

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 )
@@ -78,4 +79,30 @@ func TestServe(t *testing.T) {
 		r.want(t, 0, []string{"README.txt\npub\n"}, []string{"> AUTH TLS\n", "> PROT P\n"})
 	})
 	runGoftp(t, "", "serve", "--tls", "maybe").want(t, 2, nil, []string{"--tls must be"})
+}
+
+func TestServeUser(t *testing.T) {
+	t.Setenv("NETRC", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("FTP_PASSWORD", "s3cret")
+	ctx, cancel := context.WithCancel(t.Context())
+	var out, errb syncBuffer
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, []string{"serve", "--user", "bob"}, nil, &out, &errb) }()
+	defer func() { cancel(); <-done }()
+	re := regexp.MustCompile(`try: FTP_PASSWORD=\.\.\. goftp ls -l (ftp://bob@\S+)\n`)
+	var url string
+	for deadline := time.Now().Add(10 * time.Second); url == "" && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if m := re.FindStringSubmatch(out.String()); m != nil {
+			url = m[1]
+		}
+	}
+	if url == "" {
+		t.Fatalf("serve --user bob printed %q, %q", out.String(), errb.String())
+	}
+	if strings.Contains(out.String(), "s3cret") {
+		t.Errorf("serve printed the password from FTP_PASSWORD: %q", out.String())
+	}
+	runGoftp(t, "", "ls", url).want(t, 0, []string{"README.txt\npub\n"}, nil)
+	// The default account is not served any more.
+	runGoftp(t, "", "ls", strings.Replace(url, "bob@", "user@", 1)).want(t, 4, nil, []string{"530"})
 }
