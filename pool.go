@@ -278,7 +278,7 @@ func (p *Pool) Put(c *Conn) {
 	}
 	p.idle = append(p.idle, idleConn{c, time.Now()})
 	p.wakeLocked()
-	if !p.reaping {
+	if !p.reaping && p.cfg.IdleTimeout > 0 { // negative: idle connections are kept
 		p.reaping = true
 		go p.reap()
 	}

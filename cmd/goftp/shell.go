@@ -127,6 +127,9 @@ func (s *shell) runScript(src io.Reader) error {
 				break
 			}
 			code := s.exec(st)
+			if code == exitInterrupted {
+				return errInterrupted
+			}
 			if code != 0 && !st.ignore {
 				s.a.noteExit(code)
 				return errReported
@@ -318,7 +321,9 @@ func (s *shell) status(c shellCmd, err error) int {
 		a.errorf("%s: %s", c.names[0], ue.msg)
 		return exitUsage
 	case a.interrupted(err):
-		a.errorf("interrupted")
+		if !s.script {
+			a.errorf("interrupted")
+		} // a script ends: app.exit says it
 		return exitInterrupted
 	case errors.Is(err, errReported):
 		if a.worst == 0 {
@@ -344,6 +349,9 @@ var errNotConnected = &usageError{"not connected: open URL first"}
 // directory, closing the current session first.
 func (s *shell) open(raw string) error {
 	a := s.a
+	if !strings.Contains(raw, "://") {
+		raw = "ftp://" + raw // open host, as ftp and lftp take it
+	}
 	u, err := a.parseURL(raw)
 	if err != nil {
 		return err

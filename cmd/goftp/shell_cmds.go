@@ -43,6 +43,18 @@ func (s *shell) ls(args []string) error {
 		arg = pos[0]
 	}
 	dir := s.abs(arg)
+	// ls *.csv: the directory's entries that match (the server is not
+	// asked to expand patterns: few do, each its own way).
+	match := func(string) bool { return true }
+	if d, pat := path.Split(dir); !a.g.globoff && hasMeta(pat) {
+		if _, err := path.Match(pat, ""); err != nil {
+			return usagef("bad pattern %q: %v", arg, err)
+		}
+		dir = cmpOr(path.Clean(d), "/")
+		match = func(name string) bool { ok, _ := path.Match(pat, name); return ok }
+	} else {
+		dir = unescapeGlob(dir)
+	}
 	loc := time.Local
 	if *utc {
 		loc = time.UTC
@@ -52,6 +64,9 @@ func (s *shell) ls(args []string) error {
 	var lines []line
 	var names []cacheEntry
 	use := func(e listing.Entry) error {
+		if !match(e.Name) {
+			return nil
+		}
 		if len(names) < maxCachedNames {
 			names = append(names, cacheEntry{strings.Clone(e.Name), e.Type == listing.Dir})
 		}
@@ -111,8 +126,8 @@ func (s *shell) ls(args []string) error {
 	case bad > 0:
 		return errReported
 	}
-	if *all || !slices.ContainsFunc(names, func(e cacheEntry) bool { return strings.HasPrefix(e.name, ".") }) {
-		s.cache.put(dir, names)
+	if *all && !strings.ContainsAny(arg, "*?[") {
+		s.cache.put(dir, names) // a whole listing: Tab completion uses it
 	}
 	return nil
 }

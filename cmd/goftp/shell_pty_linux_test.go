@@ -114,6 +114,8 @@ func TestShellTerminal(t *testing.T) {
 	// prompt comes back, the partial file is kept and the next command
 	// works on the same session.
 	px.SlowData(256 << 10)
+	typ("set verbose 1\r")
+	sc.expect(prompt)
 	typ("get big.bin\r")
 	sc.expect("big.bin")
 	sc.expect("%")
@@ -125,9 +127,18 @@ func TestShellTerminal(t *testing.T) {
 	if d := time.Since(start); d > 5*time.Second {
 		t.Errorf("the prompt came back %v after Ctrl-C", d)
 	}
+	if i := strings.Index(sc.buf.String(), "get big.bin"); i < 0 || !strings.Contains(sc.buf.String()[i:], "> ABOR") {
+		t.Errorf("no ABOR sent after Ctrl-C")
+	}
 	px.SlowData(0)
+	before := sc.mark
 	typ("ls pub\r")
 	sc.expect("a.txt")
+	sc.expect(prompt)
+	if strings.Contains(sc.buf.String()[before:sc.mark], "> USER") {
+		t.Errorf("the session logged in again after Ctrl-C")
+	}
+	typ("set verbose 0\r")
 	sc.expect(prompt)
 	if _, err := os.Stat(filepath.Join(local, "big.bin")); err == nil {
 		t.Errorf("big.bin installed after an interrupted download")

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/goftplib/ftp/ftptest"
 	"github.com/goftplib/ftp/internal/ftpservers"
@@ -28,6 +29,29 @@ func TestShellOneConnection(t *testing.T) {
 		t.Errorf("%d connections, %d logins; want 1 and 1", conns, pass)
 	}
 	sameBytes(t, "sub/deep.txt", readLocal(t, filepath.Join(local, "sub", "deep.txt")), []byte("deep\n"))
+
+	// An interactive session keeps its connection while the user thinks
+	// (the Pool's idle reaper leaves it alone).
+	proxy = newPassCounter(t, e.srv.Addr)
+	var out, errb syncBuffer
+	a := &app{ctx: t.Context(), stdin: strings.NewReader(""), stdout: &out, stderr: &errb, getenv: func(string) string { return "" }}
+	a.g.netrc = e.netrc
+	s := &shell{a: a, lcwd: local, parallel: 1}
+	if err := s.open(fmt.Sprintf("ftp://%s@%s/", ftptest.DefaultUser, proxy.addr)); err != nil {
+		t.Fatal(err)
+	}
+	defer s.closeConn()
+	for i := range 3 {
+		if i > 0 {
+			time.Sleep(300 * time.Millisecond)
+		}
+		if code := s.exec(stmt{words: []word{{text: "size"}, {text: "pub/a.txt"}}}); code != 0 {
+			t.Fatalf("size: status %d: %s", code, errb.String())
+		}
+	}
+	if conns, pass := proxy.counts(); conns != 1 || pass != 1 {
+		t.Errorf("interactive session: %d connections, %d logins after idle pauses; want 1 and 1", conns, pass)
+	}
 }
 
 // TestShellRealServers runs scripts against the real servers: every

@@ -211,7 +211,7 @@ func historyLine(line string, stmts []stmt, perr error) (string, bool) {
 	for _, st := range stmts {
 		var ws []string
 		for j, w := range st.words {
-			t := escapeWord(w.text)
+			t := escapeWord(w.text, w.quotedMeta)
 			if j == 0 && st.ignore {
 				t = "-" + t
 			}
@@ -222,12 +222,13 @@ func historyLine(line string, stmts []stmt, perr error) (string, bool) {
 	return strings.Join(parts, "; "), true
 }
 
-// escapeWord writes text so that splitLine reads it back as one word.
-func escapeWord(text string) string {
+// escapeWord writes text so that splitLine reads it back as one word;
+// with metas, glob metacharacters are escaped too (the word names itself).
+func escapeWord(text string, metas bool) string {
 	var b strings.Builder
 	for i := 0; i < len(text); i++ {
 		c := text[i]
-		if strings.IndexByte(" \t;\\'\"", c) >= 0 || c == '#' && i == 0 {
+		if strings.IndexByte(" \t;\\'\"", c) >= 0 || c == '#' && i == 0 || metas && strings.IndexByte("*?[]", c) >= 0 {
 			b.WriteByte('\\')
 		}
 		b.WriteByte(c)
@@ -300,10 +301,14 @@ func (s *shell) complete(line string, pos int) (head string, completions []strin
 	var names []string
 	switch kind {
 	case completeCommands:
+		ignore := ""
+		if len(fields) == 0 && strings.HasPrefix(cur, "-") {
+			ignore, cur = "-", cur[1:] // -cmd: its failure is ignored
+		}
 		for _, c := range shellCommands() {
 			for _, n := range c.names {
 				if strings.HasPrefix(n, cur) {
-					names = append(names, n+" ")
+					names = append(names, ignore+n+" ")
 				}
 			}
 		}
@@ -321,9 +326,9 @@ func (s *shell) complete(line string, pos int) (head string, completions []strin
 	slices.Sort(names)
 	for i, n := range names {
 		if strings.HasSuffix(n, " ") {
-			names[i] = escapeWord(strings.TrimSuffix(n, " ")) + " "
+			names[i] = escapeWord(strings.TrimSuffix(n, " "), true) + " "
 		} else {
-			names[i] = escapeWord(n)
+			names[i] = escapeWord(n, true)
 		}
 	}
 	return head, names, tail
@@ -339,7 +344,7 @@ func (s *shell) pathCompletions(cur string, dirsOnly bool, list func(dir string)
 	}
 	var out []string
 	for _, e := range list(dir) {
-		if !strings.HasPrefix(e.name, prefix) || dirsOnly && !e.dir ||
+		if !strings.HasPrefix(e.name, prefix) || dirsOnly && !e.dir || quoteName(e.name) != e.name ||
 			strings.HasPrefix(e.name, ".") && !strings.HasPrefix(prefix, ".") {
 			continue
 		}

@@ -108,6 +108,12 @@ func TestShellNavigation(t *testing.T) {
 			t.Errorf("ls --json first line %q: %+v, %v", r.stdout, j, err)
 		}
 		e.shell(t, "ls typo").want(t, exitNotFound, nil, []string{"goftp: ls typo: "})
+		// Patterns are matched by the shell, in the directory's listing.
+		r = e.shell(t, "ls pub/*.txt; cd pub; ls -l ?.bin")
+		r.want(t, 0, nil, nil)
+		if !strings.HasPrefix(r.stdout, "a.txt\nb.txt\n-") || !strings.HasSuffix(r.stdout, " c.bin\n") || strings.Count(r.stdout, "\n") != 3 {
+			t.Errorf("ls with patterns: %q", r.stdout)
+		}
 	})
 	t.Run("files", func(t *testing.T) {
 		r := e.shell(t, "cd pub; size a.txt b.txt; mtime --utc a.txt; cat a.txt ../hello.txt; stat c.bin")
@@ -377,4 +383,56 @@ func TestHistoryLine(t *testing.T) {
 	if _, ok := historyLine("open 'ftp://bob:s3cret@host", stmts, err); ok {
 		t.Errorf("an unparsable line was kept")
 	}
+}
+
+// TestShellComplete: Tab completion of command names, settings, remote
+// names (escaped, directories with /, dot files only when asked for),
+// local names, and remote names again after a command changed the tree.
+func TestShellComplete(t *testing.T) {
+	t.Parallel()
+	files := sampleFiles()
+	files["pub/my file.txt"] = &fstest.MapFile{Data: []byte("x")}
+	files["pub/a*b.txt"] = &fstest.MapFile{Data: []byte("x")}
+	e := newEnv(t, ftptest.Options{Files: files})
+	var out, errb syncBuffer
+	a := &app{ctx: t.Context(), stdin: strings.NewReader(""), stdout: &out, stderr: &errb, getenv: func(string) string { return "" }}
+	a.g.netrc = e.netrc
+	local := t.TempDir()
+	os.WriteFile(filepath.Join(local, "loc.dat"), []byte("new\n"), 0o644)
+	os.Mkdir(filepath.Join(local, "ldir"), 0o755)
+	s := &shell{a: a, lcwd: local, parallel: 1, script: true}
+	if err := s.open(e.url("")); err != nil {
+		t.Fatal(err)
+	}
+	defer s.closeConn()
+	check := func(line string, want ...string) {
+		t.Helper()
+		head, got, tail := s.complete(line+"|tail", len([]rune(line)))
+		if tail != "|tail" || !strings.HasPrefix(line, head) {
+			t.Errorf("complete(%q): head %q, tail %q", line, head, tail)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("complete(%q) = %q, want %q", line, got, want)
+		}
+	}
+	check("ca", "cat ")
+	check("mk", "mkdir ")
+	check("-rmd", "-rmdir ")
+	check("cat he", "hello.txt ")
+	check("cd p", "pub/")
+	check("cd pub/", "pub/sub/")
+	check("get pub/my", `pub/my\ file.txt `)
+	check("get pub/a", `pub/a\*b.txt `, "pub/a.txt ")
+	check("get .h", ".hidden ")
+	check("ls x; cat hel", "hello.txt ")
+	check("set pa", "parallel ", "passive ")
+	check("help mir", "mirror ")
+	check("put l", "ldir/", "loc.dat ")
+	check("lcd l", "ldir/")
+	check("open f")
+	check("cat pub/lo")
+	if code := s.exec(stmt{words: []word{{text: "put"}, {text: "loc.dat"}, {text: "-o"}, {text: "pub/"}}}); code != 0 {
+		t.Fatalf("put: status %d, stderr %s", code, errb.String())
+	}
+	check("cat pub/lo", "pub/loc.dat ")
 }
