@@ -363,9 +363,10 @@ func (s *shell) open(raw string) error {
 	return s.connect(u, cfg)
 }
 
-// connect opens a session with the server of u as cfg says.
+// connect opens a session with the server of u as cfg says. The current
+// session, if any, is closed once the new one is logged in; it stays if
+// the new one fails.
 func (s *shell) connect(u *ftp.URL, cfg ftp.PoolConfig) error {
-	s.closeConn()
 	cfg.MaxConns = 1
 	cfg.IdleTimeout = -1 // the session's connection stays while the user thinks
 	cfg.WaitTimeout = -1 // one command at a time: never waiting for another
@@ -381,6 +382,7 @@ func (s *shell) connect(u *ftp.URL, cfg ftp.PoolConfig) error {
 		p.Close()
 		return err
 	}
+	s.closeConn()
 	server := *u
 	server.Segments = nil
 	server.Password, server.HasPassword = "", false

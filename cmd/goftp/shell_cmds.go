@@ -504,8 +504,10 @@ func (s *shell) mirror(args []string) error {
 				a.printError(wrapf("%s %s: %w", act.Op, p, act.Err))
 			case (act.Op == mirror.OpGet || act.Op == mirror.OpPut) && !*dry:
 			case act.Op == mirror.OpSkip:
+			case *dry:
+				a.printf(a.stdout, "%s%s %s\n", verb, act.Op, p) // what would be done: the output
 			default:
-				a.printf(msg, "%s%s %s\n", verb, act.Op, p)
+				a.printf(msg, "%s %s\n", act.Op, p)
 			}
 		},
 		Meter: func(act mirror.Action, size, offset int64) mirror.Meter {
@@ -1080,8 +1082,11 @@ func (s *shell) set(args []string) error {
 		return err
 	}
 	if st.redial && s.u != nil {
+		scheme := s.u.Scheme
 		if err := s.redial(); err != nil {
-			return err
+			// The session goes on as it was, and so do the settings.
+			s.a.g, s.u.Scheme = g, scheme
+			return wrapf("set %s %s: %w (setting unchanged)", st.name, args[1], err)
 		}
 	}
 	return nil

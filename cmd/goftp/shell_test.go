@@ -1,9 +1,11 @@
 package main
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	iofs "io/fs"
 	"os"
 	"path/filepath"
@@ -11,8 +13,10 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/goftplib/ftp/ftptest"
+	"github.com/goftplib/ftp/internal/faultproxy"
 )
 
 // shell runs "goftp shell -c script URL" with the server's .netrc.
@@ -150,6 +154,9 @@ func TestShellNavigation(t *testing.T) {
 		// in the same directory.
 		r = e.shell(t, "cd pub; set passive off; set active; pwd; ls", "-v")
 		r.want(t, 0, []string{"active on\n/pub\na.txt\n"}, []string{"> EPRT", "> CWD /pub"})
+		// A setting the server refuses leaves the session as it was.
+		r = e.shell(t, "cd pub; -set tls explicit; set tls; pwd; ls a.txt")
+		r.want(t, 0, []string{"tls none\n/pub\na.txt\n"}, []string{"set tls explicit: ", "(setting unchanged)"})
 	})
 }
 
@@ -435,4 +442,31 @@ func TestShellComplete(t *testing.T) {
 		t.Fatalf("put: status %d, stderr %s", code, errb.String())
 	}
 	check("cat pub/lo", "pub/loc.dat ")
+}
+
+// TestShellScriptInterrupted: cancelling a script (Ctrl-C, SIGTERM: the
+// app's context) in a transfer ends it with status 130, said once, the
+// partial file kept.
+func TestShellScriptInterrupted(t *testing.T) {
+	t.Parallel()
+	files := sampleFiles()
+	files["big.bin"] = &fstest.MapFile{Data: bigData(4 << 20)}
+	e := newEnv(t, ftptest.Options{Files: files})
+	px, err := faultproxy.Start(e.srv.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer px.Close()
+	px.SlowData(256 << 10)
+	local := t.TempDir()
+	ctx, cancel := context.WithCancel(t.Context())
+	time.AfterFunc(500*time.Millisecond, cancel)
+	r := runCtx(ctx, "", "--netrc", e.netrc, "shell", "-c", "lcd "+local+"; get big.bin; pwd", fmt.Sprintf("ftp://%s@%s/", ftptest.DefaultUser, px.Addr))
+	r.want(t, exitInterrupted, nil, []string{"interrupted"})
+	if n := strings.Count(r.stderr, "interrupted"); n != 1 || r.stdout != "" {
+		t.Errorf("stdout %q, stderr %q: want nothing, and interrupted said once", r.stdout, r.stderr)
+	}
+	if fi, err := os.Stat(filepath.Join(local, ".big.bin.goftp-part")); err != nil || fi.Size() == 0 {
+		t.Errorf("partial file: %v, %v", fi, err)
+	}
 }
