@@ -50,13 +50,36 @@ func (a *app) demo(args []string) error {
 
 // runDemo starts an in-process server with the embedded files and runs
 // a narrated session against it, printing the dialogue on stdout.
+//
+// By default the session is told in one line per step, to fit a
+// terminal; with -v each step has a heading and the protocol dialogue.
 func (a *app) runDemo() (err error) {
 	out := a.stdout
-	say := func(format string, args ...any) { a.printf(out, "\n== "+format+"\n", args...) }
-	note := func(format string, args ...any) { a.printf(out, "   "+format+"\n", args...) }
+	verbose := a.g.verbose > 0
+	// say starts a step (a heading, with -v only); note tells its
+	// outcome (with -v); brief is the one-line form of a step (without -v).
+	say := func(format string, args ...any) {
+		if verbose {
+			a.printf(out, "\n== "+format+"\n", args...)
+		}
+	}
+	note := func(format string, args ...any) {
+		if verbose {
+			a.printf(out, "   "+format+"\n", args...)
+		}
+	}
+	brief := func(step, format string, args ...any) {
+		if !verbose {
+			a.printf(out, "  %-7s "+format+"\n", append([]any{step}, args...)...)
+		}
+	}
 
 	a.printf(out, "goftp demo: an FTP session against an in-process server, through the real client.\n")
-	a.printf(out, "Lines starting with > are commands the client sends, < the server's replies.\n")
+	if verbose {
+		a.printf(out, "Lines starting with > are commands the client sends, < the server's replies.\n")
+	} else {
+		a.printf(out, "One line per step; goftp demo -v shows every command and reply.\n\n")
+	}
 
 	// The server: package ftptest, on a free loopback port, files in memory.
 	sample, err := fs.Sub(demoFiles, "demo")
@@ -85,10 +108,14 @@ func (a *app) runDemo() (err error) {
 	say("Starting a server")
 	note("serving sample files from memory at %s", srv.URL())
 	note("user %q, password %q (shown here because it is a throwaway demo server)", ftptest.DefaultUser, ftptest.DefaultPassword)
+	brief("server", "%s, files in memory (user %q, password %q: a throwaway server)", srv.URL(), ftptest.DefaultUser, ftptest.DefaultPassword)
 
 	// The client, with the dialogue logged at debug level (ftplib's
-	// debug level 1) to our output.
-	d := ftp.Dialer{Logger: slog.New(newDialogue(a.writer(out), slog.LevelDebug, false))}
+	// debug level 1) to our output when -v is given.
+	var d ftp.Dialer
+	if verbose {
+		d.Logger = slog.New(newDialogue(a.writer(out), slog.LevelDebug, false))
+	}
 	ctx := a.ctx
 
 	say("Connecting to %s: the server greets us", u.Host)
@@ -102,6 +129,7 @@ func (a *app) runDemo() (err error) {
 	if _, err := c.Login(ctx, ftptest.DefaultUser, ftptest.DefaultPassword); err != nil {
 		return err
 	}
+	brief("login", "greeted with %q; logged in (passwords are masked in logs)", ftp.EscapeText(firstLine(c.Welcome())))
 
 	say("Where are we? (PWD)")
 	dir, err := c.Pwd(ctx)
@@ -109,6 +137,7 @@ func (a *app) runDemo() (err error) {
 		return err
 	}
 	note("working directory: %s", dir)
+	brief("pwd", "%s", ftp.EscapeText(dir))
 
 	say("Changing into pub (CWD)")
 	if _, err := c.Cwd(ctx, "pub"); err != nil {
@@ -120,11 +149,14 @@ func (a *app) runDemo() (err error) {
 	if err != nil {
 		return err
 	}
+	brief("cd", "pub")
+	brief("ls -l", "%d entries (MLSD, parsed by package listing):", len(entries))
 	for _, e := range entries {
-		note("%s", lsLong(e, time.Local))
+		a.printf(out, "  %s\n", lsLong(e, time.Local))
 	}
 
 	say("Downloading data.bin (%s) with a progress bar", humanBytes(float64(len(data))))
+	brief("get", "data.bin (%s), with a progress bar:", humanBytes(float64(len(data))))
 	got, err := a.demoGet(c, "data.bin", tmp)
 	if err != nil {
 		return err
@@ -133,6 +165,7 @@ func (a *app) runDemo() (err error) {
 		return errors.New("demo: the downloaded data.bin differs from the server's")
 	}
 	note("SHA-256 of the download matches the server's file")
+	brief("", "SHA-256 of the download matches the server's")
 
 	say("Uploading a file (MKD, STOR), then checking its size (SIZE)")
 	if _, err := c.Mkd(ctx, "/uploads"); err != nil {
@@ -147,13 +180,20 @@ func (a *app) runDemo() (err error) {
 		return err
 	}
 	note("the server holds %d bytes, as sent", size)
+	brief("put", "/uploads/hello-from-goftp.txt: %d bytes sent, SIZE confirms %d", len(msg), size)
 
 	say("Mirroring the whole server into a local directory (package mirror, 2 parallel connections)")
 	dst := filepath.Join(tmp, "mirror")
+	if !verbose {
+		a.printf(out, "  %-7s / into a local directory, 2 connections: ", "mirror")
+	}
 	if err := a.demoMirror(d, u, dst); err != nil {
 		return err
 	}
 	say("Mirroring again: only what changed is transferred")
+	if !verbose {
+		a.printf(out, "  %-7s again, only what changed: ", "mirror")
+	}
 	if err := a.demoMirror(d, u, dst); err != nil {
 		return err
 	}
@@ -162,6 +202,7 @@ func (a *app) runDemo() (err error) {
 	if err := c.Quit(ctx); err != nil {
 		return err
 	}
+	brief("quit", "bye")
 	srv.Close()
 	if err := os.RemoveAll(tmp); err != nil {
 		return err
@@ -230,6 +271,11 @@ func (a *app) demoMirror(d ftp.Dialer, u *ftp.URL, dst string) error {
 		return err
 	}
 	slices.SortFunc(actions, func(x, y mirror.Action) int { return strings.Compare(x.Path, y.Path) })
+	if a.g.verbose == 0 {
+		a.printf(a.stdout, "%d files (%s), %d directories, %d up to date\n",
+			res.Files, humanBytes(float64(res.Bytes)), res.Dirs, res.UpToDate)
+		return nil
+	}
 	for _, act := range actions {
 		a.printf(a.stdout, "   %-5s %s\n", act.Op, act.Path)
 	}

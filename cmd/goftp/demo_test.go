@@ -14,7 +14,7 @@ import (
 func TestDemo(t *testing.T) {
 	tmp := t.TempDir()
 	t.Setenv("TMPDIR", tmp) // to see that the demo cleans up after itself
-	r := runGoftp(t, "", "demo")
+	r := runGoftp(t, "", "demo", "-v")
 	r.want(t, 0, []string{
 		"== Starting a server",
 		"< 220 ",
@@ -24,9 +24,10 @@ func TestDemo(t *testing.T) {
 		"> CWD pub\n< 250 ",
 		"> MLSD\n< 150 ",
 		"hello.txt\n",
-		"> RETR data.bin\n< 150 ",
+		"> RETR data.bin\n", // EPSV and RETR may go out together: the 150 follows the 229
+		"< 150 Using transfer connection\n< 226 ",
 		"SHA-256 of the download matches",
-		"> STOR /uploads/hello-from-goftp.txt\n< 150 ",
+		"> STOR /uploads/hello-from-goftp.txt\n",
 		"< 213 28\n",
 		"   get   pub/data.bin\n",
 		"   mkdir pub/docs\n",
@@ -51,6 +52,33 @@ func TestDemo(t *testing.T) {
 	left, _ := filepath.Glob(filepath.Join(tmp, "*"))
 	if len(left) > 0 {
 		t.Errorf("the demo left %q behind", left)
+	}
+}
+
+// TestDemoShort checks the default demo: one line per step, no protocol
+// dialogue, short enough for a terminal, and the same checks passed.
+func TestDemoShort(t *testing.T) {
+	t.Setenv("TMPDIR", t.TempDir())
+	r := runGoftp(t, "", "demo")
+	r.want(t, 0, []string{
+		"goftp demo -v shows every command and reply",
+		"  login   greeted with \"220 ",
+		"  pwd     /\n",
+		"  ls -l   3 entries",
+		"hello.txt\n",
+		"SHA-256 of the download matches",
+		"SIZE confirms 28\n",
+		"2 connections: 6 files (3.0 MiB), 3 directories, 0 up to date\n",
+		"only what changed: 0 files (0 B), 0 directories, 6 up to date\n",
+		"  quit    bye\n",
+	}, nil)
+	if n := strings.Count(r.stdout, "\n"); n > 24 {
+		t.Errorf("the short demo has %d lines, more than a 24-line terminal:\n%s", n, r.stdout)
+	}
+	for _, line := range strings.Split(r.stdout, "\n") {
+		if strings.HasPrefix(line, "> ") || strings.HasPrefix(line, "< ") || len(line) > 100 {
+			t.Errorf("line %q: dialogue or too wide for the short demo", line)
+		}
 	}
 }
 
