@@ -142,8 +142,19 @@ func (s *shell) runScript(src io.Reader) error {
 		}
 		return err
 	}
+	return s.end()
+}
+
+// end returns the shell's outcome when it ends normally: success, or
+// the status of exit N (failures ignored with -CMD, or typed at the
+// prompt, do not count).
+func (s *shell) end() error {
+	a := s.a
+	a.mu.Lock()
+	a.worst = 0
+	a.mu.Unlock()
 	if s.exitCode != 0 {
-		s.a.noteExit(s.exitCode)
+		a.noteExit(s.exitCode)
 		return errReported
 	}
 	return nil

@@ -130,11 +130,7 @@ func (s *shell) interactive() error {
 	if root.Err() != nil {
 		return errInterrupted
 	}
-	if s.exitCode != 0 {
-		a.noteExit(s.exitCode)
-		return errReported
-	}
-	return nil
+	return s.end()
 }
 
 // historyFile is where the history is kept: $XDG_STATE_HOME/goftp/history,

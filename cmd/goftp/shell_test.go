@@ -335,6 +335,7 @@ func TestShellScripts(t *testing.T) {
 		}
 		r = e.shell(t, "-cd nope; pwd")
 		r.want(t, 0, []string{"/\n"}, nil)
+		e.shell(t, "pwd; -cd nope").want(t, 0, []string{"/\n"}, []string{"CWD /nope: 550"})
 	})
 	t.Run("file", func(t *testing.T) {
 		f := filepath.Join(t.TempDir(), "cmds")
