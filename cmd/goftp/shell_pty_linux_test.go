@@ -165,6 +165,20 @@ func TestShellTerminal(t *testing.T) {
 	typ(fmt.Sprintf("open ftp://%s:%s@%s/pub\r", ftptest.DefaultUser, ftptest.DefaultPassword, px.Addr))
 	sc.expect("goftp user@127.0.0.1:/pub> ")
 
+	// A server not in .netrc: the password is asked for, not echoed, and
+	// not kept.
+	_, port, _ := strings.Cut(px.Addr, ":")
+	typ("open ftp://user@localhost:" + port + "/\r")
+	sc.expect("Password for user@localhost: ")
+	mark := sc.mark
+	typ(ftptest.DefaultPassword + "\r")
+	sc.expect("goftp user@localhost:/> ")
+	if strings.Contains(sc.buf.String()[mark:sc.mark], ftptest.DefaultPassword) {
+		t.Errorf("the password was echoed: %q", sc.buf.String()[mark:sc.mark])
+	}
+	typ("cat hello.txt\r")
+	sc.expect("hello, world")
+
 	// Ctrl-D leaves with status 0.
 	typ("\x04")
 	select {
@@ -185,7 +199,7 @@ func TestShellTerminal(t *testing.T) {
 			t.Errorf("history does not hold %q:\n%s", want, hist)
 		}
 	}
-	if strings.Contains(string(hist), ":"+ftptest.DefaultPassword+"@") || strings.Contains(string(hist), "frobnicate") {
+	if strings.Contains(string(hist), ":"+ftptest.DefaultPassword+"@") || strings.Contains(string(hist), "\n"+ftptest.DefaultPassword+"\n") || strings.Contains(string(hist), "frobnicate") {
 		t.Errorf("history holds a password or a dropped line:\n%s", hist)
 	}
 	if fi, err := os.Stat(filepath.Join(state, "goftp", "history")); err == nil && fi.Mode().Perm() != 0o600 {
