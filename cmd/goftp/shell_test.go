@@ -471,3 +471,18 @@ func TestShellScriptInterrupted(t *testing.T) {
 		t.Errorf("partial file: %v, %v", fi, err)
 	}
 }
+
+// TestShellTLS: a script over explicit and implicit TLS (data channels
+// protected too), with the server's certificate trusted by --ca.
+func TestShellTLS(t *testing.T) {
+	t.Parallel()
+	for _, mode := range []ftptest.TLSMode{ftptest.TLSExplicit, ftptest.TLSImplicit} {
+		e := newEnv(t, ftptest.Options{TLS: mode})
+		local := t.TempDir()
+		os.WriteFile(filepath.Join(local, "up.txt"), []byte("up\n"), 0o644)
+		r := e.shell(t, "lcd "+local+"; cd pub; get a.txt; put up.txt; ls up.txt; set tls", "--ca", e.ca)
+		r.want(t, 0, []string{"up.txt\n", map[ftptest.TLSMode]string{ftptest.TLSExplicit: "tls explicit\n", ftptest.TLSImplicit: "tls implicit\n"}[mode]}, nil)
+		sameBytes(t, "a.txt", readLocal(t, filepath.Join(local, "a.txt")), []byte("aaa\n"))
+		sameBytes(t, "pub/up.txt", e.file(t, "pub/up.txt"), []byte("up\n"))
+	}
+}
