@@ -68,29 +68,33 @@ func TestShellTerminal(t *testing.T) {
 	t.Cleanup(func() { px.Close() })
 	local, state := t.TempDir(), t.TempDir()
 
-	cmd := exec.CommandContext(t.Context(), bin, "--netrc", e.netrc, "shell", fmt.Sprintf("ftp://%s@%s/", ftptest.DefaultUser, px.Addr))
-	cmd.Dir = local
-	cmd.Env = append(os.Environ(), "TERM=xterm", "XDG_STATE_HOME="+state, "FTP_PASSWORD=")
-	tty, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 40, Cols: 132})
-	if err != nil {
-		t.Skipf("no pseudo-terminal: %v", err)
-	}
-	t.Cleanup(func() { tty.Close() })
-	sc := &screen{t: t}
-	copied := make(chan struct{})
-	go func() { io.Copy(&sc.buf, tty); close(copied) }()
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		<-exited
-	})
-	typ := func(s string) {
-		t.Helper()
-		if _, err := tty.Write([]byte(s)); err != nil {
-			t.Fatal(err)
+	// start runs goftp shell on a new pseudo-terminal.
+	startShell := func() (sc *screen, typ func(string), exited chan error) {
+		cmd := exec.CommandContext(t.Context(), bin, "--netrc", e.netrc, "shell", fmt.Sprintf("ftp://%s@%s/", ftptest.DefaultUser, px.Addr))
+		cmd.Dir = local
+		cmd.Env = append(os.Environ(), "TERM=xterm", "XDG_STATE_HOME="+state, "FTP_PASSWORD=")
+		tty, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 40, Cols: 132})
+		if err != nil {
+			t.Skipf("no pseudo-terminal: %v", err)
 		}
+		t.Cleanup(func() { tty.Close() })
+		sc = &screen{t: t}
+		go io.Copy(&sc.buf, tty)
+		exited = make(chan error, 1)
+		go func() { exited <- cmd.Wait() }()
+		t.Cleanup(func() {
+			cmd.Process.Kill()
+			<-exited
+		})
+		typ = func(s string) {
+			t.Helper()
+			if _, err := tty.Write([]byte(s)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return sc, typ, exited
 	}
+	sc, typ, exited := startShell()
 	prompt := "goftp user@127.0.0.1:/> "
 	sc.expect(prompt)
 
@@ -204,5 +208,31 @@ func TestShellTerminal(t *testing.T) {
 	}
 	if fi, err := os.Stat(filepath.Join(state, "goftp", "history")); err == nil && fi.Mode().Perm() != 0o600 {
 		t.Errorf("history file mode %v, want 0600", fi.Mode().Perm())
+	}
+
+	// exit N after a Ctrl-C (which main also saw) ends with status N, and
+	// the history of the first session is there to recall (Up arrow).
+	sc, typ, exited = startShell()
+	sc.expect(prompt)
+	typ("ls big.bin\r")
+	sc.expect(prompt)
+	typ("\x1b[A\x1b[A\r") // Up, Up: the last line of the first session
+	sc.expect("hello, world")
+	sc.expect(prompt)
+	px.SlowData(256 << 10)
+	typ("get big.bin\r")
+	sc.expect("%")
+	typ("\x03")
+	sc.expect("interrupted")
+	sc.expect(prompt)
+	typ("exit 3\r")
+	select {
+	case err := <-exited:
+		exited <- err
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 3 {
+			t.Errorf("exit 3 after Ctrl-C: goftp ended with %v, want status 3", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("goftp shell still running 10s after exit 3")
 	}
 }

@@ -130,6 +130,9 @@ func (s *shell) interactive() error {
 	if root.Err() != nil {
 		return errInterrupted
 	}
+	// main cancelled the app's context at the first Ctrl-C, which only
+	// ended a command: the session itself ends normally.
+	a.ctx = context.WithoutCancel(a.ctx)
 	return s.end()
 }
 
