@@ -154,3 +154,37 @@ func (p *Pool) limitReadSeeker(ctx context.Context, r io.ReadSeeker) io.ReadSeek
 	}
 	return r
 }
+
+// RateLimitWriter returns w limited to the Pool's rates (RateLimit,
+// TotalRateLimit) as one transfer, for a transfer run on a Conn of the
+// Pool (Pool.Do, Get); w itself when the Pool has no limit. Waits end
+// with ctx.
+func (p *Pool) RateLimitWriter(ctx context.Context, w io.Writer) io.Writer {
+	return p.limitWriter(ctx, w)
+}
+
+// RateLimitReader is RateLimitWriter for the source of an upload.
+func (p *Pool) RateLimitReader(ctx context.Context, r io.Reader) io.Reader {
+	if l := p.rateLimits(); l != nil {
+		return &limitReader{ctx, r, l}
+	}
+	return r
+}
+
+// limitReader passes reads of r at the rate of l.
+type limitReader struct {
+	ctx context.Context
+	r   io.Reader
+	l   *rateLimits
+}
+
+func (r *limitReader) Read(p []byte) (int, error) {
+	if len(p) > r.l.chunk() {
+		p = p[:r.l.chunk()]
+	}
+	n, err := r.r.Read(p)
+	if werr := r.l.wait(r.ctx, n); werr != nil {
+		return n, werr
+	}
+	return n, err
+}

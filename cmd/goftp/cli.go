@@ -236,8 +236,8 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"ls", "[-l] [--utc] [-a] [--json] [--sort] URL", "list a remote directory", (*app).ls},
-		{"get", "[-c] [-o LOCAL] URL...", "download files (glob patterns allowed in the last segment)", (*app).get},
-		{"put", "[-c] [--direct] [--create-dirs] LOCAL...|- URL", "upload files (-: standard input)", (*app).put},
+		{"get", "[-c] [-n N] [-P N] [--limit-rate RATE] [-o LOCAL] URL...", "download files (glob patterns allowed in the last segment; -n: in ranges over N connections)", (*app).get},
+		{"put", "[-c] [-P N] [--limit-rate RATE] [--direct] [--create-dirs] LOCAL...|- URL", "upload files (-: standard input)", (*app).put},
 		{"cat", "URL", "write a remote file to standard output", (*app).cat},
 		{"rm", "[-r] URL...", "delete remote files (-r: directories too; glob patterns allowed in the last segment)", (*app).rm},
 		{"mkdir", "[-p] URL", "create a remote directory", (*app).mkdir},

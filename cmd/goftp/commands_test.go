@@ -172,7 +172,7 @@ func TestPut(t *testing.T) {
 	os.WriteFile(a, []byte("one\n"), 0o644)
 	os.WriteFile(b, []byte("two\n"), 0o644)
 	t.Run("to a file name", func(t *testing.T) {
-		e.run(t, "put", a, e.url("pub/renamed.txt")).want(t, 0, []string{"pub/renamed.txt  4 B in "}, nil)
+		e.run(t, "put", a, e.url("pub/renamed.txt")).want(t, 0, nil, []string{"pub/renamed.txt  4 B in "})
 		if got := string(e.file(t, "pub/renamed.txt")); got != "one\n" {
 			t.Errorf("pub/renamed.txt = %q", got)
 		}
@@ -208,7 +208,7 @@ func TestPutResume(t *testing.T) {
 	local := filepath.Join(t.TempDir(), "up.bin")
 	os.WriteFile(local, data, 0o644)
 	r := e.run(t, "-v", "put", "-c", local, e.url("up.bin"))
-	r.want(t, 0, []string{"resumed at "}, []string{"> SIZE .up.bin.goftp-part\n< 213 250000", "> REST 250000\n< 350 ", "> RNFR .up.bin.goftp-part\n"})
+	r.want(t, 0, nil, []string{"resumed at ", "> SIZE .up.bin.goftp-part\n< 213 250000", "> REST 250000\n< 350 ", "> RNFR .up.bin.goftp-part\n"})
 	sameBytes(t, "up.bin on the server", e.file(t, "up.bin"), data)
 	if _, err := e.srv.ReadFile(".up.bin.goftp-part"); err == nil {
 		t.Error("the partial file is still on the server")
@@ -218,7 +218,7 @@ func TestPutResume(t *testing.T) {
 		t.Fatal(err)
 	}
 	r = e.run(t, "-v", "put", "-c", "--direct", local, e.url("direct.bin"))
-	r.want(t, 0, []string{"resumed at "}, []string{"> SIZE direct.bin\n< 213 250000", "> REST 250000\n< 350 "})
+	r.want(t, 0, nil, []string{"resumed at ", "> SIZE direct.bin\n< 213 250000", "> REST 250000\n< 350 "})
 	if strings.Contains(r.stderr, "RNFR") {
 		t.Errorf("put --direct renamed:\n%s", r.stderr)
 	}
@@ -291,7 +291,7 @@ func TestUsage(t *testing.T) {
 		{[]string{"mirror", "-P", "0", "ftp://h/", "x"}, 2, "-P must be", ""},
 		{[]string{"parselist", "--now", "yesterday"}, 2, "--now", ""},
 		{[]string{"help"}, 0, "", "Commands:\n"},
-		{[]string{"help", "get"}, 0, "", "usage: goftp get [-c] [-o LOCAL] URL...\n"},
+		{[]string{"help", "get"}, 0, "", "usage: goftp get [-c] [-n N] [-P N] [--limit-rate RATE] [-o LOCAL] URL...\n"},
 		{[]string{"ls", "-h"}, 0, "", "  -json\n"},
 		{[]string{"-h"}, 0, "", "Global flags"},
 	} {

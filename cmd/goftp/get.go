@@ -4,11 +4,15 @@ import (
 	"errors"
 	"fmt"
 	iofs "io/fs"
+	"math"
 	"os"
 	"path"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/goftplib/ftp"
 	"github.com/goftplib/ftp/internal/safepath"
@@ -27,6 +31,11 @@ func (a *app) get(args []string) error {
 	fs := a.subFlags("get")
 	resume := fs.Bool("c", false, "continue partial downloads (.NAME"+mirror.PartSuffix+" files) where they stopped")
 	out := fs.String("o", "", "write to `LOCAL`: a file name, a directory if it exists or ends in /, or - for standard output")
+	var o getOpts
+	fs.IntVar(&o.segments, "n", 1, "download each file over `N` connections at once, one range each (REST; as lftp pget -n);\n-c continues an interrupted one")
+	fs.IntVar(&o.parallel, "P", 1, "download `N` files at once")
+	fs.Var(&o.limit, "limit-rate", "limit each transfer to `RATE` bytes a second (500K, 2M, 1G; K = 1024)")
+	fs.Var(&o.total, "limit-total", "limit all transfers together to `RATE` bytes a second")
 	pos, err := a.parse(fs, args)
 	if err != nil {
 		return err
@@ -34,6 +43,10 @@ func (a *app) get(args []string) error {
 	if len(pos) == 0 {
 		return usagef("get needs at least one URL")
 	}
+	if o.segments < 1 || o.segments > maxConns || o.parallel < 1 || o.parallel > maxConns {
+		return usagef("-n and -P take 1 to %d", maxConns)
+	}
+	o.resume = *resume
 	var urls []*ftp.URL
 	for _, raw := range pos {
 		u, err := a.parseURL(raw)
@@ -49,7 +62,7 @@ func (a *app) get(args []string) error {
 		if *resume {
 			return usagef("-c cannot resume a download to standard output (-o -)")
 		}
-		return a.getStdout(urls)
+		return a.getStdout(urls, o)
 	}
 	dir, rename := ".", ""
 	if *out != "" {
@@ -68,13 +81,13 @@ func (a *app) get(args []string) error {
 	}
 	defer root.Close()
 
-	pools := a.pools()
+	pools := a.transferPools(o)
 	defer pools.Close()
 	prog := a.newProgress(a.progressOut())
-	failed := false
+	var failed atomic.Bool
 	fail := func(err error) {
 		a.printError(err)
-		failed = true
+		failed.Store(true)
 	}
 	var files []remoteFile
 	for _, u := range urls {
@@ -103,35 +116,142 @@ func (a *app) get(args []string) error {
 		}
 		return false
 	})
+	if o.parallel > 1 && len(files) > 1 {
+		prog.withTotal(len(files))
+	}
+	sem := make(chan struct{}, o.parallel)
+	var wg sync.WaitGroup
+	var stop atomic.Value // the error that ends the command (interrupted)
 	for _, f := range files {
 		name := f.name
 		if rename != "" {
 			name = rename
 		}
 		p, _ := pools.Pool(f.u)
-		label := f.remote
-		_, err := mirror.Fetch(a.ctx, p, f.remote, root, name, mirror.FetchOptions{
-			Resume: *resume,
-			Meter:  func(size, offset int64) mirror.Meter { return prog.start(label, size, offset) },
-		})
-		if err != nil {
-			if a.ctx.Err() != nil {
-				return err
-			}
-			fail(err)
+		select {
+		case sem <- struct{}{}:
+		case <-a.ctx.Done():
 		}
+		if a.ctx.Err() != nil {
+			break
+		}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			err := a.getFile(p, f.remote, root, name, o, prog)
+			switch {
+			case err == nil:
+			case a.ctx.Err() != nil:
+				stop.CompareAndSwap(nil, err)
+			default:
+				fail(err)
+			}
+		})
 	}
-	if failed {
+	wg.Wait()
+	prog.finish()
+	if err, _ := stop.Load().(error); err != nil {
+		return err
+	}
+	if a.ctx.Err() != nil {
+		return a.ctx.Err()
+	}
+	if failed.Load() {
 		return errReported
 	}
 	return nil
 }
 
+// maxConns bounds -n and -P.
+const maxConns = 64
+
+// getOpts are get's transfer settings, shared with the shell.
+type getOpts struct {
+	resume   bool
+	segments int // -n: ranges of one file at once
+	parallel int // -P: files at once
+	limit    rateFlag
+	total    rateFlag
+}
+
+// transferPools returns the Pools of a transfer command: enough
+// connections for -P files of -n ranges each, and the rate limits.
+func (a *app) transferPools(o getOpts) *ftp.Pools {
+	conns := max(o.segments, 1) * max(o.parallel, 1)
+	return &ftp.Pools{
+		Config: func(u *ftp.URL) (ftp.PoolConfig, error) {
+			cfg, err := a.poolConfig(u, conns)
+			cfg.RateLimit, cfg.TotalRateLimit = int64(o.limit), int64(o.total)
+			return cfg, err
+		},
+		IdleTimeout: -1, // a command's Pools live as long as the command
+	}
+}
+
+// getFile downloads remote into name under root: over o.segments
+// connections at once (ftp.Pool.RetrSegmentedFile) when asked, or to
+// continue the partial file of an interrupted segmented download with
+// -c; otherwise over one (mirror.Fetch). Either way the bytes go to the
+// partial file .NAME.goftp-part, renamed to name when complete.
+func (a *app) getFile(p *ftp.Pool, remote string, root *os.Root, name string, o getOpts, prog *progress) error {
+	segmented := o.segments > 1 || o.resume && ftp.SegmentedPartial(root, name)
+	if !segmented {
+		_, err := mirror.Fetch(a.ctx, p, remote, root, name, mirror.FetchOptions{
+			Resume: o.resume,
+			Meter:  func(size, offset int64) mirror.Meter { return prog.start(remote, size, offset) },
+		})
+		return err
+	}
+	sm := &segMeter{prog: prog, label: remote}
+	n, err := p.RetrSegmentedFile(a.ctx, remote, root, name, ftp.SegmentOptions{
+		Segments:   o.segments,
+		Resume:     o.resume,
+		Checkpoint: sm.checkpoint,
+		Progress:   sm.progress,
+	})
+	sm.done(n, err)
+	return err
+}
+
+// segMeter follows a segmented download: its meter starts at the first
+// checkpoint, which gives the size and the bytes already there.
+type segMeter struct {
+	prog  *progress
+	label string
+	mu    sync.Mutex
+	m     mirror.Meter
+}
+
+func (s *segMeter) meter(size, offset int64) mirror.Meter {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.m == nil {
+		s.m = s.prog.start(s.label, size, offset)
+	}
+	return s.m
+}
+
+func (s *segMeter) checkpoint(st ftp.SegmentState) error {
+	var have int64
+	for _, r := range st.Done {
+		have += r.End - r.Start
+	}
+	s.meter(st.Size, have)
+	return nil
+}
+
+func (s *segMeter) progress(n int64) {
+	if c, ok := s.meter(-1, 0).(interface{ count(int64) }); ok {
+		c.count(n)
+	}
+}
+
+func (s *segMeter) done(n int64, err error) { s.meter(-1, 0).Done(n, err) }
+
 // getStdout downloads the files of urls (globs expanded) to standard
 // output, one after the other, as cat does: nothing is written to disk,
 // and progress and errors go to standard error.
-func (a *app) getStdout(urls []*ftp.URL) error {
-	pools := a.pools()
+func (a *app) getStdout(urls []*ftp.URL, o getOpts) error {
+	pools := a.transferPools(getOpts{limit: o.limit, total: o.total})
 	defer pools.Close()
 	var files []remoteFile
 	var errs []error
@@ -156,7 +276,7 @@ func (a *app) getStdout(urls []*ftp.URL) error {
 		// Not retried: bytes already written to a pipe cannot be taken
 		// back, so a retry from the start would duplicate them.
 		err := p.Do(a.ctx, func(c *ftp.Conn) error {
-			_, err := c.RetrBinary(a.ctx, f.remote, a.stdout, 0)
+			_, err := c.RetrBinary(a.ctx, f.remote, p.RateLimitWriter(a.ctx, a.stdout), 0)
 			return err
 		})
 		if err != nil {
@@ -245,3 +365,37 @@ type notFound struct{ error }
 
 func (e notFound) Is(target error) bool { return target == iofs.ErrNotExist }
 func (e notFound) Unwrap() error        { return e.error }
+
+// rateFlag is a rate in bytes a second: a number with an optional
+// binary suffix, K (KiB), M (MiB) or G (GiB), as curl's --limit-rate.
+type rateFlag int64
+
+func (r *rateFlag) String() string {
+	if *r == 0 {
+		return "0"
+	}
+	return strconv.FormatInt(int64(*r), 10)
+}
+
+func (r *rateFlag) Set(s string) error {
+	num, mult := strings.TrimSpace(s), 1.0
+	if num != "" {
+		switch strings.ToUpper(num[len(num)-1:]) {
+		case "K":
+			mult = 1 << 10
+		case "M":
+			mult = 1 << 20
+		case "G":
+			mult = 1 << 30
+		}
+		if mult > 1 {
+			num = num[:len(num)-1]
+		}
+	}
+	f, err := strconv.ParseFloat(num, 64)
+	if err != nil || f <= 0 || f*mult >= 1<<50 || math.IsNaN(f) {
+		return errors.New("not a rate: write bytes a second, as 500K, 2M or 1G")
+	}
+	*r = rateFlag(max(f*mult, 1))
+	return nil
+}

@@ -129,17 +129,17 @@ func TestVsftpd(t *testing.T) {
 		// is not mirrored.
 		dst := filepath.Join(t.TempDir(), "m")
 		r := e.run(t, "mirror", "-P", "3", e.url("pub"), dst)
-		r.want(t, 0, []string{"mirror: 4 files (3.0 MiB) transferred", "1 directories created"}, nil)
+		r.want(t, 0, nil, []string{"mirror: 4 files (3.0 MiB) transferred", "1 directories created"})
 		sameBytes(t, "mirrored big.bin", readLocal(t, filepath.Join(dst, "big.bin")), big)
-		e.run(t, "mirror", e.url("pub"), dst).want(t, 0, []string{"mirror: 0 files (0 B) transferred, 4 up to date"}, nil)
+		e.run(t, "mirror", e.url("pub"), dst).want(t, 0, nil, []string{"mirror: 0 files (0 B) transferred, 4 up to date"})
 		os.WriteFile(filepath.Join(dst, "new.txt"), []byte("new\n"), 0o644)
-		e.run(t, "mirror", "-R", "-P", "2", dst, e.url("back")).want(t, 0, []string{"mirror: 5 files (3.0 MiB) transferred"}, nil)
+		e.run(t, "mirror", "-R", "-P", "2", dst, e.url("back")).want(t, 0, nil, []string{"mirror: 5 files (3.0 MiB) transferred"})
 		if got := server("back/sub/deep.txt"); got != "deep\n" {
 			t.Errorf("back/sub/deep.txt = %q", got)
 		}
-		e.run(t, "mirror", "-R", dst, e.url("back")).want(t, 0, []string{"mirror: 0 files (0 B) transferred, 5 up to date"}, nil)
+		e.run(t, "mirror", "-R", dst, e.url("back")).want(t, 0, nil, []string{"mirror: 0 files (0 B) transferred, 5 up to date"})
 		os.Remove(filepath.Join(dst, "new.txt"))
-		e.run(t, "mirror", "-R", "--delete", dst, e.url("back")).want(t, 0, []string{"delete new.txt (not in source)"}, nil)
+		e.run(t, "mirror", "-R", "--delete", dst, e.url("back")).want(t, 0, nil, []string{"delete new.txt (not in source)"})
 	})
 }
 

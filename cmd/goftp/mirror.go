@@ -42,7 +42,13 @@ func (a *app) mirror(args []string) error {
 		return err
 	}
 	defer p.Close()
-	prog := a.newProgress(a.stdout)
+	prog := a.newProgress(a.progressOut())
+	// What mirror did goes to standard error with the progress (-q
+	// silences it); a dry run's list of what it would do is its output.
+	report := a.progressOut()
+	if *dry {
+		report = a.stdout
+	}
 	verb := map[bool]string{false: "", true: "would "}[*dry]
 	// source names the top directory as the user gave it, in messages.
 	source := u.Path()
@@ -68,13 +74,13 @@ func (a *app) mirror(args []string) error {
 			case (act.Op == mirror.OpGet || act.Op == mirror.OpPut) && !*dry:
 				// The progress line says it.
 			case act.Op == mirror.OpGet || act.Op == mirror.OpPut:
-				a.printf(a.stdout, "%s%s %s (%s, %s)\n", verb, act.Op, p, act.Reason, sizeText(act.Size))
+				a.printf(report, "%s%s %s (%s, %s)\n", verb, act.Op, p, act.Reason, sizeText(act.Size))
 			case act.Op == mirror.OpSkip:
-				a.printf(a.stdout, "skip %s (%s)\n", p, act.Reason)
+				a.printf(report, "skip %s (%s)\n", p, act.Reason)
 			case act.Op == mirror.OpDelete:
-				a.printf(a.stdout, "%sdelete %s (%s)\n", verb, p, act.Reason)
+				a.printf(report, "%sdelete %s (%s)\n", verb, p, act.Reason)
 			default:
-				a.printf(a.stdout, "%s%s %s\n", verb, act.Op, p)
+				a.printf(report, "%s%s %s\n", verb, act.Op, p)
 			}
 		},
 		Meter: func(act mirror.Action, size, offset int64) mirror.Meter {
@@ -92,16 +98,16 @@ func (a *app) mirror(args []string) error {
 		res, err = mirror.Download(a.ctx, p, remote, local, opts)
 	}
 	if *dry {
-		a.printf(a.stdout, "mirror (dry run): %d files (%s) to transfer, %d up to date, %d to delete, %d directories to create",
+		a.printf(report, "mirror (dry run): %d files (%s) to transfer, %d up to date, %d to delete, %d directories to create",
 			res.Files, humanBytes(float64(res.Bytes)), res.UpToDate, res.Deleted, res.Dirs)
 	} else {
-		a.printf(a.stdout, "mirror: %d files (%s) transferred, %d up to date, %d deleted, %d directories created",
+		a.printf(report, "mirror: %d files (%s) transferred, %d up to date, %d deleted, %d directories created",
 			res.Files, humanBytes(float64(res.Bytes)), res.UpToDate, res.Deleted, res.Dirs)
 	}
 	if res.Failed > 0 {
-		a.printf(a.stdout, ", %d failed", res.Failed)
+		a.printf(report, ", %d failed", res.Failed)
 	}
-	a.printf(a.stdout, "\n")
+	a.printf(report, "\n")
 	if err != nil {
 		if a.ctx.Err() != nil {
 			return a.ctx.Err()

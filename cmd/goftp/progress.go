@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -22,6 +23,7 @@ type progress struct {
 	a     *app
 	w     io.Writer
 	board *board // nil when w is not a terminal
+	total *total // the line of all transfers together (withTotal), or nil
 }
 
 // newProgress returns the progress reporter writing to w.
@@ -74,19 +76,33 @@ type liveMeter struct{ *meter }
 const redrawEvery = 80 * time.Millisecond
 
 func (m liveMeter) Write(b []byte) (int, error) {
+	m.count(int64(len(b)))
+	return len(b), nil
+}
+
+// count adds n bytes moved and redraws the bar (on a terminal) when due.
+func (m *meter) count(n int64) {
+	if t := m.p.total; t != nil {
+		t.count(n)
+	}
+	if m.slot == nil {
+		m.mu.Lock()
+		m.n += n
+		m.mu.Unlock()
+		return
+	}
 	m.mu.Lock()
-	m.n += int64(len(b))
+	m.n += n
 	now := time.Now()
 	draw := now.Sub(m.drawn) >= redrawEvery || m.size >= 0 && m.offset+m.n >= m.size
 	if draw {
 		m.drawn = now
 	}
-	n := m.n
+	moved := m.n
 	m.mu.Unlock()
 	if draw {
-		m.slot.set(m.line(n, now))
+		m.slot.set(m.line(moved, now))
 	}
-	return len(b), nil
 }
 
 // start begins following a transfer of size bytes (-1 unknown) resumed
@@ -96,6 +112,9 @@ func (p *progress) start(label string, size, offset int64) mirror.Meter {
 	label = ftp.EscapeText(label) // remote names come from the server
 	m := &meter{p: p, label: label, size: size, offset: offset, start: time.Now()}
 	if p.board == nil {
+		if p.total != nil {
+			return liveMeter{m} // counts for the total line
+		}
 		return m
 	}
 	m.slot = p.board.add()
@@ -155,6 +174,9 @@ func (m *meter) line(n int64, now time.Time) string {
 // the command reports them.
 func (m *meter) Done(n int64, err error) {
 	m.once.Do(func() {
+		if t := m.p.total; t != nil {
+			t.fileDone(err)
+		}
 		line := ""
 		if err == nil {
 			line = m.summary(n)
@@ -192,11 +214,12 @@ func fitLabel(s string, n int) string {
 // board draws several progress bars, one per line, below the output
 // that came before them, redrawing them in place with ANSI escapes.
 type board struct {
-	mu    *sync.Mutex // the app's output lock
-	w     io.Writer
-	width int
-	slots []*slot
-	drawn int // lines drawn by the last redraw
+	mu     *sync.Mutex // the app's output lock
+	w      io.Writer
+	width  int
+	slots  []*slot
+	footer *slot // drawn below the bars (the total line), or nil
+	drawn  int   // lines drawn by the last redraw
 }
 
 // slot is one bar's line.
@@ -246,13 +269,112 @@ func (b *board) redraw(above string) {
 	if above != "" {
 		sb.WriteString(above + "\n")
 	}
-	for _, s := range b.slots {
+	lines := b.slots
+	if b.footer != nil {
+		lines = append(slices.Clip(lines), b.footer)
+	}
+	for _, s := range lines {
 		line := s.line
 		if utf8.RuneCountInString(line) >= b.width {
 			line = string([]rune(line)[:b.width-1])
 		}
 		sb.WriteString(line + "\n")
 	}
-	b.drawn = len(b.slots)
+	b.drawn = len(lines)
 	io.WriteString(b.w, sb.String())
+}
+
+// total is the line of all the transfers of a command together: files
+// done, bytes moved in this run and the overall rate. On a terminal it
+// is drawn below the bars; otherwise it is printed once, at the end.
+type total struct {
+	p     *progress
+	files int // to transfer
+	start time.Time
+	slot  *slot // on a terminal
+
+	mu     sync.Mutex
+	done   int
+	failed int
+	n      int64
+	drawn  time.Time
+}
+
+// withTotal adds the total line for files transfers.
+func (p *progress) withTotal(files int) {
+	t := &total{p: p, files: files, start: time.Now()}
+	p.total = t
+	if p.board != nil {
+		t.slot = &slot{b: p.board}
+		p.board.mu.Lock()
+		p.board.footer = t.slot
+		p.board.mu.Unlock()
+		t.redraw(true)
+	}
+}
+
+func (t *total) count(n int64) {
+	t.mu.Lock()
+	t.n += n
+	t.mu.Unlock()
+	t.redraw(false)
+}
+
+func (t *total) fileDone(err error) {
+	t.mu.Lock()
+	t.done++
+	if err != nil {
+		t.failed++
+	}
+	t.mu.Unlock()
+	t.redraw(true)
+}
+
+// line is the total line:
+//
+//	total  3/10 files  12.0 MiB  5.1 MiB/s
+func (t *total) line() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	s := fmt.Sprintf("total  %d/%d files  %s", t.done, t.files, humanBytes(float64(t.n)))
+	if d := time.Since(t.start).Seconds(); d > 0 && t.n > 0 {
+		s += fmt.Sprintf("  %s/s", humanBytes(float64(t.n)/d))
+	}
+	if t.failed > 0 {
+		s += fmt.Sprintf("  (%d failed)", t.failed)
+	}
+	return s
+}
+
+func (t *total) redraw(force bool) {
+	if t.slot == nil {
+		return
+	}
+	t.mu.Lock()
+	now := time.Now()
+	if !force && now.Sub(t.drawn) < redrawEvery {
+		t.mu.Unlock()
+		return
+	}
+	t.drawn = now
+	t.mu.Unlock()
+	t.slot.set(t.line())
+}
+
+// finish ends the progress report: the total line, if any, is printed
+// for good.
+func (p *progress) finish() {
+	t := p.total
+	if t == nil {
+		return
+	}
+	line := fmt.Sprintf("%s in %s", t.line(), time.Since(t.start).Round(time.Millisecond))
+	if p.board != nil {
+		p.board.mu.Lock()
+		p.board.footer = nil
+		p.board.redraw(line)
+		p.board.mu.Unlock()
+		return
+	}
+	p.a.printf(p.w, "%s\n", line)
 }

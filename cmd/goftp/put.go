@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/goftplib/ftp"
 	"github.com/goftplib/ftp/listing"
@@ -21,12 +23,19 @@ func (a *app) put(args []string) error {
 	resume := fs.Bool("c", false, "continue interrupted uploads from the size of the partial file the server holds\n(REST; with --direct, from the size of the file itself)")
 	direct := fs.Bool("direct", false, "write straight to the final name, for servers that forbid renaming (upload-only\ndirectories). Without it, each file is uploaded to a partial file .NAME"+mirror.PartSuffix+"\nbeside the target and renamed when complete, so an interrupted upload never\nleaves a truncated file under the real name")
 	createDirs := fs.Bool("create-dirs", false, "create the remote directories the target needs (as curl --ftp-create-dirs)")
+	var o getOpts
+	fs.IntVar(&o.parallel, "P", 1, "upload `N` files at once")
+	fs.Var(&o.limit, "limit-rate", "limit each transfer to `RATE` bytes a second (500K, 2M, 1G; K = 1024)")
+	fs.Var(&o.total, "limit-total", "limit all transfers together to `RATE` bytes a second")
 	pos, err := a.parse(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) < 2 {
 		return usagef("put needs local files and a URL")
+	}
+	if o.parallel < 1 || o.parallel > maxConns {
+		return usagef("-P takes 1 to %d", maxConns)
 	}
 	u, err := a.parseURL(pos[len(pos)-1])
 	if err != nil {
@@ -55,7 +64,7 @@ func (a *app) put(args []string) error {
 			return usagef("%s is a directory: use mirror -R to upload a tree", l)
 		}
 	}
-	pools := a.pools()
+	pools := a.transferPools(o)
 	defer pools.Close()
 	p, err := pools.Pool(u)
 	if err != nil {
@@ -64,8 +73,14 @@ func (a *app) put(args []string) error {
 	if toDir, err = a.putTarget(p, u, toDir, stdin, *createDirs); err != nil {
 		return err
 	}
-	prog := a.newProgress(a.stdout)
-	failed := false
+	prog := a.newProgress(a.progressOut())
+	if o.parallel > 1 && len(locals) > 1 {
+		prog.withTotal(len(locals))
+	}
+	var failed atomic.Bool
+	var stop atomic.Value // the error that ends the command (interrupted)
+	sem := make(chan struct{}, o.parallel)
+	var wg sync.WaitGroup
 	for _, l := range locals {
 		remote := u.Path()
 		if toDir {
@@ -74,24 +89,43 @@ func (a *app) put(args []string) error {
 				remote = "/" + filepath.Base(l)
 			}
 		}
-		var err error
-		if l == "-" {
-			err = a.putStdin(p, remote, *direct, prog)
-		} else {
-			err = a.putFile(p, l, remote, *resume, *direct, prog)
+		select {
+		case sem <- struct{}{}:
+		case <-a.ctx.Done():
 		}
-		if err != nil {
-			if a.ctx.Err() != nil {
-				return err
-			}
-			if re := (*ftp.ReplyError)(nil); !toDir && errors.As(err, &re) && re.Code >= 550 {
-				err = fmt.Errorf("%w (if %s is a directory, add a trailing /)", err, u.Path())
-			}
-			a.printError(wrapf("put %s: %w", l, err))
-			failed = true
+		if a.ctx.Err() != nil {
+			break
 		}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			var err error
+			if l == "-" {
+				err = a.putStdin(p, remote, *direct, prog)
+			} else {
+				err = a.putFile(p, l, remote, *resume, *direct, prog)
+			}
+			if err != nil {
+				if a.ctx.Err() != nil {
+					stop.CompareAndSwap(nil, err)
+					return
+				}
+				if re := (*ftp.ReplyError)(nil); !toDir && errors.As(err, &re) && re.Code >= 550 {
+					err = fmt.Errorf("%w (if %s is a directory, add a trailing /)", err, u.Path())
+				}
+				a.printError(wrapf("put %s: %w", l, err))
+				failed.Store(true)
+			}
+		})
 	}
-	if failed {
+	wg.Wait()
+	prog.finish()
+	if err, _ := stop.Load().(error); err != nil {
+		return err
+	}
+	if a.ctx.Err() != nil {
+		return a.ctx.Err()
+	}
+	if failed.Load() {
 		return errReported
 	}
 	return nil
@@ -157,7 +191,7 @@ func (a *app) putStdin(p *ftp.Pool, remote string, direct bool, prog *progress) 
 		target = partialName(remote)
 	}
 	m := prog.start(remote, -1, 0)
-	r := a.stdin
+	r := p.RateLimitReader(a.ctx, a.stdin)
 	if w, ok := m.(io.Writer); ok {
 		r = io.TeeReader(r, w)
 	}
@@ -194,7 +228,7 @@ func (a *app) putFile(p *ftp.Pool, local, remote string, resume, direct bool, pr
 		Resume: resume,
 		Direct: true, // to target; the rename is ours (replaceWith)
 		Meter: func(size, offset int64) mirror.Meter {
-			m := prog.start(remote, size, offset)
+			m := rateMeter(a, p, prog.start(remote, size, offset))
 			if direct {
 				return m
 			}
@@ -259,4 +293,25 @@ func (a *app) replaceWith(c *ftp.Conn, part, remote string) error {
 		a.warnf("%s replaced, but its old version %s could not be deleted", remote, old)
 	}
 	return nil
+}
+
+// rateMeter returns m paced by the Pool's rate limits (--limit-rate,
+// --limit-total): mirror.Send writes what it uploads to its Meter when
+// the Meter is an io.Writer, so a Meter whose Write waits paces the
+// upload. m itself when the Pool has no limit.
+func rateMeter(a *app, p *ftp.Pool, m mirror.Meter) mirror.Meter {
+	w, ok := m.(io.Writer)
+	if !ok {
+		w = io.Discard
+	}
+	lw := p.RateLimitWriter(a.ctx, w)
+	if lw == w {
+		return m
+	}
+	return pacedMeter{m, lw}
+}
+
+type pacedMeter struct {
+	mirror.Meter
+	io.Writer
 }

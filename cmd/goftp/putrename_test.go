@@ -48,7 +48,7 @@ func TestPutRename(t *testing.T) {
 			{Cmd: "RNTO dir/f.txt", Reply: "250 renamed"},
 			quit,
 		})...)
-		runPut(t, srv).want(t, 0, []string{"dir/f.txt  5 B in "}, nil)
+		runPut(t, srv).want(t, 0, nil, []string{"dir/f.txt  5 B in "})
 	})
 	t.Run("not over an existing file", func(t *testing.T) {
 		t.Parallel()
@@ -117,6 +117,6 @@ func TestPutRename(t *testing.T) {
 			{Reply: "226 stored"},
 			quit,
 		})...)
-		runPut(t, srv, "--direct").want(t, 0, []string{"dir/f.txt  5 B in "}, nil)
+		runPut(t, srv, "--direct").want(t, 0, nil, []string{"dir/f.txt  5 B in "})
 	})
 }

@@ -170,5 +170,5 @@ func TestMirrorMaxDepth(t *testing.T) {
 		t.Error("mirror --max-depth 2 went three levels down")
 	}
 	e.run(t, "mirror", "--max-depth", "0", e.url("tree"), dst).want(t, 2, nil, []string{"--max-depth must be at least 1"})
-	e.run(t, "mirror", e.url("tree"), dst).want(t, 0, []string{"mirror: 1 files (1 B) transferred"}, nil)
+	e.run(t, "mirror", e.url("tree"), dst).want(t, 0, nil, []string{"mirror: 1 files (1 B) transferred"})
 }
