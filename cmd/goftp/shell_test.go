@@ -242,6 +242,11 @@ func TestShellTransfers(t *testing.T) {
 		for _, d := range []string{"pub", "copy2"} {
 			sameBytes(t, d+"/sub/deep.txt", readLocal(t, filepath.Join(dir, d, "sub", "deep.txt")), []byte("deep\n"))
 		}
+		os.WriteFile(filepath.Join(dir, "pub", "extra.txt"), []byte("x"), 0o644)
+		e.shell(t, "lcd "+dir+"; mirror --delete pub").want(t, 0, nil, []string{"delete extra.txt"})
+		if _, err := os.Stat(filepath.Join(dir, "pub", "extra.txt")); err == nil {
+			t.Errorf("mirror --delete left extra.txt")
+		}
 		r = e.shell(t, "lcd "+dir+"; mkdir back; mirror -R pub back/pub")
 		r.want(t, 0, nil, nil)
 		sameBytes(t, "back/pub/sub/deep.txt", e.file(t, "back/pub/sub/deep.txt"), []byte("deep\n"))
@@ -259,7 +264,7 @@ func TestShellChanges(t *testing.T) {
 		return err == nil
 	}
 	t.Run("mkdir rmdir mv", func(t *testing.T) {
-		r := e.shell(t, "mkdir -p m/n/o; mkdir m2; cd m; rmdir n/o; mv n n2; mv ../hello.txt ../m2; mv ../m2/hello.txt ./; mv hello.txt renamed.txt")
+		r := e.shell(t, "mkdir -p m/n/o; mkdir m2; cd m; rmdir n/o; mv n n2; mv ../hello.txt ../m2; mv ../m2/hello.txt ./; rename hello.txt renamed.txt")
 		r.want(t, 0, nil, nil)
 		for _, n := range []string{"m/n2", "m2", "m/renamed.txt"} {
 			if !exists(n) {
@@ -356,7 +361,7 @@ func TestShellScripts(t *testing.T) {
 	t.Run("open close user", func(t *testing.T) {
 		r := runGoftp(t, "", "--netrc", e.netrc, "shell", "-c", "pwd")
 		r.want(t, exitUsage, nil, []string{"not connected: open URL first"})
-		r = runGoftp(t, "", "--netrc", e.netrc, "shell", "-c", "open "+e.url("pub")+"; pwd; close; -pwd; open "+e.url("")+"; user user; pwd; bye; pwd")
+		r = runGoftp(t, "", "--netrc", e.netrc, "shell", "-c", "open "+e.url("pub")+"; pwd; close; -pwd; open "+e.url("")+"; user user; pwd; quit; pwd")
 		r.want(t, 0, []string{"/pub\n/\n"}, []string{"not connected"})
 		if strings.Count(r.stdout, "\n") != 2 {
 			t.Errorf("stdout %q: want two lines (nothing after bye)", r.stdout)
