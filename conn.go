@@ -52,12 +52,16 @@ type Conn struct {
 	// noPipeline: the server answered pipelined commands out of
 	// sequence; batches run in lock-step from now on.
 	noPipeline bool
-	noEPRT     bool // EPRT was refused: use PORT from now on
-	noMLSD     bool // MLSD was refused or sent garbage: use LIST from now on
-	noMLST     bool // MLST was refused or sent garbage: list the parent instead
-	noListA    bool // "LIST -a dir" was refused and "LIST dir" worked: no -a with a path
-	loggedIn   bool
-	modeZ      bool // MODE Z (deflate) is in effect
+	// noDeep: the server took commands queued during a transfer out of
+	// sequence; batches send the next file's commands only once a
+	// transfer has ended.
+	noDeep   bool
+	noEPRT   bool // EPRT was refused: use PORT from now on
+	noMLSD   bool // MLSD was refused or sent garbage: use LIST from now on
+	noMLST   bool // MLST was refused or sent garbage: list the parent instead
+	noListA  bool // "LIST -a dir" was refused and "LIST dir" worked: no -a with a path
+	loggedIn bool
+	modeZ    bool // MODE Z (deflate) is in effect
 	// ctrlCtx is the ctx of the operation using the control connection,
 	// so that every read of a long reply renews the inactivity deadline.
 	ctrlCtx context.Context

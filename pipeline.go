@@ -92,6 +92,10 @@ type batch struct {
 	// retry, when not nil, is asked about each failure: true keeps the
 	// file for a later attempt instead of ending it.
 	retry func(f *batchFile, err error) bool
+	// deep allows sending the next file's commands while a transfer is
+	// starting (see Conn.noDeep); a server that cannot take it closes
+	// the Conn, which only a Pool can replace.
+	deep bool
 
 	mu     sync.Mutex
 	failed int
@@ -241,9 +245,13 @@ func (c *Conn) batchStart(ctx context.Context) (stop func(), err error) {
 
 // pipelineBroken closes the Conn after a reply out of sequence and
 // returns the error that makes the Pool go on in lock-step.
-func (c *Conn) pipelineBroken(display string, rep *Reply) error {
+func (c *Conn) pipelineBroken(display string, rep *Reply, deep bool) error {
 	c.Close()
-	c.noPipeline = true
+	if deep {
+		c.noDeep = true // shallow pipelining may still work
+	} else {
+		c.noPipeline = true
+	}
 	what := "no reply"
 	if rep != nil {
 		what = strconv.Itoa(rep.Code) + " " + rep.Msg
@@ -317,6 +325,12 @@ func (c *Conn) retrFiles(ctx context.Context, b *batch, next func() *batchFile) 
 	// still to be read.
 	var prev *batchFile
 	var prevT *transfer
+	// ahead is the file whose EPSV and RETR were sent while the current
+	// file's transfer was starting (deep pipelining, see Conn.noDeep):
+	// the server finds them queued the moment it has sent the current
+	// file's 226, so its 229 comes back with that 226.
+	var ahead *batchFile
+	var aheadDisplays []string
 	endPrev := func() error {
 		if prev == nil {
 			return nil
@@ -329,39 +343,90 @@ func (c *Conn) retrFiles(ctx context.Context, b *batch, next func() *batchFile) 
 		if err != nil {
 			return err
 		}
-		if rep.Code == CodeEnteringExtPassive || rep.Code/100 == 1 {
-			return c.pipelineBroken(t.display, rep)
+		if rep.Code == CodeEnteringExtPassive || rep.Code/100 == 1 || ahead != nil && rep.Code/100 != 2 {
+			// With the next file's commands queued, a failure here may
+			// answer them (a server that read them during the transfer:
+			// "450 EPSV: data transfer in progress", "500 Unknown
+			// command"): the Conn cannot be trusted to be in step.
+			return c.pipelineBroken(t.display, rep, ahead != nil)
 		}
 		b.end(f, t.downloadResult(rep))
 		return nil
 	}
-	for f := next(); f != nil; f = next() {
+	// send opens f and sends its EPSV and RETR; false when f ended at
+	// once (its writer or name refused).
+	send := func(f *batchFile) ([]string, bool, error) {
 		if err := b.retrOpen(f); err != nil {
+			b.end(f, err)
+			return nil, false, nil
+		}
+		it := &b.retr[f.idx]
+		if err := c.checkArgs(it.Path); err != nil {
+			b.end(f, err)
+			return nil, false, nil
+		}
+		displays, err := c.writeCmds(ctx, pipedCmd{"EPSV", ""}, pipedCmd{"RETR", it.Path})
+		return displays, err == nil, err
+	}
+	// sendAhead sends the next file's commands (deep pipelining).
+	usedDeep := false
+	defer func() {
+		if usedDeep && c.noPipeline {
+			// Broken with commands queued during a transfer: the next
+			// attempt goes without them, still pipelined.
+			c.noPipeline, c.noDeep = false, true
+		}
+	}()
+	sendAhead := func() error {
+		if c.noDeep || !b.deep {
+			return nil
+		}
+		usedDeep = true
+		for {
+			f := next()
+			if f == nil {
+				return nil
+			}
+			displays, ok, err := send(f)
+			if err != nil {
+				return err
+			}
+			if ok {
+				ahead, aheadDisplays = f, displays
+				return nil
+			}
+		}
+	}
+	for {
+		var f *batchFile
+		var displays []string
+		if ahead != nil {
+			f, displays, ahead = ahead, aheadDisplays, nil
+		} else {
+			if f = next(); f == nil {
+				break
+			}
+			var ok bool
+			var err error
+			displays, ok, err = send(f)
+			if err != nil {
+				return err
+			}
 			if err := endPrev(); err != nil {
 				return err
 			}
-			b.end(f, err)
-			continue
-		}
-		it := &b.retr[f.idx]
-		displays, err := c.writeCmds(ctx, pipedCmd{"EPSV", ""}, pipedCmd{"RETR", it.Path})
-		if err != nil {
-			if !c.closed.Load() { // an argument refused before sending
-				if err := endPrev(); err != nil {
-					return err
-				}
-				b.end(f, err)
+			if !ok {
 				continue
 			}
-			return err
 		}
-		if err := endPrev(); err != nil {
-			return err
-		}
-		t, err := c.pipedData(ctx, "RETR", displays)
+		it := &b.retr[f.idx]
+		t, err := c.pipedData(ctx, "RETR", displays, sendAhead)
 		if err != nil {
 			var re *ReplyError
 			if errors.As(err, &re) && !c.closed.Load() {
+				if ahead != nil && (re.Code == CodeEnteringExtPassive || isSyntaxRefusal(&Reply{Code: re.Code})) {
+					return c.pipelineBroken(displays[1], &Reply{Code: re.Code, Msg: re.Msg}, true)
+				}
 				b.end(f, err) // this file refused (550): the batch goes on
 				continue
 			}
@@ -382,6 +447,15 @@ func (c *Conn) retrFiles(ctx context.Context, b *batch, next func() *batchFile) 
 			if werr == nil {
 				werr = t.sizeError()
 			}
+			if ahead != nil {
+				// The next file's commands are queued behind: ABOR and
+				// its replies cannot be told apart from theirs.
+				t.stop()
+				c.setData(nil)
+				c.Close()
+				b.end(f, werr)
+				return &opError{cmd: t.display, err: net.ErrClosed, closed: true}
+			}
 			rerr := c.batchAbortData(ctx, t, werr)
 			b.end(f, rerr)
 			if c.closed.Load() {
@@ -392,9 +466,20 @@ func (c *Conn) retrFiles(ctx context.Context, b *batch, next func() *batchFile) 
 		fullClose, _ := t.closeData()
 		fullClose()
 		prev, prevT = f, t
+		if ahead != nil {
+			// Its 226 is on the way, with the next file's 229.
+			if err := endPrev(); err != nil {
+				return err
+			}
+		}
 	}
 	return endPrev()
 }
+
+// isSyntaxRefusal reports a 500-504 reply: what a server that reads
+// commands during a transfer answers to those it cannot take then
+// (Pure-FTPd), never the end of a transfer that has started.
+func isSyntaxRefusal(rep *Reply) bool { return rep.Code >= 500 && rep.Code <= 504 }
 
 // downloadResult is the outcome of a download whose data ended at EOF and
 // whose final reply is rep.
@@ -434,14 +519,14 @@ func (c *Conn) batchAbortData(ctx context.Context, t *transfer, err error) error
 // (displays: EPSV's, then the command's), connects, and starts the
 // transfer. A refusal of the command is a *ReplyError with the Conn in
 // step.
-func (c *Conn) pipedData(ctx context.Context, verb string, displays []string) (*transfer, error) {
+func (c *Conn) pipedData(ctx context.Context, verb string, displays []string, afterDial func() error) (*transfer, error) {
 	display := displays[len(displays)-1]
 	rep, err := c.pipedReply(ctx, "EPSV")
 	if err != nil {
 		return nil, err
 	}
 	if rep.Code != CodeEnteringExtPassive {
-		return nil, c.pipelineBroken("EPSV", rep)
+		return nil, c.pipelineBroken("EPSV", rep, false)
 	}
 	port, perr := parseEPSV(rep.Msg)
 	if perr != nil {
@@ -451,6 +536,19 @@ func (c *Conn) pipedData(ctx context.Context, verb string, displays []string) (*
 	if err != nil {
 		c.Close()
 		return nil, err
+	}
+	if tc, ok := conn.(*net.TCPConn); ok && verb == "RETR" && !c.protP {
+		// Nothing is ever sent on a download's data connection: say so
+		// at once (FIN). Servers that wait for the client's close before
+		// their 226 (vsftpd) then send it with the data, a round trip
+		// sooner.
+		tc.CloseWrite()
+	}
+	if afterDial != nil {
+		if err := afterDial(); err != nil {
+			conn.Close()
+			return nil, err
+		}
 	}
 	return c.beginData(ctx, verb, display, &pendingData{conn: conn}, func() {})
 }
@@ -630,7 +728,7 @@ func (c *Conn) storFiles(ctx context.Context, b *batch, next func() *batchFile) 
 				return nil, err
 			}
 			if rep.Code == CodeEnteringExtPassive || rep.Code/100 == 1 {
-				return nil, c.pipelineBroken(displays[0], rep)
+				return nil, c.pipelineBroken(displays[0], rep, false)
 			}
 			if serr := c.checkSize(v, &b.stor[v.f.idx], displays[0], rep); serr != nil {
 				b.end(v.f, serr)
@@ -706,7 +804,7 @@ func closeReader(r io.Reader) {
 // the file ready for its bookkeeping, or the file's error (ferr), or the
 // connection's failure (err).
 func (c *Conn) storOne(ctx context.Context, f *batchFile, it *StorItem, r io.Reader, displays []string) (_ *storPrev, ferr, err error) {
-	t, err := c.pipedData(ctx, "STOR", displays)
+	t, err := c.pipedData(ctx, "STOR", displays, nil)
 	if err != nil {
 		var re *ReplyError
 		if errors.As(err, &re) && !c.closed.Load() {
@@ -759,7 +857,7 @@ func (c *Conn) storOne(ctx context.Context, f *batchFile, it *StorItem, r io.Rea
 		return nil, nil, err
 	}
 	if rep.Code == CodeEnteringExtPassive || rep.Code/100 == 1 {
-		return nil, nil, c.pipelineBroken(t.display, rep)
+		return nil, nil, c.pipelineBroken(t.display, rep, false)
 	}
 	switch {
 	case rep.Code/100 != 2:

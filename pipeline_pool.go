@@ -23,7 +23,7 @@ import (
 // else an error that counts the failures and wraps the first one. It is
 // safe for concurrent use.
 func (p *Pool) RetrBatch(ctx context.Context, items []RetrItem) error {
-	b := &batch{retr: items, files: newBatch(len(items))}
+	b := &batch{retr: items, files: newBatch(len(items)), deep: !p.noDeep.Load()}
 	p.runBatch(ctx, b,
 		func(c *Conn, next func() *batchFile) error { return c.retrFiles(ctx, b, next) },
 		func(c *Conn, f *batchFile) error { return c.retrOne(ctx, b, f) })
@@ -98,6 +98,9 @@ func (p *Pool) runBatch(ctx context.Context, b *batch, pipe func(*Conn, func() *
 				if p.noPipeline.Load() {
 					c.noPipeline = true
 				}
+				if p.noDeep.Load() {
+					c.noDeep = true
+				}
 				var taken []*batchFile
 				err = pipe(c, func() *batchFile {
 					f := next()
@@ -108,6 +111,9 @@ func (p *Pool) runBatch(ctx context.Context, b *batch, pipe func(*Conn, func() *
 				})
 				if c.noPipeline {
 					p.noPipeline.Store(true)
+				}
+				if c.noDeep {
+					p.noDeep.Store(true)
 				}
 				p.Put(c)
 				if err == nil {

@@ -110,6 +110,7 @@ type Pool struct {
 	// noPipeline: a server of this Pool answered pipelined commands out
 	// of sequence; batches run in lock-step from then on.
 	noPipeline atomic.Bool
+	noDeep     atomic.Bool // the same for deep pipelining (see Conn.noDeep)
 	stop       chan struct{}
 	reaped     chan struct{}
 	total      *rate.Limiter // TotalRateLimit, or nil

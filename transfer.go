@@ -242,7 +242,8 @@ type firstResult struct {
 // other reply is returned as a *ReplyError.
 func (c *Conn) firstReply(ctx context.Context, verb, display string) (*Reply, error) {
 	rep, err := c.readReply(ctx, display)
-	if err == nil && rep.Code/100 == 2 {
+	if err == nil && rep.Code/100 == 2 && rep.Code != CodeEnteringExtPassive {
+		// (A 229 is the reply to a pipelined EPSV, out of sequence.)
 		rep, err = c.readReply(ctx, display)
 	}
 	if err != nil {

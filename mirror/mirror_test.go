@@ -313,7 +313,10 @@ func TestInterruptedUpload(t *testing.T) {
 	src := t.TempDir()
 	os.WriteFile(filepath.Join(src, "big.bin"), big, 0o644)
 	ctx, cancel := context.WithCancel(t.Context())
-	c := &cutter{limit: 1 << 20, cancel: cancel}
+	// The Writer does not wait for the server's 150 before sending (and
+	// the kernel buffers much on loopback): cut late enough that part of
+	// the file has reached the server.
+	c := &cutter{limit: 3 << 20, cancel: cancel}
 	_, err := mirror.Upload(ctx, p, src, "up", &mirror.Options{Parallel: 1, Meter: c.meter})
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("interrupted upload: %v, want context.Canceled", err)
@@ -321,7 +324,17 @@ func TestInterruptedUpload(t *testing.T) {
 	if got, _ := srv.ReadFile("up/big.bin"); string(got) != "old version" {
 		t.Fatalf("the interrupted upload replaced up/big.bin (%d bytes)", len(got))
 	}
-	part, err := srv.ReadFile("up/.big.bin.goftp-part")
+	// The server may still be writing what was in flight when the
+	// upload was aborted: wait until the partial file stops growing.
+	var part []byte
+	for i, last := 0, -1; i < 100; i++ {
+		part, err = srv.ReadFile("up/.big.bin.goftp-part")
+		if err == nil && len(part) == last {
+			break
+		}
+		last = len(part)
+		time.Sleep(20 * time.Millisecond)
+	}
 	if err != nil || len(part) == 0 || len(part) >= len(big) {
 		t.Fatalf("remote partial file: %d bytes, %v", len(part), err)
 	}
