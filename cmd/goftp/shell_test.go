@@ -491,3 +491,31 @@ func TestShellTLS(t *testing.T) {
 		sameBytes(t, "pub/up.txt", e.file(t, "pub/up.txt"), []byte("up\n"))
 	}
 }
+
+// TestShellIdleDrop: a session whose connection a NAT box dropped while
+// the user was thinking goes on: the next command logs in again.
+func TestShellIdleDrop(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, ftptest.Options{})
+	px, err := faultproxy.Start(e.srv.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer px.Close()
+	px.DropIdle(300 * time.Millisecond)
+	var out, errb syncBuffer
+	a := &app{ctx: t.Context(), stdin: strings.NewReader(""), stdout: &out, stderr: &errb, getenv: func(string) string { return "" }}
+	a.g.netrc = e.netrc
+	s := &shell{a: a, lcwd: t.TempDir(), parallel: 1}
+	if err := s.open(fmt.Sprintf("ftp://%s@%s/pub", ftptest.DefaultUser, px.Addr)); err != nil {
+		t.Fatal(err)
+	}
+	defer s.closeConn()
+	time.Sleep(6 * time.Second) // past the Pool's 5 s check of an idle connection
+	if px.Dropped.Load() == 0 {
+		t.Fatal("the proxy dropped nothing")
+	}
+	if code := s.exec(stmt{words: []word{{text: "cat"}, {text: "a.txt"}}}); code != 0 || out.String() != "aaa\n" {
+		t.Errorf("after the drop: status %d, stdout %q, stderr %q", code, out.String(), errb.String())
+	}
+}
