@@ -312,11 +312,16 @@ round() {
 	local server=$1 mode=$2 op=$3 size=$4 p=$5 addr=$6 tls=$7 floor=$8 runs=$9
 	shift 9
 	local run client
+	local -A failed=()
 	for run in $(seq "$runs"); do
 		for client in "$@"; do
+			# A client that failed is not run again in this scenario (a
+			# stall costs CMD_TIMEOUT each time).
+			[ -n "${failed[$client]:-}" ] && continue
 			client_cmd "$client" "$op" "$p" "$addr" "$tls"
 			[ ${#CMD[@]} -gt 0 ] || continue
 			measure "$server" "$mode" "$op" "$size" "$p" "$client" "$run" "$floor" -- "${CMD[@]}"
+			[ "$(tail -1 "$RESULTS" | cut -f8)" = fail ] && failed[$client]=1
 		done
 	done
 }

@@ -358,11 +358,11 @@ func writeTables(w io.Writer, scens []*scenario) {
 	for _, c := range cols {
 		fmt.Fprintf(w, " %s |", peerTitle[c])
 	}
-	fmt.Fprintf(w, " ours ÷ floor |\n|---|")
+	fmt.Fprintf(w, "\n|---|")
 	for range cols {
 		fmt.Fprintf(w, "---:|")
 	}
-	fmt.Fprintf(w, "---:|\n")
+	fmt.Fprintf(w, "\n")
 	for _, s := range scens {
 		if s.op == "parse" || s.mode == "rtt" {
 			continue
@@ -371,11 +371,7 @@ func writeTables(w io.Writer, scens []*scenario) {
 		for _, c := range cols {
 			fmt.Fprintf(w, " %s |", s.cell(c))
 		}
-		fl := ""
-		if s.floor > 0 {
-			fl = fmt.Sprintf("%.2f×", s.median(ours)/s.floor)
-		}
-		fmt.Fprintf(w, " %s |\n", fl)
+		fmt.Fprintln(w)
 	}
 
 	// Parsing.

@@ -50,6 +50,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	connRate := fl.Int64("conn-rate", 0, "proxy: bytes per second per connection and direction (0: no cap)")
 	totalRate := fl.Int64("total-rate", 0, "proxy: bytes per second of all connections, per direction (0: no cap)")
 	freeHS := fl.Bool("free-handshake", false, "proxy: new connections cost no round trip")
+	trace := fl.String("trace", "", "proxy: write a line per event (connections, control lines, in ms) to this `file`")
 	noTLS := fl.Bool("notls", false, "do not start the TLS server")
 	reuse := fl.Bool("ssl-reuse", true, "keep the server's requirement that TLS data connections resume the control session")
 	if err := fl.Parse(args); err != nil {
@@ -86,7 +87,16 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	var proxy *delayproxy.Proxy
 	if *delay > 0 {
-		proxy, err = delayproxy.Start(plain.Addr, delayproxy.Options{Delay: *delay, ConnRate: *connRate, TotalRate: *totalRate, FreeHandshake: *freeHS})
+		o := delayproxy.Options{Delay: *delay, ConnRate: *connRate, TotalRate: *totalRate, FreeHandshake: *freeHS}
+		if *trace != "" {
+			f, err := os.Create(*trace)
+			if err != nil {
+				return fail(err)
+			}
+			defer f.Close()
+			o.Trace = f
+		}
+		proxy, err = delayproxy.Start(plain.Addr, o)
 		if err != nil {
 			return fail(err)
 		}

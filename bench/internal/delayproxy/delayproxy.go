@@ -80,6 +80,12 @@ type Options struct {
 	// Burst is the size of every token bucket, in bytes (also the largest
 	// chunk read at once when a cap is set); 0: DefaultBurst.
 	Burst int
+	// Trace, when not nil, receives a line per event, in milliseconds
+	// since Start: connections accepted and dialled, data connections'
+	// ends, and every control line as the proxy reads it (client's
+	// commands, PASS masked; server's replies), "sN" naming the session
+	// and "dN" the data connection.
+	Trace io.Writer
 }
 
 // Proxy is a running delaying proxy. It is safe for concurrent use.
@@ -101,6 +107,8 @@ type Proxy struct {
 	closed  bool
 	closers map[io.Closer]struct{}
 	stats   Stats
+	started time.Time
+	ids     int // sessions and data connections numbered so far, for Trace
 }
 
 // Stats counts what went through the proxy.
@@ -182,6 +190,7 @@ func Start(target string, o Options) (*Proxy, error) {
 		done:      make(chan struct{}),
 		closers:   map[io.Closer]struct{}{},
 		stats:     Stats{Commands: map[string]int{}},
+		started:   time.Now(),
 	}
 	p.wg.Go(p.serve)
 	return p, nil
@@ -254,6 +263,25 @@ func (p *Proxy) untrack(c io.Closer) {
 	delete(p.closers, c)
 }
 
+// tracef writes one line to Options.Trace.
+func (p *Proxy) tracef(format string, args ...any) {
+	if p.opts.Trace == nil {
+		return
+	}
+	line := fmt.Sprintf("%9.1f ", float64(time.Since(p.started).Microseconds())/1000) + fmt.Sprintf(format, args...)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	io.WriteString(p.opts.Trace, strings.TrimRight(line, "\r\n")+"\n")
+}
+
+// nextID numbers a session or data connection for Trace.
+func (p *Proxy) nextID() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.ids++
+	return p.ids
+}
+
 func (p *Proxy) count(f func(*Stats)) {
 	p.mu.Lock()
 	f(&p.stats)
@@ -271,9 +299,10 @@ func (p *Proxy) serve() {
 		}
 		p.count(func(s *Stats) { s.Sessions++ })
 		p.wg.Go(func() {
-			sess := &session{p: p}
+			sess := &session{p: p, id: p.nextID()}
 			defer sess.closeListeners()
-			p.link(c, p.target, nil,
+			p.tracef("s%d accepted", sess.id)
+			p.link(c, p.target, func() { p.tracef("s%d dialled", sess.id) },
 				func(r io.Reader) io.Reader {
 					return &lineReader{br: bufio.NewReaderSize(r, chunkSize), onLine: sess.command}
 				},
@@ -446,7 +475,8 @@ func (l *lateConn) CloseWrite() error {
 
 // session is the state of one control connection.
 type session struct {
-	p *Proxy
+	p  *Proxy
+	id int
 
 	mu        sync.Mutex
 	listeners []net.Listener
@@ -457,6 +487,11 @@ func (s *session) command(line []byte) []byte {
 	verb, _, _ := strings.Cut(strings.TrimRight(string(line), "\r\n"), " ")
 	verb = strings.ToUpper(verb)
 	s.p.count(func(st *Stats) { st.Commands[verb]++ })
+	if verb == "PASS" {
+		s.p.tracef("s%d > PASS ***", s.id)
+	} else {
+		s.p.tracef("s%d > %.80s", s.id, line)
+	}
 	if verb == "AUTH" {
 		return nil // the rest is opaque: stop parsing this direction
 	}
@@ -467,6 +502,7 @@ func (s *session) command(line []byte) []byte {
 // listener of the proxy, which forwards to the port the server announced.
 func (s *session) reply(line []byte) []byte {
 	l := string(line)
+	s.p.tracef("s%d < %.80s", s.id, l)
 	switch {
 	case strings.HasPrefix(l, "234"): // AUTH accepted: TLS follows
 		return nil
@@ -512,7 +548,7 @@ func (s *session) listen(serverPort int) (int, bool) {
 	s.listeners = append(s.listeners, ln)
 	s.mu.Unlock()
 	target := net.JoinHostPort(s.p.host, strconv.Itoa(serverPort))
-	s.p.wg.Go(func() { s.p.data(ln, target) })
+	s.p.wg.Go(func() { s.p.data(ln, target, s.id) })
 	return ln.Addr().(*net.TCPAddr).Port, true
 }
 
@@ -525,8 +561,9 @@ func (s *session) closeListeners() {
 	s.listeners = nil
 }
 
-// data accepts one connection on ln and forwards it to target.
-func (p *Proxy) data(ln net.Listener, target string) {
+// data accepts one connection on ln and forwards it to target; sid is
+// the session's number, for Trace.
+func (p *Proxy) data(ln net.Listener, target string, sid int) {
 	defer p.untrack(ln)
 	if tl, ok := ln.(*net.TCPListener); ok {
 		tl.SetDeadline(time.Now().Add(dataAcceptTimeout))
@@ -539,7 +576,13 @@ func (p *Proxy) data(ln net.Listener, target string) {
 	if !p.track(c) {
 		return
 	}
-	p.link(c, target, func() { p.count(func(st *Stats) { st.DataConns++ }) }, nil, nil)
+	id := p.nextID()
+	p.tracef("d%d accepted (s%d)", id, sid)
+	p.link(c, target, func() {
+		p.count(func(st *Stats) { st.DataConns++ })
+		p.tracef("d%d dialled", id)
+	}, nil, nil)
+	p.tracef("d%d ended", id)
 }
 
 // lineReader returns one control line per Read, passed through onLine,

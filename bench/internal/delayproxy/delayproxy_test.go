@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"net"
+	"strings"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -174,5 +175,52 @@ func TestProxyConnRate(t *testing.T) {
 	}
 	if err := c.Quit(ctx); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestTrace checks the event log: the session and its data connection,
+// commands and replies in order, and no password.
+func TestTrace(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	srv, err := ftptest.NewServer(ftptest.Options{Files: fstest.MapFS{"a.bin": {Data: []byte("abc")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	var log bytes.Buffer
+	p, err := delayproxy.Start(srv.Addr, delayproxy.Options{Delay: time.Millisecond, Trace: &log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	c, err := ftp.Dial(ctx, p.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Login(ctx, ftptest.DefaultUser, ftptest.DefaultPassword); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.RetrBinary(ctx, "a.bin", io.Discard, 0); err != nil {
+		t.Fatal(err)
+	}
+	c.Quit(ctx)
+	c.Close()
+	p.Close()
+	got := log.String()
+	if strings.Contains(got, ftptest.DefaultPassword) {
+		t.Errorf("the trace holds the password:\n%s", got)
+	}
+	last := 0
+	for _, want := range []string{"s1 accepted", "s1 dialled", "s1 < 220", "s1 > PASS ***", "s1 > EPSV", "s1 < 229", "s1 > RETR a.bin", "s1 > QUIT"} {
+		i := strings.Index(got[last:], want)
+		if i < 0 {
+			t.Fatalf("trace lacks %q after byte %d:\n%s", want, last, got)
+		}
+		last += i
+	}
+	for _, want := range []string{"d2 accepted (s1)", "d2 dialled", "d2 ended"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("trace lacks %q:\n%s", want, got)
+		}
 	}
 }
