@@ -509,3 +509,35 @@ func (h *shellLog) WithAttrs(attrs []slog.Attr) slog.Handler {
 }
 
 func (h *shellLog) WithGroup(string) slog.Handler { return h }
+
+// dirCache keeps the names of remote directories for Tab completion,
+// from the listings made for it or by ls; commands that may change the
+// tree clear it.
+type dirCache struct {
+	m map[string][]cacheEntry
+}
+
+type cacheEntry struct {
+	name string
+	dir  bool
+}
+
+// Bounds of the completion cache: directories kept, names per directory.
+const (
+	maxCachedDirs  = 64
+	maxCachedNames = 10000
+)
+
+func (d *dirCache) clear() { d.m = nil }
+
+func (d *dirCache) get(dir string) ([]cacheEntry, bool) {
+	e, ok := d.m[dir]
+	return e, ok
+}
+
+func (d *dirCache) put(dir string, names []cacheEntry) {
+	if d.m == nil || len(d.m) >= maxCachedDirs {
+		d.m = map[string][]cacheEntry{}
+	}
+	d.m[dir] = names
+}
