@@ -229,18 +229,38 @@ func (c *Conn) StorBatch(ctx context.Context, items []StorItem) error {
 	return b.result()
 }
 
-// batchStart claims the Conn for a batch and sets TYPE I.
+// batchStart claims the Conn for a batch. TYPE I goes with the first
+// commands (see writeBatch).
 func (c *Conn) batchStart(ctx context.Context) (stop func(), err error) {
 	if err := c.begin(); err != nil {
 		return nil, err
 	}
 	wstop := c.watch(ctx, c.nc)
-	if err := c.setType(ctx, "I"); err != nil {
-		wstop()
-		c.end()
+	return func() { wstop(); c.end() }, nil
+}
+
+// writeBatch sends cmds in one write, preceded by TYPE I when that is not
+// the type in effect; TYPE's reply, the first to come, is read at once.
+func (c *Conn) writeBatch(ctx context.Context, cmds ...pipedCmd) ([]string, error) {
+	typed := c.curType != "I"
+	if typed {
+		cmds = append([]pipedCmd{{"TYPE", "I"}}, cmds...)
+	}
+	displays, err := c.writeCmds(ctx, cmds...)
+	if err != nil || !typed {
+		return displays, err
+	}
+	rep, err := c.pipedReply(ctx, displays[0])
+	if err != nil {
 		return nil, err
 	}
-	return func() { wstop(); c.end() }, nil
+	if rep.Code/100 != 2 {
+		// The replies to the rest are on their way: out of step.
+		c.Close()
+		return nil, &opError{cmd: displays[0], err: c.unexpected(displays[0], rep), closed: true}
+	}
+	c.curType = "I"
+	return displays[1:], nil
 }
 
 // pipelineBroken closes the Conn after a reply out of sequence and
@@ -365,7 +385,7 @@ func (c *Conn) retrFiles(ctx context.Context, b *batch, next func() *batchFile) 
 			b.end(f, err)
 			return nil, false, nil
 		}
-		displays, err := c.writeCmds(ctx, pipedCmd{"EPSV", ""}, pipedCmd{"RETR", it.Path})
+		displays, err := c.writeBatch(ctx, pipedCmd{"EPSV", ""}, pipedCmd{"RETR", it.Path})
 		return displays, err == nil, err
 	}
 	// sendAhead sends the next file's commands (deep pipelining).
@@ -709,7 +729,7 @@ func (c *Conn) storFiles(ctx context.Context, b *batch, next func() *batchFile) 
 			}
 			return nil, nil
 		}
-		displays, err := c.writeCmds(ctx, cmds...)
+		displays, err := c.writeBatch(ctx, cmds...)
 		if err != nil {
 			if op != nil && op.renaming {
 				b.end(op.f, errorf("%w (the upload is complete in %s)", err, op.temp))

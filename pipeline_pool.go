@@ -101,6 +101,9 @@ func (p *Pool) runBatch(ctx context.Context, b *batch, pipe func(*Conn, func() *
 				if p.noDeep.Load() {
 					c.noDeep = true
 				}
+				if p.epsvOK.Load() && !c.noEPSV {
+					c.epsvOK = true // learnt on another connection to the server
+				}
 				var taken []*batchFile
 				err = pipe(c, func() *batchFile {
 					f := next()
@@ -114,6 +117,9 @@ func (p *Pool) runBatch(ctx context.Context, b *batch, pipe func(*Conn, func() *
 				}
 				if c.noDeep {
 					p.noDeep.Store(true)
+				}
+				if c.epsvOK {
+					p.epsvOK.Store(true)
 				}
 				p.Put(c)
 				if err == nil {

@@ -111,6 +111,7 @@ type Pool struct {
 	// of sequence; batches run in lock-step from then on.
 	noPipeline atomic.Bool
 	noDeep     atomic.Bool // the same for deep pipelining (see Conn.noDeep)
+	epsvOK     atomic.Bool // EPSV worked on a connection of the Pool
 	stop       chan struct{}
 	reaped     chan struct{}
 	total      *rate.Limiter // TotalRateLimit, or nil
@@ -270,6 +271,9 @@ func (p *Pool) Put(c *Conn) {
 	if c.closed.Load() || c.busy.Load() {
 		p.discard(c)
 		return
+	}
+	if c.epsvOK {
+		p.epsvOK.Store(true) // batches on new connections pipeline EPSV at once
 	}
 	p.mu.Lock()
 	if p.closed {

@@ -271,6 +271,22 @@ func (s *syncer) run(top func()) (Result, error) {
 			}
 		})
 	}
+	// Log the other connections in while the walk goes on: the
+	// transfers, and the batches at the end, find them ready. Bounded by
+	// Parallel; abandoned when run returns.
+	wctx, unwarm := context.WithCancel(s.ctx)
+	var warm sync.WaitGroup
+	defer warm.Wait()
+	defer unwarm()
+	if !s.opts.DryRun {
+		for range s.opts.Parallel - 1 {
+			warm.Go(func() {
+				if c, err := s.p.Get(wctx); err == nil {
+					s.p.Put(c)
+				}
+			})
+		}
+	}
 	s.wcond.L = &s.wmu
 	s.pending = []func(){top}
 	var walkers sync.WaitGroup
