@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/goftplib/ftp"
+	"github.com/goftplib/ftp/ftptest"
 	"github.com/goftplib/ftp/internal/scripted"
 )
 
@@ -79,5 +80,31 @@ func TestIsTransient(t *testing.T) {
 		if got := ftp.IsTransient(err); got != want {
 			t.Errorf("IsTransient(%v) = %v, want %v", err, got, want)
 		}
+	}
+}
+
+// TestPoolNegativeIdleTimeoutKeepsConns checks the documented meaning of a
+// negative IdleTimeout: idle connections are never closed by the reaper
+// (they were quit within 10 ms, so every Get logged in again).
+func TestPoolNegativeIdleTimeoutKeepsConns(t *testing.T) {
+	t.Parallel()
+	srv := ftptest.New(t, ftptest.Options{})
+	for _, idle := range []time.Duration{-1, 20 * time.Millisecond} {
+		p := ftp.NewPool(srv.Addr, ftp.PoolConfig{User: ftptest.DefaultUser, Password: ftptest.DefaultPassword, IdleTimeout: idle, MaxConns: 1})
+		c1, err := p.Get(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.Put(c1)
+		time.Sleep(200 * time.Millisecond)
+		c2, err := p.Get(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if same := c1 == c2; same != (idle < 0) {
+			t.Errorf("IdleTimeout %v: the same connection after 200 ms idle = %v", idle, same)
+		}
+		p.Put(c2)
+		p.Close()
 	}
 }
