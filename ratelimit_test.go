@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"testing"
 	"time"
 
@@ -106,4 +107,56 @@ type writerAt []byte
 
 func (w writerAt) WriteAt(p []byte, off int64) (int, error) {
 	return copy(w[off:], p), nil
+}
+
+// corrupting is an io.WriterAt and io.ReaderAt in memory that flips one
+// byte written at offset bad: a segmented download into it must fail the
+// server's checksum.
+type corrupting struct {
+	b   []byte
+	bad int64
+}
+
+func (c *corrupting) WriteAt(p []byte, off int64) (int, error) {
+	n := copy(c.b[off:], p)
+	if c.bad >= off && c.bad < off+int64(n) {
+		c.b[c.bad] ^= 0x55
+	}
+	return n, nil
+}
+
+func (c *corrupting) ReadAt(p []byte, off int64) (int, error) {
+	if off >= int64(len(c.b)) {
+		return 0, io.EOF
+	}
+	n := copy(p, c.b[off:])
+	if n < len(p) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+// TestRetrSegmentedChecksum: with a server that offers HASH (ftptest),
+// a segmented download is checked against it; a destination that does
+// not hold what was written fails with ErrChecksumMismatch.
+func TestRetrSegmentedChecksum(t *testing.T) {
+	t.Parallel()
+	srv := ftptest.New(t, ftptest.Options{})
+	content := bytes.Repeat([]byte("checksum-ranges!"), 3<<20/16)
+	if err := srv.WriteFile("c.bin", content); err != nil {
+		t.Fatal(err)
+	}
+	p := ftp.NewPool(srv.Addr, ftp.PoolConfig{User: ftptest.DefaultUser, Password: ftptest.DefaultPassword})
+	defer p.Close()
+	good := &corrupting{b: make([]byte, len(content)), bad: -1}
+	if _, err := p.RetrSegmented(t.Context(), "c.bin", good, ftp.SegmentOptions{MinSegment: 256 << 10}); err != nil || !bytes.Equal(good.b, content) {
+		t.Fatalf("RetrSegmented = %v", err)
+	}
+	bad := &corrupting{b: make([]byte, len(content)), bad: 2<<20 + 5}
+	if _, err := p.RetrSegmented(t.Context(), "c.bin", bad, ftp.SegmentOptions{MinSegment: 256 << 10}); !errors.Is(err, ftp.ErrChecksumMismatch) {
+		t.Fatalf("RetrSegmented into a corrupting destination = %v, want ErrChecksumMismatch", err)
+	}
+	if _, err := p.RetrSegmented(t.Context(), "c.bin", bad, ftp.SegmentOptions{MinSegment: 256 << 10, NoChecksum: true}); err != nil {
+		t.Fatalf("NoChecksum: %v", err)
+	}
 }

@@ -47,10 +47,12 @@ type SegmentOptions struct {
 	// RetrSegmented fails with ErrFileChanged and writes nothing).
 	State *SegmentState
 	// Checkpoint, when not nil, is called with the download's state
-	// after ranges were written (at most every CheckpointEvery) and once
-	// more at its end, successful or not, never concurrently: a caller
-	// saves it to resume an interrupted download. Every range it names
-	// has been written to the destination before the call.
+	// before the first range starts, every CheckpointEvery while ranges
+	// are fetched, and once more when the download fails, never
+	// concurrently: a caller saves it to resume an interrupted download.
+	// Every range it names has been written to the destination before
+	// the call. After a checksum mismatch the ranges it named are not to
+	// be trusted.
 	Checkpoint func(SegmentState) error
 	// CheckpointEvery is the least time between two checkpoints. Zero
 	// means 2 s.
@@ -78,7 +80,9 @@ var ErrFileChanged = errors.New("ftp: the remote file changed since the download
 type segment struct {
 	start, pos, end int64
 	active          bool
-	fails           int // failed attempts in a row without progress
+	fails           int       // failed attempts in a row without progress
+	began           time.Time // first byte of the current attempt
+	base            int64     // pos then
 }
 
 // segDownload is the shared state of one RetrSegmented call.
@@ -93,11 +97,21 @@ type segDownload struct {
 	minSeg int64
 	wl     *rateLimits // rate limits, or nil
 
+	// Connections dialled while the file is inspected, one per worker
+	// after the first, handed over through pre.
+	pre     chan preConn
+	preLeft int // results in pre not taken yet; guarded by mu
+	preWG   sync.WaitGroup
+	// The file's MDTM, asked on the first of them meanwhile.
+	preMT   chan preTime
+	mtAsked bool
+
 	mu      sync.Mutex
 	segs    []*segment
-	live    int   // workers running
-	err     error // the first fatal error
-	fetched int64 // bytes written in this call
+	live    int           // workers running
+	err     error         // the first fatal error
+	fetched int64         // bytes written in this call
+	startup time.Duration // the longest wait from RETR to a range's first byte
 
 	ckMu   sync.Mutex
 	ckLast time.Time
@@ -134,6 +148,9 @@ func (p *Pool) RetrSegmented(ctx context.Context, path string, w io.WriterAt, op
 	if d.opts.CheckpointEvery == 0 {
 		d.opts.CheckpointEvery = 2 * time.Second
 	}
+	// The other connections log in while the file is inspected.
+	d.predial(ctx, min(cmp.Or(opts.Segments, 4), p.Limit()))
+	defer d.drain()
 	single, err := d.inspect(ctx)
 	if err != nil {
 		return 0, err
@@ -144,10 +161,114 @@ func (p *Pool) RetrSegmented(ctx context.Context, path string, w io.WriterAt, op
 	return d.run(ctx)
 }
 
+type preConn struct {
+	c   *Conn
+	err error
+}
+
+type preTime struct {
+	t   time.Time
+	err error
+	ok  bool // MDTM was answered (err is its refusal, or nil)
+}
+
+// predial gets n connections of the Pool at once, without waiting for
+// one to be free (Pool.tryGet): the first one ready inspects the file,
+// the others go to the workers. Each is set to binary (TYPE I); the first
+// dialled also asks the file's MDTM meanwhile.
+func (d *segDownload) predial(ctx context.Context, n int) {
+	d.pre = make(chan preConn, max(n, 0))
+	d.preLeft = max(n, 0)
+	d.preMT = make(chan preTime, 1)
+	if n <= 0 {
+		d.preMT <- preTime{}
+	}
+	for i := range n {
+		d.preWG.Go(func() {
+			c, err := d.p.tryGet(ctx)
+			if i == 0 {
+				var pt preTime
+				if err == nil {
+					pt.t, pt.err = c.ModTime(ctx, d.path)
+					pt.ok = pt.err == nil || errors.Is(pt.err, ErrPermanent)
+				}
+				d.preMT <- pt
+			}
+			if err == nil {
+				err = typeBinary(ctx, c)
+			}
+			if err != nil && c != nil {
+				c.Close()
+				d.p.Put(c)
+				c = nil
+			}
+			d.pre <- preConn{c, err}
+		})
+	}
+}
+
+// typeBinary sets c to TYPE I (at once when it is already).
+func typeBinary(ctx context.Context, c *Conn) error {
+	if err := c.begin(); err != nil {
+		return err
+	}
+	defer c.end()
+	return c.setType(ctx, "I")
+}
+
+// modTime returns the file's MDTM: the one asked on a dialled connection
+// if it was answered, else asked on c. A server without MDTM gives the
+// zero time.
+func (d *segDownload) modTime(ctx context.Context, c *Conn) (time.Time, error) {
+	if !d.mtAsked {
+		d.mtAsked = true
+		if pt := <-d.preMT; pt.ok {
+			if pt.err != nil {
+				return time.Time{}, nil
+			}
+			return pt.t, nil
+		}
+	}
+	t, err := c.ModTime(ctx, d.path)
+	if errors.Is(err, ErrPermanent) {
+		return time.Time{}, nil
+	}
+	return t, err
+}
+
+// takePre returns the next connection dialled by predial, or its
+// failure; ok is false when none is left.
+func (d *segDownload) takePre() (preConn, bool) {
+	d.mu.Lock()
+	if d.preLeft == 0 {
+		d.mu.Unlock()
+		return preConn{}, false
+	}
+	d.preLeft--
+	d.mu.Unlock()
+	return <-d.pre, true
+}
+
+// drain gives the connections dialled for workers that did not start
+// back to the Pool.
+func (d *segDownload) drain() {
+	d.preWG.Wait()
+	for {
+		select {
+		case pc := <-d.pre:
+			if pc.c != nil {
+				d.p.Put(pc.c)
+			}
+		default:
+			return
+		}
+	}
+}
+
 // inspect learns the file's size and time, and whether ranges can be
 // fetched; it checks them against a resumed state.
 func (d *segDownload) inspect(ctx context.Context) (single bool, err error) {
-	err = d.p.Retry(ctx, func(c *Conn) error {
+	op := func(c *Conn) error {
 		feats, err := c.Features(ctx)
 		if err != nil {
 			return err
@@ -164,13 +285,26 @@ func (d *segDownload) inspect(ctx context.Context) (single bool, err error) {
 			return err
 		}
 		single = !rest
-		if t, err := c.ModTime(ctx, d.path); err == nil {
-			d.mtime = t
-		} else if !errors.Is(err, ErrPermanent) {
-			return err
+		d.mtime, err = d.modTime(ctx, c)
+		return err
+	}
+	// On the first connection dialled that works (then idle in the Pool,
+	// for the first worker); else as any operation of the Pool.
+	err = errPoolFull
+	for {
+		pc, ok := d.takePre()
+		if !ok {
+			break
 		}
-		return nil
-	})
+		if pc.err == nil {
+			err = op(pc.c)
+			d.p.Put(pc.c)
+			break
+		}
+	}
+	if err != nil && (err == errPoolFull || IsTransient(err)) {
+		err = d.p.Retry(ctx, op)
+	}
 	if err != nil {
 		return false, err
 	}
@@ -250,10 +384,32 @@ func (d *segDownload) run(ctx context.Context) (int64, error) {
 		wctx, cancel := context.WithCancel(ctx)
 		var wg sync.WaitGroup
 		d.live = min(n, len(d.segs))
-		for range d.live {
-			wg.Go(func() { d.worker(wctx, cancel) })
+		for i := range d.live {
+			// The first worker takes the connection that inspected the
+			// file, idle in the Pool; the others those dialled meanwhile.
+			wg.Go(func() { d.worker(wctx, cancel, i > 0) })
 		}
+		// Checkpoints are saved beside the workers, so that saving one
+		// (an fsync) never holds up a range.
+		stop := make(chan struct{})
+		var ck sync.WaitGroup
+		ck.Go(func() {
+			t := time.NewTicker(d.opts.CheckpointEvery)
+			defer t.Stop()
+			for {
+				select {
+				case <-stop:
+					return
+				case <-t.C:
+					if err := d.checkpoint(true); err != nil {
+						d.fatal(err, cancel)
+					}
+				}
+			}
+		})
 		wg.Wait()
+		close(stop)
+		ck.Wait()
 		cancel()
 	}
 	d.mu.Lock()
@@ -271,10 +427,14 @@ func (d *segDownload) run(ctx context.Context) (int64, error) {
 		}
 	}
 	d.mu.Unlock()
-	if cerr := d.checkpoint(true); err == nil {
-		err = cerr
+	if err != nil {
+		// What is done, for a later resume. (After a success the
+		// caller needs no record: none is written, which spares an
+		// fsync of the whole file.)
+		d.checkpoint(true)
+		return fetched, err
 	}
-	if err == nil && !d.opts.NoChecksum {
+	if !d.opts.NoChecksum {
 		err = d.verify(ctx)
 	}
 	return fetched, err
@@ -311,7 +471,7 @@ func (d *segDownload) take() *segment {
 			big = s
 		}
 	}
-	if big == nil {
+	if big == nil || !d.worthSplitting(big) {
 		return nil
 	}
 	// big's worker may have a read of up to segBuf bytes in flight from
@@ -321,6 +481,23 @@ func (d *segDownload) take() *segment {
 	big.end = mid
 	d.segs = append(d.segs, s)
 	return s
+}
+
+// worthSplitting reports whether the rest of s would come sooner split
+// in two: when it takes its worker longer than three times the slowest
+// start of a range seen (a new range's RETR, 150 and first byte). d.mu
+// must be held.
+func (d *segDownload) worthSplitting(s *segment) bool {
+	if s.began.IsZero() || d.startup == 0 {
+		return false // no measure yet
+	}
+	el := time.Since(s.began).Seconds()
+	if el <= 0 || s.pos <= s.base {
+		return false
+	}
+	rate := float64(s.pos-s.base) / el
+	left := time.Duration(float64(s.end-s.pos) / rate * float64(time.Second))
+	return left > 3*d.startup
 }
 
 // release gives s back after a failed attempt.
@@ -339,7 +516,7 @@ func (d *segDownload) release(s *segment, progressed bool) (tooMany bool) {
 // connection free at once, and stops when there is none or the server
 // refuses one more, unless it is the last worker: that one waits for a
 // connection (Pool.Get), so the download goes on while one works.
-func (d *segDownload) worker(ctx context.Context, cancel context.CancelFunc) {
+func (d *segDownload) worker(ctx context.Context, cancel context.CancelFunc, first bool) {
 	backoff := 200 * time.Millisecond
 	pause := func() bool {
 		if sleepCtx(ctx, jitter(backoff)) != nil {
@@ -355,7 +532,15 @@ func (d *segDownload) worker(ctx context.Context, cancel context.CancelFunc) {
 			d.leave(true)
 			return
 		}
-		c, err := d.p.tryGet(ctx)
+		pc, ok := preConn{}, false
+		if first {
+			pc, ok = d.takePre() // dialled while the file was inspected
+			first = false
+		}
+		c, err := pc.c, pc.err
+		if !ok {
+			c, err = d.p.tryGet(ctx)
+		}
 		if errors.Is(err, errPoolFull) || err != nil && refusedConn(err) {
 			if d.leave(false) {
 				d.putBack(s)
@@ -441,7 +626,13 @@ func (d *segDownload) fetch(ctx context.Context, c *Conn, s *segment) (int64, er
 	d.mu.Lock()
 	pos := s.pos
 	d.mu.Unlock()
-	r, err := c.Retr(ctx, d.path, pos)
+	asked := time.Now()
+	if err := typeBinary(ctx, c); err != nil {
+		return 0, err
+	}
+	// Transfer checks that REST is answered 350; the range's bytes are
+	// counted here.
+	r, err := c.Transfer(ctx, "RETR "+d.path, pos)
 	if err != nil {
 		return 0, err
 	}
@@ -462,35 +653,38 @@ func (d *segDownload) fetch(ctx context.Context, c *Conn, s *segment) (int64, er
 			n = int(min(int64(n), s.end-s.pos)) // s.end may have moved down
 			d.mu.Unlock()
 			if err := d.wl.wait(ctx, n); err != nil {
-				r.Close()
+				r.Abort()
 				return got, err
 			}
 			if _, err := d.w.WriteAt(buf[:n], pos); err != nil {
-				r.Close()
+				r.Abort()
 				return got, &opError{cmd: "RETR " + d.path, err: err}
+			}
+			d.mu.Lock()
+			if got == 0 {
+				s.began, s.base = time.Now(), s.pos
+				d.startup = max(d.startup, time.Since(asked))
 			}
 			pos += int64(n)
 			got += int64(n)
-			d.mu.Lock()
 			s.pos = pos
 			d.fetched += int64(n)
 			d.mu.Unlock()
 			if d.opts.Progress != nil {
 				d.opts.Progress(int64(n))
 			}
-			if err := d.checkpoint(false); err != nil {
-				r.Close()
-				return got, err
-			}
 		}
 		if rerr == io.EOF {
-			r.Close()
+			if err := r.Close(); err != nil {
+				return got, err // the server's reply says why it stopped
+			}
 			d.mu.Lock()
 			short := s.pos < s.end
 			d.mu.Unlock()
 			if short {
-				// The file ends before the size SIZE gave: it changed.
-				return got, &SizeError{Cmd: "RETR " + d.path, Offset: s.start, Got: pos - s.start, Want: d.size, Source: "SIZE"}
+				// A complete transfer, ending before the size SIZE gave:
+				// the file changed.
+				return got, fmt.Errorf("%w: %s: the file ends at %d, SIZE said %d", ErrFileChanged, d.path, pos, d.size)
 			}
 			return got, nil
 		}
@@ -500,24 +694,43 @@ func (d *segDownload) fetch(ctx context.Context, c *Conn, s *segment) (int64, er
 		}
 	}
 	if pos == d.size {
-		// The end of the file: its end must follow (Retr refuses
-		// bytes beyond the size SIZE gave), then the 226.
+		// The end of the file: its end must follow, then the 226.
 		var one [1]byte
 		if _, err := r.Read(one[:]); err != io.EOF {
-			r.Close()
+			r.Abort()
 			if err == nil {
-				err = &SizeError{Cmd: "RETR " + d.path, Offset: s.start, Got: pos - s.start + 1, Want: d.size, Source: "SIZE"}
+				err = fmt.Errorf("%w: %s: the file goes on beyond the size SIZE gave, %d", ErrFileChanged, d.path, d.size)
 			}
 			return got, err
 		}
 		return got, r.Close()
 	}
-	// The range is complete: stop the transfer (ABOR). Its bytes are in
-	// whatever the server says; a Conn that is out of step is closed.
-	if err := r.Close(); err != nil {
+	// The range is complete: stop the transfer. Its bytes are in whatever
+	// the server says. With nothing left to fetch, the connection is
+	// closed rather than kept with ABOR: the download ends without
+	// waiting for ABOR's replies. Otherwise ABOR, and a Conn that is out of
+	// step is closed.
+	if d.nothingLeft(s) {
+		c.Close()
+		r.Abort()
+		return got, nil
+	}
+	if err := r.Abort(); err != nil {
 		c.Close()
 	}
 	return got, nil
+}
+
+// nothingLeft reports whether every range other than s is complete.
+func (d *segDownload) nothingLeft(s *segment) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, o := range d.segs {
+		if o != s && o.pos < o.end {
+			return false
+		}
+	}
+	return true
 }
 
 // checkpoint calls opts.Checkpoint with the ranges done, if it is time

@@ -80,6 +80,12 @@ func (p *Pool) RetrSegmentedFile(ctx context.Context, remote string, root *os.Ro
 	if err == nil {
 		return n, root.Rename(part, name)
 	}
+	if errors.Is(err, ErrChecksumMismatch) {
+		// Some range is wrong, which one is not known: nothing of the
+		// partial file can be trusted.
+		root.Remove(part)
+		return n, err
+	}
 	if last == nil || len(last.Done) == 0 {
 		if fi, serr := root.Lstat(part); serr == nil && (fi.Size() == 0 || last != nil) {
 			root.Remove(part) // nothing worth resuming
