@@ -321,7 +321,7 @@ round() {
 			client_cmd "$client" "$op" "$p" "$addr" "$tls"
 			[ ${#CMD[@]} -gt 0 ] || continue
 			measure "$server" "$mode" "$op" "$size" "$p" "$client" "$run" "$floor" -- "${CMD[@]}"
-			[ "$(tail -1 "$RESULTS" | cut -f8)" = fail ] && failed[$client]=1
+			if [ "$(tail -1 "$RESULTS" | cut -f8)" = fail ]; then failed[$client]=1; fi
 		done
 	done
 }
