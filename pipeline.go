@@ -203,7 +203,7 @@ func (c *Conn) RetrBatch(ctx context.Context, items []RetrItem) error {
 	b := &batch{retr: items, files: newBatch(len(items))}
 	err := c.retrFiles(ctx, b, sliceSource(b.files))
 	for _, f := range b.files {
-		b.final(f, err)
+		b.final(f, unfinished(err))
 	}
 	return b.result()
 }
@@ -224,9 +224,22 @@ func (c *Conn) StorBatch(ctx context.Context, items []StorItem) error {
 	b := &batch{stor: items, files: newBatch(len(items))}
 	err := c.storFiles(ctx, b, sliceSource(b.files))
 	for _, f := range b.files {
-		b.final(f, err)
+		b.final(f, unfinished(err))
 	}
 	return b.result()
+}
+
+// errUnfinished is the error of a file that a batch left without an
+// outcome: never reported as a success.
+var errUnfinished = errors.New("ftp: the batch ended before this file was finished")
+
+// unfinished is the error for the files a batch did not end: the
+// connection's failure, or errUnfinished.
+func unfinished(err error) error {
+	if err == nil {
+		return errUnfinished
+	}
+	return err
 }
 
 // batchStart claims the Conn for a batch. TYPE I goes with the first
@@ -363,7 +376,7 @@ func (c *Conn) retrFiles(ctx context.Context, b *batch, next func() *batchFile) 
 		if err != nil {
 			return err
 		}
-		if rep.Code == CodeEnteringExtPassive || rep.Code/100 == 1 || ahead != nil && rep.Code/100 != 2 {
+		if rep.Code == CodeEnteringExtPassive || rep.Code/100 == 1 || ahead != nil && !endsTransfer(rep) {
 			// With the next file's commands queued, a failure here may
 			// answer them (a server that read them during the transfer:
 			// "450 EPSV: data transfer in progress", "500 Unknown
@@ -494,6 +507,12 @@ func (c *Conn) retrFiles(ctx context.Context, b *batch, next func() *batchFile) 
 		}
 	}
 	return endPrev()
+}
+
+// endsTransfer reports a reply that ends a successful transfer: 226, or
+// 250 (RFC 959 allows either).
+func endsTransfer(rep *Reply) bool {
+	return rep.Code == CodeClosingData || rep.Code == CodeFileActionOK
 }
 
 // isSyntaxRefusal reports a 500-504 reply: what a server that reads
@@ -652,8 +671,8 @@ func (c *Conn) storFiles(ctx context.Context, b *batch, next func() *batchFile) 
 		return err
 	}
 
-	// after holds the bookkeeping of the last file verified: its commands
-	// go out with the next file's EPSV and STOR.
+	// after holds the bookkeeping of the files verified: their commands
+	// go out with the next write.
 	type pendingOps struct {
 		f        *batchFile
 		cmds     []pipedCmd
@@ -661,7 +680,7 @@ func (c *Conn) storFiles(ctx context.Context, b *batch, next func() *batchFile) 
 		renaming bool
 		timing   bool
 	}
-	var after *pendingOps
+	var after []*pendingOps
 	// bookkeeping builds the commands that follow a verified upload.
 	bookkeeping := func(f *batchFile) *pendingOps {
 		it := &b.stor[f.idx]
@@ -706,81 +725,166 @@ func (c *Conn) storFiles(ctx context.Context, b *batch, next func() *batchFile) 
 		b.end(op.f, ferr)
 		return nil
 	}
+	usedDeep := false
+	defer func() {
+		if usedDeep && c.noPipeline {
+			// Broken with commands queued during a transfer: the next
+			// attempt goes without them, still pipelined.
+			c.noPipeline, c.noDeep = false, true
+		}
+	}()
 	// verify is the upload whose 226 was read and whose SIZE goes out
 	// with the next write.
-	var verify *storPrev
-	// group writes the pending bookkeeping, the pending SIZE and extra
-	// (the next file's EPSV and STOR) in one write, reads the replies of
-	// the first two, and returns the displays of extra.
-	group := func(extra ...pipedCmd) ([]string, error) {
-		op, v := after, verify
+	var verify []*storPrev
+	// A group is one write: the pending bookkeeping, the pending SIZE and
+	// the next file's EPSV and STOR. send writes it; recv reads the
+	// replies of the first two and returns the displays of the rest.
+	type group struct {
+		ops      []*pendingOps
+		vs       []*storPrev
+		displays []string
+	}
+	send := func(extra ...pipedCmd) (*group, error) {
+		ops, vs := after, verify
 		after, verify = nil, nil
+		g := &group{}
 		var cmds []pipedCmd
-		if op != nil {
+		for _, op := range ops {
+			if len(op.cmds) == 0 {
+				b.end(op.f, nil) // nothing to rename or stamp
+				continue
+			}
+			g.ops = append(g.ops, op)
 			cmds = append(cmds, op.cmds...)
 		}
-		if v != nil {
+		for _, v := range vs {
+			g.vs = append(g.vs, v)
 			cmds = append(cmds, pipedCmd{"SIZE", v.sizeCmd})
 		}
 		cmds = append(cmds, extra...)
 		if len(cmds) == 0 {
-			if op != nil {
-				b.end(op.f, nil)
-			}
-			return nil, nil
+			return g, nil
 		}
 		displays, err := c.writeBatch(ctx, cmds...)
 		if err != nil {
-			if op != nil && op.renaming {
-				b.end(op.f, errorf("%w (the upload is complete in %s)", err, op.temp))
+			for _, op := range g.ops {
+				if op.renaming {
+					b.end(op.f, errorf("%w (the upload is complete in %s)", err, op.temp))
+				}
 			}
 			return nil, err
 		}
-		if op != nil {
+		g.displays = displays
+		return g, nil
+	}
+	recv := func(g *group) ([]string, error) {
+		displays := g.displays
+		for _, op := range g.ops {
 			if err := readAfter(op, displays[:len(op.cmds)]); err != nil {
 				return nil, err
 			}
 			displays = displays[len(op.cmds):]
 		}
-		if v != nil {
+		for _, v := range g.vs {
 			rep, err := c.pipedReply(ctx, displays[0])
 			if err != nil {
 				return nil, err
 			}
 			if rep.Code == CodeEnteringExtPassive || rep.Code/100 == 1 {
-				return nil, c.pipelineBroken(displays[0], rep, false)
+				return nil, c.pipelineBroken(displays[0], rep, usedDeep)
 			}
 			if serr := c.checkSize(v, &b.stor[v.f.idx], displays[0], rep); serr != nil {
 				b.end(v.f, serr)
 			} else {
-				after = bookkeeping(v.f)
+				after = append(after, bookkeeping(v.f))
 			}
 			displays = displays[1:]
 		}
 		return displays, nil
 	}
-
-	for f := next(); f != nil; f = next() {
-		it := &b.stor[f.idx]
-		target := it.Path
-		if it.Temp != "" {
-			target = it.Temp
+	// prepare takes the next file that can be sent, opened.
+	prepare := func() (*batchFile, io.Reader, string) {
+		for {
+			f := next()
+			if f == nil {
+				return nil, nil, ""
+			}
+			it := &b.stor[f.idx]
+			target := it.Path
+			if it.Temp != "" {
+				target = it.Temp
+			}
+			if err := c.checkArgs(target, it.Path); err != nil {
+				b.end(f, err) // refused before anything is sent
+				continue
+			}
+			r, err := it.Open()
+			if err != nil {
+				b.end(f, err)
+				continue
+			}
+			return f, r, target
 		}
-		if err := c.checkArgs(target, it.Path); err != nil {
-			b.end(f, err) // refused before anything is sent
-			continue
+	}
+	// ahead is the file whose group went out while the current file's
+	// upload was starting (deep pipelining, as for downloads).
+	var (
+		aheadF *batchFile
+		aheadR io.Reader
+		aheadG *group
+	)
+	defer func() {
+		if aheadR != nil {
+			closeReader(aheadR)
 		}
-		r, err := it.Open()
-		if err != nil {
-			b.end(f, err)
-			continue
+	}()
+	sendAhead := func() error {
+		if c.noDeep || !b.deep {
+			return nil
 		}
-		displays, err := group(pipedCmd{"EPSV", ""}, pipedCmd{"STOR", target})
+		f, r, target := prepare()
+		if f == nil {
+			return nil
+		}
+		usedDeep = true
+		g, err := send(pipedCmd{"EPSV", ""}, pipedCmd{"STOR", target})
 		if err != nil {
 			closeReader(r)
 			return err
 		}
-		p, ferr, err := c.storOne(ctx, f, it, r, displays)
+		aheadF, aheadR, aheadG = f, r, g
+		return nil
+	}
+	deepNow := func() bool { return aheadF != nil }
+	for {
+		var (
+			f        *batchFile
+			r        io.Reader
+			displays []string
+		)
+		if aheadF != nil {
+			f, r = aheadF, aheadR
+			g := aheadG
+			aheadF, aheadR, aheadG = nil, nil, nil
+			if displays, err = recv(g); err != nil {
+				closeReader(r)
+				return err
+			}
+		} else {
+			var target string
+			if f, r, target = prepare(); f == nil {
+				break
+			}
+			g, err := send(pipedCmd{"EPSV", ""}, pipedCmd{"STOR", target})
+			if err == nil {
+				displays, err = recv(g)
+			}
+			if err != nil {
+				closeReader(r)
+				return err
+			}
+		}
+		p, ferr, err := c.storOne(ctx, f, &b.stor[f.idx], r, displays, sendAhead, deepNow)
 		closeReader(r)
 		if err != nil {
 			return err
@@ -789,14 +893,19 @@ func (c *Conn) storFiles(ctx context.Context, b *batch, next func() *batchFile) 
 			b.end(f, ferr)
 			continue
 		}
-		verify = p
+		verify = append(verify, p)
 	}
-	// The last SIZE, then the last bookkeeping.
-	if _, err := group(); err != nil {
-		return err
+	// The last SIZEs, then the last bookkeeping.
+	for len(after) > 0 || len(verify) > 0 {
+		g, err := send()
+		if err == nil {
+			_, err = recv(g)
+		}
+		if err != nil {
+			return err
+		}
 	}
-	_, err = group()
-	return err
+	return nil
 }
 
 // checkArgs refuses names that cannot be sent (CR, LF, NUL, or not
@@ -823,11 +932,15 @@ func closeReader(r io.Reader) {
 // (displays), through its data, final reply and SIZE check. It returns
 // the file ready for its bookkeeping, or the file's error (ferr), or the
 // connection's failure (err).
-func (c *Conn) storOne(ctx context.Context, f *batchFile, it *StorItem, r io.Reader, displays []string) (_ *storPrev, ferr, err error) {
-	t, err := c.pipedData(ctx, "STOR", displays, nil)
+func (c *Conn) storOne(ctx context.Context, f *batchFile, it *StorItem, r io.Reader, displays []string, afterDial func() error, deep func() bool) (_ *storPrev, ferr, err error) {
+	t, err := c.pipedData(ctx, "STOR", displays, afterDial)
 	if err != nil {
 		var re *ReplyError
 		if errors.As(err, &re) && !c.closed.Load() {
+			if deep() && (re.Code/100 == 2 || re.Code/100 == 3 || isSyntaxRefusal(&Reply{Code: re.Code})) {
+				// An answer to the commands queued behind STOR.
+				return nil, nil, c.pipelineBroken(t0display(displays), &Reply{Code: re.Code, Msg: re.Msg}, true)
+			}
 			return nil, err, nil // this file refused: the batch goes on
 		}
 		return nil, nil, err
@@ -843,6 +956,14 @@ func (c *Conn) storOne(ctx context.Context, f *batchFile, it *StorItem, r io.Rea
 			t.stop()
 			c.setData(nil)
 			return nil, t.refused, nil
+		}
+		if deep() {
+			// ABOR and its replies cannot be told apart from those of
+			// the commands queued behind: the Conn is given up.
+			t.stop()
+			c.setData(nil)
+			c.Close()
+			return nil, nil, &opError{cmd: t.display, err: werr, closed: true}
 		}
 		if t.srcErr {
 			// Never let the server keep a truncated file as complete.
@@ -876,8 +997,12 @@ func (c *Conn) storOne(ctx context.Context, f *batchFile, it *StorItem, r io.Rea
 	if err != nil {
 		return nil, nil, err
 	}
-	if rep.Code == CodeEnteringExtPassive || rep.Code/100 == 1 {
-		return nil, nil, c.pipelineBroken(t.display, rep, false)
+	if rep.Code == CodeEnteringExtPassive || rep.Code/100 == 1 || deep() && !endsTransfer(rep) {
+		// With commands queued behind STOR, only a transfer's own end
+		// is taken as its end: a server that answered them during the
+		// upload (ProFTPD: a 350 for RNFR, a 213 for SIZE) is caught
+		// before any of those replies is taken for another.
+		return nil, nil, c.pipelineBroken(t.display, rep, deep())
 	}
 	switch {
 	case rep.Code/100 != 2:
@@ -893,6 +1018,9 @@ func (c *Conn) storOne(ctx context.Context, f *batchFile, it *StorItem, r io.Rea
 	// the size so far).
 	return &storPrev{f: f, t: t, sizeCmd: displayArg(t.display)}, nil, nil
 }
+
+// t0display is the display of the transfer command of a pipelined group.
+func t0display(displays []string) string { return displays[len(displays)-1] }
 
 // checkSize verifies the SIZE reply rep for the upload p.
 func (c *Conn) checkSize(p *storPrev, it *StorItem, display string, rep *Reply) error {

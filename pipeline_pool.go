@@ -38,7 +38,7 @@ func (p *Pool) RetrBatch(ctx context.Context, items []RetrItem) error {
 // it. Fallback, callbacks and result are as for [Pool.RetrBatch]. It is
 // safe for concurrent use.
 func (p *Pool) StorBatch(ctx context.Context, items []StorItem) error {
-	b := &batch{stor: items, files: newBatch(len(items))}
+	b := &batch{stor: items, files: newBatch(len(items)), deep: !p.noDeep.Load()}
 	p.runBatch(ctx, b,
 		func(c *Conn, next func() *batchFile) error { return c.storFiles(ctx, b, next) },
 		func(c *Conn, f *batchFile) error { return c.storOneLockstep(ctx, b, f) })
@@ -122,13 +122,13 @@ func (p *Pool) runBatch(ctx context.Context, b *batch, pipe func(*Conn, func() *
 					p.epsvOK.Store(true)
 				}
 				p.Put(c)
-				if err == nil {
-					return // the queue is empty
-				}
 				for _, f := range taken {
 					if !f.ended && f.err == nil {
-						keep(f, err)
+						keep(f, unfinished(err))
 					}
+				}
+				if err == nil {
+					return // the queue is empty
 				}
 				if !IsTransient(err) && !errors.Is(err, errPipeline) {
 					return

@@ -242,8 +242,9 @@ type firstResult struct {
 // other reply is returned as a *ReplyError.
 func (c *Conn) firstReply(ctx context.Context, verb, display string) (*Reply, error) {
 	rep, err := c.readReply(ctx, display)
-	if err == nil && rep.Code/100 == 2 && rep.Code != CodeEnteringExtPassive {
-		// (A 229 is the reply to a pipelined EPSV, out of sequence.)
+	if err == nil && rep.Code/100 == 2 && rep.Code < CodeEnteringExtPassive && rep.Code != CodeFileStatus {
+		// (A 229, 213 or 250 answers a pipelined EPSV, SIZE or RNTO: out
+		// of sequence, and not skipped.)
 		rep, err = c.readReply(ctx, display)
 	}
 	if err != nil {

@@ -45,6 +45,7 @@ func pipeBatch(t *testing.T, srv *ftpservers.Server, p *ftp.Pool, dir string, co
 	t.Helper()
 	sinks := make([]*memSink, len(contents)+1)
 	errs := make([]error, len(contents)+1)
+	called := make([]int, len(contents)+1)
 	var items []ftp.RetrItem
 	for i := range sinks {
 		sinks[i] = &memSink{}
@@ -55,10 +56,15 @@ func pipeBatch(t *testing.T, srv *ftpservers.Server, p *ftp.Pool, dir string, co
 		items = append(items, ftp.RetrItem{
 			Path: name, Size: int64(len(contents[min(i, len(contents)-1)])), SizeKnown: i%2 == 0 && i < len(contents),
 			Open: func() (io.Writer, error) { return sinks[i], nil },
-			Done: func(n int64, err error) { errs[i] = err },
+			Done: func(n int64, err error) { errs[i], called[i] = err, called[i]+1 },
 		})
 	}
 	err := p.RetrBatch(t.Context(), items)
+	for i, n := range called {
+		if n != 1 {
+			t.Errorf("download %d: Done called %d times, want once", i, n)
+		}
+	}
 	if err == nil {
 		t.Errorf("RetrBatch with a missing file = nil")
 	}
@@ -78,15 +84,21 @@ func pipeBatch(t *testing.T, srv *ftpservers.Server, p *ftp.Pool, dir string, co
 	mt := time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC)
 	var sitems []ftp.StorItem
 	serrs := make([]error, len(contents))
+	scalled := make([]int, len(contents))
 	for i, b := range contents {
 		sitems = append(sitems, ftp.StorItem{
 			Path: fmt.Sprintf("%s/f%02d", up, i), Temp: fmt.Sprintf("%s/.f%02d.part", up, i), Size: int64(len(b)), ModTime: mt,
 			Open: func() (io.Reader, error) { return bytes.NewReader(b), nil },
-			Done: func(n int64, err error) { serrs[i] = err },
+			Done: func(n int64, err error) { serrs[i], scalled[i] = err, scalled[i]+1 },
 		})
 	}
 	if err := p.StorBatch(t.Context(), sitems); err != nil {
 		t.Errorf("StorBatch: %v\n%s", err, srv.Logs())
+	}
+	for i, n := range scalled {
+		if n != 1 {
+			t.Errorf("upload %d: Done called %d times, want once", i, n)
+		}
 	}
 	for i, want := range contents {
 		got, err := os.ReadFile(filepath.Join(srv.Dir, up, fmt.Sprintf("f%02d", i)))
