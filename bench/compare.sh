@@ -252,6 +252,7 @@ client_cmd() {
 	local last=
 	[ -n "${MCOUNT:-}" ] && last=$(printf "f%04d.bin" "$MCOUNT")
 	case $client:$op in
+	batch:seg) CMD=("$BIN/goftpbench" -addr "$addr" -user "$FTP_USER" -pass "$FTP_PASS" -n "$SEGN" get seg.bin "$DL/seg.bin") ;;
 	goftpbench:seg) CMD=("$BIN/goftpbench" -addr "$addr" -user "$FTP_USER" -pass "$FTP_PASS" get seg.bin "$DL/seg.bin") ;;
 	goftp:seg) CMD=(env FTP_PASSWORD="$FTP_PASS" "$BIN/goftp" -q get -o "$DL/seg.bin" "$cliurl/seg.bin") ;;
 	goftp-n:seg) CMD=(env FTP_PASSWORD="$FTP_PASS" "$BIN/goftp" -q get -n "$SEGN" -o "$DL/seg.bin" "$cliurl/seg.bin") ;;
@@ -333,7 +334,7 @@ PEERS_SMALL=(goftpbench curl lftp ftplib jlaffaye)
 PEERS_LIST=(goftpbench goftp curl lftp ftplib jlaffaye)
 
 PEERS_WAN=(goftpbench batch goftp goftp-P lftp ftplib jlaffaye curl)
-PEERS_SEG=(goftpbench goftp goftp-n lftp-pget curl)
+PEERS_SEG=(goftpbench batch goftp goftp-n lftp-pget curl)
 
 first=1
 for server in $SERVERS; do

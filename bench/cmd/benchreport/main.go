@@ -60,7 +60,10 @@ func wanTitle(client, op string) string {
 		}
 		return "goftp get"
 	case "batch":
-		return "goftplib Pool batch (goftpbench -batch)"
+		if small {
+			return "goftplib Pool batch (goftpbench -batch)"
+		}
+		return "goftplib Pool.RetrSegmented (goftpbench -n)"
 	case "goftp-P":
 		return "goftp get/put -P"
 	case "goftp-n":
@@ -594,7 +597,7 @@ func writeWAN(w io.Writer, scens []*scenario) {
 		fmt.Fprintf(w, "\n### Segmented download\n\n%s. Floors: %s ÷ (%s × %s) = %.2f s with %s connections; %.2f s for a single stream.\n\n", s.title(), s.size, s.p, rateLabel, s.floor, s.p, s.floor*conns)
 		fmt.Fprintf(w, "| client | seconds | × floor (%s conns) | × single-stream floor | speed ÷ goftp get | speed ÷ lftp pget |\n|---|---:|---:|---:|---:|---:|\n", s.p)
 		single, pget := s.median("goftp"), s.median("lftp-pget")
-		for _, c := range order(s, []string{"goftp-n", "lftp-pget", "goftp", ours, "curl"}) {
+		for _, c := range order(s, []string{"goftp-n", "batch", "lftp-pget", "goftp", ours, "curl"}) {
 			m := s.median(c)
 			if math.IsNaN(m) {
 				fmt.Fprintf(w, "| %s | fail | | | | |\n", wanTitle(c, s.op))

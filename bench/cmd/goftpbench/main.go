@@ -2,11 +2,12 @@
 // same operations, with the same command line, as the peers
 // (bench/peers/ftplib_bench.py, bench/peers/jlaffaye).
 //
-//	goftpbench -addr HOST:PORT -user U -pass P [-tls -ca FILE] [-p N] [-batch] OP ARGS
+//	goftpbench -addr HOST:PORT -user U -pass P [-tls -ca FILE] [-p N] [-batch] [-n N] OP ARGS
 //
 // OP is one of:
 //
-//	get REMOTE LOCAL         Conn.RetrBinary into a file (splice on plain TCP)
+//	get REMOTE LOCAL         Conn.RetrBinary into a file (splice on plain TCP);
+//	                         with -n N, Pool.RetrSegmented over N connections
 //	put LOCAL REMOTE         Conn.StorBinary from a file (sendfile on plain TCP)
 //	mget REMOTEDIR LOCALDIR  NLST, then every file: one Conn, or a Pool of -p N;
 //	                         with -batch, one Pool.RetrBatch (pipelined)
@@ -48,6 +49,7 @@ type config struct {
 	addr, user, pass string
 	p                int
 	batch            bool
+	segments         int
 	d                ftp.Dialer
 }
 
@@ -61,6 +63,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	useTLS := fl.Bool("tls", false, "explicit TLS (AUTH TLS, PROT P)")
 	ca := fl.String("ca", "", "PEM file of the CA to trust (with -tls)")
 	fl.IntVar(&cfg.p, "p", 1, "connections for mget/mput")
+	fl.IntVar(&cfg.segments, "n", 1, "get: ranges fetched at once over as many connections (Pool.RetrSegmented)")
 	fl.BoolVar(&cfg.batch, "batch", false, "mget/mput as one pipelined batch of a Pool (RetrBatch/StorBatch)")
 	if err := fl.Parse(args); err != nil {
 		return 2
@@ -99,6 +102,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var err error
 	switch op {
 	case "get":
+		if cfg.segments > 1 {
+			err = segmented(ctx, &cfg, rest[0], rest[1])
+			break
+		}
 		err = withConn(ctx, &cfg, func(c *ftp.Conn) error { return get(ctx, c, rest[0], rest[1]) })
 	case "put":
 		err = withConn(ctx, &cfg, func(c *ftp.Conn) error { return put(ctx, c, rest[0], rest[1]) })
@@ -281,16 +288,48 @@ func (cfg *config) pool() *ftp.Pool {
 	return ftp.NewPool(cfg.addr, ftp.PoolConfig{Dialer: cfg.d, User: cfg.user, Password: cfg.pass, MaxConns: cfg.p})
 }
 
+// segmented downloads remote into the file local with Pool.RetrSegmented
+// over cfg.segments connections.
+func segmented(ctx context.Context, cfg *config, remote, local string) error {
+	cfg.p = cfg.segments
+	p := cfg.pool()
+	defer p.Close()
+	f, err := os.Create(local)
+	if err != nil {
+		return err
+	}
+	_, err = p.RetrSegmented(ctx, remote, f, ftp.SegmentOptions{Segments: cfg.segments})
+	return errors.Join(err, f.Close())
+}
+
+// warm logs n connections of p in, concurrently, and returns them to the
+// Pool; wait waits for them. A real program does so while it lists.
+func warm(ctx context.Context, p *ftp.Pool, n int) (wait func()) {
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() {
+			if c, err := p.Get(ctx); err == nil {
+				p.Put(c)
+			}
+		})
+	}
+	return wg.Wait
+}
+
 // mgetBatch lists rdir (NLST) and downloads every file in one
-// Pool.RetrBatch.
+// Pool.RetrBatch; the Pool's other connections log in during the listing.
 func mgetBatch(ctx context.Context, cfg *config, rdir, ldir string) error {
 	if err := os.MkdirAll(ldir, 0o755); err != nil {
 		return err
 	}
 	p := cfg.pool()
 	defer p.Close()
-	var names []string
+	var (
+		names  []string
+		warmed func()
+	)
 	if err := p.Do(ctx, func(c *ftp.Conn) error {
+		warmed = warm(ctx, p, cfg.p-1)
 		all, err := c.Nlst(ctx, rdir)
 		for _, n := range all {
 			if b := path.Base(n); b != "." && b != ".." {
@@ -299,8 +338,12 @@ func mgetBatch(ctx context.Context, cfg *config, rdir, ldir string) error {
 		}
 		return err
 	}); err != nil {
+		if warmed != nil {
+			warmed()
+		}
 		return err
 	}
+	warmed()
 	items := make([]ftp.RetrItem, len(names))
 	for i, n := range names {
 		items[i] = ftp.RetrItem{
