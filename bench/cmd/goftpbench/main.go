@@ -303,7 +303,8 @@ func segmented(ctx context.Context, cfg *config, remote, local string) error {
 }
 
 // warm logs n connections of p in, concurrently, and returns them to the
-// Pool; wait waits for them. A real program does so while it lists.
+// Pool as each is ready; wait waits for all. A real program does so while
+// it lists.
 func warm(ctx context.Context, p *ftp.Pool, n int) (wait func()) {
 	var wg sync.WaitGroup
 	for range n {
@@ -343,7 +344,7 @@ func mgetBatch(ctx context.Context, cfg *config, rdir, ldir string) error {
 		}
 		return err
 	}
-	warmed()
+	defer warmed() // the batch takes each warmed connection as it is ready
 	items := make([]ftp.RetrItem, len(names))
 	for i, n := range names {
 		items[i] = ftp.RetrItem{
