@@ -155,3 +155,93 @@ func TestStorBatchPipelines(t *testing.T) {
 		}
 	}
 }
+
+// TestEPSVPipelinedWithRetr checks item 1 of issue 15 byte for byte: once
+// EPSV has worked, EPSV and RETR go out together (the server answers the
+// EPSV only after reading RETR); REST is pipelined with RETR too, and a
+// REST the server refuses makes the download fail without a byte taken
+// from the transfer that started from offset 0 (ABOR, then the Conn is
+// back in step); a refused EPSV is accounted for and PASV takes over.
+func TestEPSVPipelinedWithRetr(t *testing.T) {
+	t.Parallel()
+	c, _ := dialScript(t, nil, script(loginSteps, []step{
+		{Cmd: "TYPE I", Reply: "200 binary"},
+		{Cmd: "EPSV", Reply: "229 ({EPSV})"},
+		{Cmd: "RETR a", Reply: "150 go", Data: []byte("aaa")},
+		{Reply: "226 done"},
+		// Pipelined: the 229 comes only once RETR was read.
+		{Cmd: "EPSV"},
+		{Cmd: "RETR b", Reply: "229 ({EPSV})\n150 go", Data: []byte("bb")},
+		{Reply: "226 done"},
+		// A resume: SIZE first, then EPSV, REST and RETR together; the
+		// server ignores REST and starts from 0: nothing is kept.
+		{Cmd: "SIZE c", Reply: "213 10"},
+		{Cmd: "EPSV"},
+		{Cmd: "REST 4"},
+		{Cmd: "RETR c", Reply: "229 ({EPSV})\n502 REST not implemented\n150 go", Data: []byte("0123456789"), DataMayFail: true},
+		{Cmd: "ABOR", Reply: "226 done"},
+		{Cmd: "PWD", Reply: "226 ABOR ok\n257 \"/\""},
+		// EPSV refused after all: RETR's reply is read too, then PASV.
+		{Cmd: "EPSV"},
+		{Cmd: "RETR d", Reply: "500 EPSV not understood\n425 use PASV first"},
+		{Cmd: "PASV", Reply: "227 ok ({PASV})"},
+		{Cmd: "RETR d", Reply: "150 go", Data: []byte("dddd")},
+		{Reply: "226 done"},
+		{Cmd: "QUIT", Reply: "221 bye"},
+	})...)
+	login(t, c)
+	ctx := t.Context()
+	for _, f := range []struct{ name, want string }{{"a", "aaa"}, {"b", "bb"}} {
+		var b bytes.Buffer
+		if _, err := c.RetrBinary(ctx, f.name, &b, 0); err != nil || b.String() != f.want {
+			t.Fatalf("RetrBinary(%s) = %q, %v; want %q", f.name, b.String(), err, f.want)
+		}
+	}
+	var got bytes.Buffer
+	_, err := c.RetrBinary(ctx, "c", &got, 4)
+	var re *ftp.ReplyError
+	if !errors.As(err, &re) || re.Code != 502 || got.Len() != 0 {
+		t.Errorf("RetrBinary(c, offset 4) = %v, %d bytes written; want the 502 to REST and nothing written", err, got.Len())
+	}
+	var d bytes.Buffer
+	if _, err := c.RetrBinary(ctx, "d", &d, 0); err != nil || d.String() != "dddd" {
+		t.Errorf("RetrBinary(d) after EPSV refused = %q, %v; want dddd", d.String(), err)
+	}
+	if err := c.Quit(ctx); err != nil {
+		t.Errorf("Quit: %v", err)
+	}
+}
+
+// TestStorLazyRefusal checks that Stor returns the Writer before the
+// server's 1xx and that a refusal (553) still fails Close with the
+// *ReplyError, the Conn staying usable.
+func TestStorLazyRefusal(t *testing.T) {
+	t.Parallel()
+	c, _ := dialScript(t, nil, script(loginSteps, []step{
+		{Cmd: "TYPE I", Reply: "200 binary"},
+		{Cmd: "EPSV", Reply: "229 ({EPSV})"},
+		// No reply yet: the client sends its data first (a client that
+		// waited for the 150 would send nothing and this step would fail);
+		// the server reads it, then refuses.
+		{Cmd: "STOR x", Recv: true, RecvN: 4},
+		{Reply: "553 not allowed"},
+		{Cmd: "QUIT", Reply: "221 bye"},
+	})...)
+	login(t, c)
+	ctx := t.Context()
+	w, err := c.Stor(ctx, "x", 0)
+	if err != nil {
+		t.Fatalf("Stor = %v, want a Writer before the 1xx", err)
+	}
+	if _, err := w.Write([]byte("data")); err != nil {
+		t.Fatalf("Write = %v", err)
+	}
+	err = w.Close()
+	var re *ftp.ReplyError
+	if !errors.As(err, &re) || re.Code != 553 || !errors.Is(err, ftp.ErrPermanent) {
+		t.Fatalf("Close = %v, want the 553", err)
+	}
+	if err := c.Quit(ctx); err != nil {
+		t.Errorf("Quit after the refusal: %v", err)
+	}
+}
