@@ -22,7 +22,9 @@
 # ("loopback wan": which parts run; wan alone is the proxy's scenarios),
 # WORK (scratch directory, default on /dev/shm), KEEP=1 keeps it,
 # CMD_TIMEOUT (seconds before a client command counts as failed, 60),
-# NODOC=1 leaves docs/BENCHMARKS.md and bench/results/ alone.
+# NODOC=1 leaves docs/BENCHMARKS.md and bench/results/ alone, PREVIOUS
+# (an earlier run's latest.tsv, copied to bench/results/previous.tsv) adds
+# its loopback figures beside the new ones in the targets.
 #
 # Clients: goftpbench (bench/cmd/goftpbench, this library), the goftp CLI
 # (cmd/goftp) when it builds, rawcopy (bench/cmd/rawcopy, the physical
@@ -421,8 +423,14 @@ mkdir -p bench/results
 cp "$RESULTS" bench/results/latest.tsv
 cp "$WORK/machine.txt" bench/results/machine.txt
 cp "$WORK/commands.tsv" bench/results/commands.tsv
+if [ -n "${PREVIOUS:-}" ]; then
+	[ "$PREVIOUS" -ef bench/results/previous.tsv ] || cp "$PREVIOUS" bench/results/previous.tsv
+	args_prev=(-previous bench/results/previous.tsv)
+else
+	args_prev=()
+fi
 args=(-results bench/results/latest.tsv -machine bench/results/machine.txt -commands bench/results/commands.tsv -svg bench/results/ratios.svg)
-args+=(-doc docs/BENCHMARKS.md -notes bench/results/notes.md)
+args+=(-doc docs/BENCHMARKS.md -notes bench/results/notes.md "${args_prev[@]}")
 # The Go benchmarks' table, when bench/results/gobench.txt holds a run.
 [ -s bench/results/gobench.txt ] && args+=(-gobench bench/results/gobench.txt)
 "$BIN/benchreport" "${args[@]}"

@@ -5,7 +5,7 @@
 // and a chart of those ratios as an SVG file. Optionally it adds the ratios
 // of a `go test -bench` run of bench/ (-gobench).
 //
-//	benchreport -results R.tsv [-machine M.txt] [-commands C.tsv] [-gobench B.txt] [-svg S.svg] [-doc D.md] [-notes N.md]
+//	benchreport -results R.tsv [-previous P.tsv] [-machine M.txt] [-commands C.tsv] [-gobench B.txt] [-svg S.svg] [-doc D.md] [-notes N.md]
 //
 // Every figure is a ratio of medians measured in the same run: absolute
 // times depend on this shared machine's load and are not reported.
@@ -25,6 +25,9 @@ import (
 	"strconv"
 	"strings"
 )
+
+// prev holds the scenarios of an earlier run (-previous), by key.
+var prev = map[key]*scenario{}
 
 // ours is the client whose ratios are reported; the others are peers.
 const ours = "goftpbench"
@@ -103,11 +106,22 @@ func main() {
 	results := flag.String("results", "", "TSV written by compare.sh")
 	machine := flag.String("machine", "", "machine notes")
 	commands := flag.String("commands", "", "command lines written by compare.sh (optional)")
+	previous := flag.String("previous", "", "TSV of an earlier run, to compare the loopback targets with (optional)")
 	gobench := flag.String("gobench", "", "output of go test -bench on ./bench/ (optional)")
 	svg := flag.String("svg", "", "SVG chart to write")
 	doc := flag.String("doc", "", "Markdown document to write")
 	notes := flag.String("notes", "", "Markdown appended to the document (analysis)")
 	flag.Parse()
+	if *previous != "" {
+		rows, err := readRows(*previous)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "benchreport:", err)
+			os.Exit(1)
+		}
+		for _, s := range group(rows) {
+			prev[s.key] = s
+		}
+	}
 	if err := run(*results, *machine, *commands, *gobench, *svg, *doc, *notes); err != nil {
 		fmt.Fprintln(os.Stderr, "benchreport:", err)
 		os.Exit(1)
@@ -510,7 +524,14 @@ func writeTargets(w io.Writer, scens []*scenario) {
 			p, t := fastestPeer(s, "rawcopy", "goftp")
 			m := s.median(ours)
 			r := t / m
-			row("≥ 1.0× fastest peer", s, ours, fmt.Sprintf("%.2f× (%s)", r, peerTitle[p]), r >= 1, !math.IsNaN(m))
+			measured := fmt.Sprintf("%.2f× (%s)", r, peerTitle[p])
+			// The same scenario in the earlier run, if any (the size
+			// must match: the key holds it).
+			if ps := prev[s.key]; ps != nil {
+				pp, pt := fastestPeer(ps, "rawcopy", "goftp")
+				measured += fmt.Sprintf("; before: %.2f× (%s)", pt/ps.median(ours), peerTitle[pp])
+			}
+			row("≥ 1.0× fastest peer", s, ours, measured, r >= 1, !math.IsNaN(m))
 		}
 		if s.op == "get" || s.op == "put" {
 			for _, c := range []string{ours, "goftp"} {
