@@ -53,10 +53,10 @@ type StorItem struct {
 	// ModTime, when not zero, is set on Path after the upload with MFMT,
 	// when the server offers it (a refusal is ignored).
 	ModTime time.Time
-	// Open returns the bytes to upload. It is called once per attempt: a
-	// reader that is an io.Seeker lets the Pool retry the file from its
-	// start after a transient failure. A reader that is an io.Closer is
-	// closed by the batch before Done is called.
+	// Open returns the bytes to upload. It is called once per attempt (a
+	// Pool retries a file from its start after a transient failure), and
+	// must return the same bytes each time. A reader that is an io.Closer
+	// is closed by the batch when the attempt ends.
 	Open func() (io.Reader, error)
 	// Done, when not nil, is called once when the file's upload has
 	// ended: with the bytes sent and nil once the file is complete and
@@ -205,11 +205,14 @@ func (c *Conn) RetrBatch(ctx context.Context, items []RetrItem) error {
 }
 
 // StorBatch uploads items in binary mode over this Conn, pipelining its
-// commands. Per file: EPSV and STOR in one write; the data; SIZE sent as
-// the data connection closes, so that its reply comes with the 226; then
-// RNFR and RNTO (with Temp) and MFMT (with ModTime) sent together with
-// the next file's EPSV and STOR. About three round trips per file. A file
-// is renamed into place only after SIZE confirmed every byte.
+// commands. Per file: EPSV and STOR in one write, the data, the 226; the
+// file's SIZE then goes out with the next file's EPSV and STOR, and once
+// SIZE confirmed every byte, its RNFR and RNTO (with Temp) and MFMT (with
+// ModTime) go out with the following file's. About three round trips per
+// file. A file is renamed into place only after SIZE confirmed every
+// byte, and only after the server's 226: a SIZE sent during the upload
+// would be answered, by servers that read commands during a transfer,
+// with the size so far.
 //
 // Failures are reported per file as in RetrBatch; a server that refuses
 // SIZE leaves the file under its Temp name with an error saying so. A

@@ -18,6 +18,16 @@ import (
 // silence while a pipelined reply is awaited) is remembered: the batch,
 // and later ones, go on in lock-step on new connections.
 //
+// The Pool pipelines deeper than a Conn's batch: each connection sends the
+// next file's EPSV and RETR while the current transfer starts, so that the
+// server, done with one file, finds the next one's commands waiting and
+// its 229 comes back with the 226 (about two round trips per small file).
+// Servers that read commands during a transfer (Pure-FTPd, ProFTPD and
+// pyftpdlib do) answer them early: that is caught before any reply is
+// misread (only a 226 or 250 ends a transfer then), the connection is
+// closed, its files are tried again, and the Pool goes on without the
+// deeper pipelining.
+//
 // The items' Open and Done are called from the Pool's goroutines, Done
 // never concurrently. RetrBatch returns nil when every file succeeded,
 // else an error that counts the failures and wraps the first one. It is
@@ -35,7 +45,9 @@ func (p *Pool) RetrBatch(ctx context.Context, items []RetrItem) error {
 // transient reason is uploaded again from its start afterwards (Open is
 // called again), in lock-step, within PoolConfig.Retries for that file;
 // a file is renamed into place (StorItem.Temp) only once SIZE confirmed
-// it. Fallback, callbacks and result are as for [Pool.RetrBatch]. It is
+// it. The next file's commands go out while an upload starts, as for
+// downloads (about two round trips per small file on servers that take
+// it). Fallback, callbacks and result are as for [Pool.RetrBatch]. It is
 // safe for concurrent use.
 func (p *Pool) StorBatch(ctx context.Context, items []StorItem) error {
 	b := &batch{stor: items, files: newBatch(len(items)), deep: !p.noDeep.Load()}
