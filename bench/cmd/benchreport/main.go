@@ -826,8 +826,8 @@ QUICK=1 NODOC=1 bash bench/compare.sh    # small sizes, prints the tables only (
 SCENARIOS=wan QUICK=1 NODOC=1 SERVERS=vsftpd bash bench/compare.sh   # the wide-area part only (~4 min)
 go test ./bench/ -run '^$' -bench . -count 3 | tee bench/results/gobench.txt   # Go benchmarks (~3 min)
 go run ./bench/cmd/benchreport -results bench/results/latest.tsv -machine bench/results/machine.txt \
-    -commands bench/results/commands.tsv -gobench bench/results/gobench.txt -svg bench/results/ratios.svg \
-    -doc docs/BENCHMARKS.md -notes bench/results/notes.md   # rebuild this file
+    -commands bench/results/commands.tsv -previous bench/results/previous.tsv -gobench bench/results/gobench.txt \
+    -svg bench/results/ratios.svg -doc docs/BENCHMARKS.md -notes bench/results/notes.md   # rebuild this file
 ` + "```" + `
 
 What runs (servers from internal/ftpservers on 127.0.0.1, files on tmpfs):
