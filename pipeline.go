@@ -572,8 +572,7 @@ func (c *Conn) pipedData(ctx context.Context, verb string, displays []string, af
 	}
 	conn, err := c.dialPassive(ctx, nil, port)
 	if err != nil {
-		c.Close()
-		return nil, err
+		return nil, c.dialFailed(ctx, verb, displays[1:], err)
 	}
 	if tc, ok := conn.(*net.TCPConn); ok && verb == "RETR" && !c.protP {
 		// Nothing is ever sent on a download's data connection: say so
@@ -588,7 +587,7 @@ func (c *Conn) pipedData(ctx context.Context, verb string, displays []string, af
 			return nil, err
 		}
 	}
-	return c.beginData(ctx, verb, display, &pendingData{conn: conn}, func() {})
+	return c.beginData(ctx, verb, display, &pendingData{conn: conn}, func() {}, true)
 }
 
 // retrLockstep downloads f one command at a time, as RetrBinary does; a

@@ -212,23 +212,32 @@ func TestEPSVPipelinedWithRetr(t *testing.T) {
 	}
 }
 
-// TestStorLazyRefusal checks that Stor returns the Writer before the
-// server's 1xx and that a refusal (553) still fails Close with the
-// *ReplyError, the Conn staying usable.
+// TestStorLazyRefusal checks that Stor, once STOR goes out with EPSV
+// (before the data connection is opened), returns the Writer before the
+// server's 1xx, and that a refusal (553) still fails Close with the
+// *ReplyError, the Conn staying usable. (When STOR follows the opening
+// of the data connection, the 1xx is awaited: a server may drop bytes
+// that arrive before the command.)
 func TestStorLazyRefusal(t *testing.T) {
 	t.Parallel()
 	c, _ := dialScript(t, nil, script(loginSteps, []step{
 		{Cmd: "TYPE I", Reply: "200 binary"},
 		{Cmd: "EPSV", Reply: "229 ({EPSV})"},
-		// No reply yet: the client sends its data first (a client that
+		{Cmd: "RETR a", Reply: "150 go", Data: []byte("a")},
+		{Reply: "226 done"},
+		{Cmd: "EPSV"},
+		// No 1xx yet: the client sends its data first (a client that
 		// waited for the 150 would send nothing and this step would fail);
 		// the server reads it, then refuses.
-		{Cmd: "STOR x", Recv: true, RecvN: 4},
+		{Cmd: "STOR x", Reply: "229 ({EPSV})", Recv: true, RecvN: 4},
 		{Reply: "553 not allowed"},
 		{Cmd: "QUIT", Reply: "221 bye"},
 	})...)
 	login(t, c)
 	ctx := t.Context()
+	if _, err := c.RetrBinary(ctx, "a", io.Discard, 0); err != nil {
+		t.Fatal(err)
+	}
 	w, err := c.Stor(ctx, "x", 0)
 	if err != nil {
 		t.Fatalf("Stor = %v, want a Writer before the 1xx", err)
@@ -243,5 +252,36 @@ func TestStorLazyRefusal(t *testing.T) {
 	}
 	if err := c.Quit(ctx); err != nil {
 		t.Errorf("Quit after the refusal: %v", err)
+	}
+}
+
+// TestPipelinedRefusalClosesPassivePort: a server that refuses the
+// command sent with EPSV may close its passive port before the client
+// connects (ProFTPD refusing an anonymous STOR). The refusal, not the
+// failed connection, is returned, and the Conn stays in step.
+func TestPipelinedRefusalClosesPassivePort(t *testing.T) {
+	t.Parallel()
+	c, _ := dialScript(t, nil, script(loginSteps, []step{
+		{Cmd: "TYPE I", Reply: "200 binary"},
+		{Cmd: "EPSV", Reply: "229 ({EPSV})"},
+		{Cmd: "RETR a", Reply: "150 go", Data: []byte("a")},
+		{Reply: "226 done"},
+		{Cmd: "EPSV"},
+		// Port 1: nothing listens there.
+		{Cmd: "STOR x", Reply: "229 (|||1|)\n550 Permission denied"},
+		{Cmd: "QUIT", Reply: "221 bye"},
+	})...)
+	login(t, c)
+	ctx := t.Context()
+	if _, err := c.RetrBinary(ctx, "a", io.Discard, 0); err != nil {
+		t.Fatal(err)
+	}
+	_, err := c.StorBinary(ctx, "x", strings.NewReader("x"), 0)
+	var re *ftp.ReplyError
+	if !errors.As(err, &re) || re.Code != 550 || !errors.Is(err, ftp.ErrPermanent) {
+		t.Errorf("StorBinary = %v, want the 550", err)
+	}
+	if err := c.Quit(ctx); err != nil {
+		t.Errorf("Quit: %v", err)
 	}
 }

@@ -100,12 +100,13 @@ func (c *Conn) startTransfer(ctx context.Context, verb, arg string, offset int64
 		}
 	}()
 	var (
-		pd      *pendingData
-		display string
-		err     error
+		pd        *pendingData
+		display   string
+		err       error
+		verbFirst bool // verb was sent before the data connection was opened
 	)
 	if c.pipelineEPSV() {
-		pd, display, err = c.openPipelined(ctx, verb, arg, offset)
+		pd, display, verbFirst, err = c.openPipelined(ctx, verb, arg, offset)
 		if err != nil && !errors.Is(err, errEPSVRefused) {
 			return nil, err
 		}
@@ -125,7 +126,7 @@ func (c *Conn) startTransfer(ctx context.Context, verb, arg string, offset int64
 			return nil, err
 		}
 	}
-	t, err := c.beginData(ctx, verb, display, pd, stop)
+	t, err := c.beginData(ctx, verb, display, pd, stop, verbFirst)
 	if err != nil {
 		return nil, err
 	}
@@ -135,12 +136,18 @@ func (c *Conn) startTransfer(ctx context.Context, verb, arg string, offset int64
 }
 
 // beginData turns pd, the data connection of the command display (verb
-// and its argument) that was just sent, into a transfer: it reads the 1xx
-// (for an upload in the background, see transfer.pending), accepts the
-// server's connection in active mode and starts TLS. It owns pd: on error
-// pd is closed. stop is the transfer's control-connection watch, called
-// when the transfer ends.
-func (c *Conn) beginData(ctx context.Context, verb, display string, pd *pendingData, stop func()) (*transfer, error) {
+// and its argument) that was just sent, into a transfer: it reads the 1xx,
+// accepts the server's connection in active mode and starts TLS. It owns
+// pd: on error pd is closed. stop is the transfer's control-connection
+// watch, called when the transfer ends.
+//
+// The 1xx of an upload is left to be read in the background (see
+// transfer.pending) only when verbFirst says the upload command reached
+// the server before the data connection was opened: a server that gets
+// the connection, and bytes on it, before the command may drop those
+// bytes (pyftpdlib, seen through a SOCKS proxy: an upload stored empty).
+// Otherwise the 1xx is awaited (over TLS, while the handshake runs).
+func (c *Conn) beginData(ctx context.Context, verb, display string, pd *pendingData, stop func(), verbFirst bool) (*transfer, error) {
 	ok := false
 	defer func() {
 		if !ok {
@@ -194,7 +201,7 @@ func (c *Conn) beginData(ctx context.Context, verb, display string, pd *pendingD
 		c.abort(ctx, nil, 0)
 		return nil, err
 	}
-	if pending != nil && !upload {
+	if pending != nil && (!upload || !verbFirst) {
 		r := <-pending
 		if r.err != nil {
 			conn.Close()
@@ -279,7 +286,7 @@ var errEPSVRefused = errors.New("ftp: EPSV refused")
 // with it are read (a transfer started without a data connection is
 // waited out) and errEPSVRefused is returned: the caller starts over, and
 // PASV is used from now on.
-func (c *Conn) openPipelined(ctx context.Context, verb, arg string, offset int64) (*pendingData, string, error) {
+func (c *Conn) openPipelined(ctx context.Context, verb, arg string, offset int64) (_ *pendingData, _ string, verbFirst bool, _ error) {
 	cmds := []pipedCmd{{"EPSV", ""}}
 	if offset > 0 {
 		cmds = append(cmds, pipedCmd{"REST", strconv.FormatInt(offset, 10)})
@@ -290,49 +297,45 @@ func (c *Conn) openPipelined(ctx context.Context, verb, arg string, offset int64
 	}
 	displays, err := c.writeCmds(ctx, cmds...)
 	if err != nil {
-		return nil, "", err
+		return nil, "", false, err
 	}
 	display := displays[len(displays)-1]
 	rep, err := c.readReply(ctx, "EPSV")
 	if err != nil {
-		return nil, "", err
+		return nil, "", false, err
 	}
 	if rep.Code != CodeEnteringExtPassive {
 		// Read the replies of what followed EPSV: the Conn stays in step.
 		for _, d := range displays[1:] {
 			r, err := c.readReply(ctx, d)
 			if err != nil {
-				return nil, "", err
+				return nil, "", false, err
 			}
 			if r.Code/100 == 1 {
 				if _, err := c.finalAfterPrelim(ctx, d); err != nil {
-					return nil, "", err
+					return nil, "", false, err
 				}
 			}
 		}
 		if rep.Code >= 500 {
 			c.noEPSV, c.epsvOK = true, false
-			return nil, "", errEPSVRefused
+			return nil, "", false, errEPSVRefused
 		}
-		return nil, "", c.unexpected("EPSV", rep)
+		return nil, "", false, c.unexpected("EPSV", rep)
 	}
 	port, perr := parseEPSV(rep.Msg)
 	if perr != nil {
-		return nil, "", c.fail(ctx, "EPSV", &ProtocolError{Cmd: "EPSV", Msg: perr.Error()})
+		return nil, "", false, c.fail(ctx, "EPSV", &ProtocolError{Cmd: "EPSV", Msg: perr.Error()})
 	}
 	conn, err := c.dialPassive(ctx, nil, port)
 	if err != nil {
-		// The replies to REST and verb would come only after the server
-		// gave up waiting for the data connection: the Conn cannot be
-		// brought back in step within a bound worth waiting for.
-		c.Close()
-		return nil, "", err
+		return nil, "", false, c.dialFailed(ctx, verb, displays[1:], err)
 	}
 	if offset > 0 {
 		rrep, err := c.readReply(ctx, displays[1])
 		if err != nil {
 			conn.Close()
-			return nil, "", err
+			return nil, "", false, err
 		}
 		if rrep.Code != CodePendingFurtherInfo {
 			// The server did not take the offset: RETR, if it starts,
@@ -340,27 +343,66 @@ func (c *Conn) openPipelined(ctx context.Context, verb, arg string, offset int64
 			re := c.unexpected(displays[1], rrep)
 			if !withVerb {
 				conn.Close()
-				return nil, "", re
+				return nil, "", false, re
 			}
 			vrep, err := c.firstReply(ctx, verb, display)
 			if err == nil && vrep.Code/100 == 1 {
 				c.abort(ctx, conn, 0) // closes conn; closes the Conn if it fails
-				return nil, "", re
+				return nil, "", false, re
 			}
 			conn.Close()
 			if err != nil && !errors.As(err, new(*ReplyError)) {
-				return nil, "", err // the connection failed
+				return nil, "", false, err // the connection failed
 			}
-			return nil, "", re
+			return nil, "", false, re
 		}
 		if !withVerb {
 			if display, err = c.writeCmd(ctx, verb, arg); err != nil {
 				conn.Close()
-				return nil, "", err
+				return nil, "", false, err
 			}
 		}
 	}
-	return &pendingData{conn: conn}, display, nil
+	return &pendingData{conn: conn}, display, withVerb, nil
+}
+
+// dialFailed handles the failure to open the data connection of
+// pipelined commands (displays: those sent after EPSV, ending with the
+// transfer command). A server that refused the command at once (ProFTPD
+// refusing an anonymous STOR closes its passive port as it does) has
+// its refusal waiting: that is returned, the Conn in step. A server that
+// accepted it waits for a connection that will not come: its replies
+// would arrive only when it gives up, so the Conn is closed. The replies
+// are awaited for at most a second.
+func (c *Conn) dialFailed(ctx context.Context, verb string, displays []string, err error) error {
+	if ctx.Err() != nil {
+		c.Close()
+		return err
+	}
+	bctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	stop := c.watch(bctx, c.nc)
+	defer stop()
+	for i, d := range displays {
+		rep, rerr := c.readReply(bctx, d)
+		if rerr != nil {
+			return err // the Conn was closed by the failed read
+		}
+		last := i == len(displays)-1
+		switch {
+		case last && rep.Code >= 400:
+			re := c.unexpected(d, rep)
+			re.pathCmd = verb == "RETR" || verb == "STOR" || verb == "APPE"
+			return re
+		case !last && rep.Code == CodePendingFurtherInfo:
+			continue // REST taken
+		case !last && rep.Code >= 400:
+			continue // REST refused: the command's own reply follows
+		}
+		break
+	}
+	c.Close()
+	return err
 }
 
 // finalAfterPrelim reads replies after a 1xx until a final one, within a
