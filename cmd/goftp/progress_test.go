@@ -35,3 +35,35 @@ func TestProgressLineResumed(t *testing.T) {
 		t.Errorf("unknown size: line %q", got)
 	}
 }
+
+// TestProgressBoardTotal: on a terminal, parallel transfers show one bar
+// each and the total line below them; finished transfers print their
+// summary above the bars, and the total is printed for good at the end.
+func TestProgressBoardTotal(t *testing.T) {
+	t.Parallel()
+	var out syncBuffer
+	a := &app{}
+	p := &progress{a: a, w: &out, board: &board{mu: &a.mu, w: &out, width: 100}}
+	a.board = p.board
+	p.withTotal(2)
+	m1 := p.start("one.bin", 1000, 0).(liveMeter)
+	m2 := p.start("two.bin", 2000, 0).(liveMeter)
+	m1.Write(make([]byte, 1000))
+	m2.Write(make([]byte, 500))
+	m1.Done(1000, nil)
+	time.Sleep(redrawEvery + 10*time.Millisecond)
+	m2.Write(make([]byte, 1500))
+	m2.Done(2000, nil)
+	p.finish()
+	s := out.String()
+	for _, want := range []string{"one.bin  1000 B in ", "two.bin  2.0 KiB in ", "total  1/2 files", "total  2/2 files  2.9 KiB"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("output does not contain %q:\n%q", want, s)
+		}
+	}
+	// The last thing printed is the final total line, after the board
+	// was cleared (no bar left below it).
+	if i := strings.LastIndex(s, "\x1b[J"); !strings.HasPrefix(s[i+3:], "total  2/2 files") || strings.Count(s[i+3:], "\n") != 1 {
+		t.Errorf("the board does not end with the total line alone: %q", s[i:])
+	}
+}
