@@ -721,12 +721,25 @@ func (d *segDownload) fetch(ctx context.Context, c *Conn, s *segment) (int64, er
 	return got, nil
 }
 
-// nothingLeft reports whether every range other than s is complete.
+// nothingLeft reports whether every range other than s is complete, or
+// about to be: being fetched, with less left than a range's start takes
+// (nothing this connection could take over in time).
 func (d *segDownload) nothingLeft(s *segment) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for _, o := range d.segs {
-		if o != s && o.pos < o.end {
+		if o == s || o.pos >= o.end {
+			continue
+		}
+		if !o.active || o.began.IsZero() || d.startup == 0 {
+			return false
+		}
+		el := time.Since(o.began).Seconds()
+		if el <= 0 || o.pos <= o.base {
+			return false
+		}
+		left := time.Duration(float64(o.end-o.pos) / (float64(o.pos-o.base) / el) * float64(time.Second))
+		if left > d.startup {
 			return false
 		}
 	}
