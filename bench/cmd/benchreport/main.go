@@ -489,7 +489,9 @@ func writeTargets(w io.Writer, scens []*scenario) {
 				maxFloor, minLftp = 3, 2
 			}
 			lftp := s.median("lftp")
-			for _, c := range []string{"goftp", "goftp-P", "batch", ours} {
+			// The batch APIs and the CLI; goftpbench's file-by-file Pool
+			// is a reference, not a target.
+			for _, c := range []string{"goftp", "goftp-P", "batch"} {
 				if _, ok := s.runs[c]; !ok {
 					continue
 				}
