@@ -193,7 +193,16 @@ func (a *app) transferPools(o getOpts) *ftp.Pools {
 // -c; otherwise over one (mirror.Fetch). Either way the bytes go to the
 // partial file .NAME.goftp-part, renamed to name when complete.
 func (a *app) getFile(p *ftp.Pool, remote string, root *os.Root, name string, o getOpts, prog *progress) error {
-	segmented := o.segments > 1 || o.resume && ftp.SegmentedPartial(root, name)
+	segPart := o.resume && ftp.SegmentedPartial(root, name)
+	segmented := o.segments > 1 || segPart
+	if segmented && o.resume && !segPart {
+		// -c -n N with the partial file of a plain download: continuing
+		// it over one connection keeps its bytes (a segmented download
+		// would start over).
+		if fi, err := root.Lstat(filepath.Join(filepath.Dir(name), "."+filepath.Base(name)+mirror.PartSuffix)); err == nil && fi.Size() > 0 {
+			segmented = false
+		}
+	}
 	if !segmented {
 		_, err := mirror.Fetch(a.ctx, p, remote, root, name, mirror.FetchOptions{
 			Resume: o.resume,

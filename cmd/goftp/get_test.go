@@ -120,3 +120,20 @@ func TestRateFlag(t *testing.T) {
 		}
 	}
 }
+
+// TestGetSegmentedPlainPartial: get -c -n 4 with the partial file of a
+// plain download continues it (over one connection) rather than
+// starting over.
+func TestGetSegmentedPlainPartial(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, ftptest.Options{})
+	data := bigData(3<<20 + 1)
+	if err := e.srv.WriteFile("pub/p.bin", data); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, ".p.bin.goftp-part"), data[:1<<20], 0o644)
+	r := e.run(t, "get", "-c", "-n", "4", "-o", dir+"/", e.url("pub/p.bin"))
+	r.want(t, 0, nil, []string{"p.bin  2.0 MiB in ", "resumed at 1.0 MiB"})
+	sameBytes(t, "p.bin", readLocal(t, filepath.Join(dir, "p.bin")), data)
+}
