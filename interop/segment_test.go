@@ -4,6 +4,7 @@ package interop_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -194,5 +195,60 @@ func TestSegmented421(t *testing.T) {
 	}
 	if l := p.Limit(); l > 2 {
 		t.Errorf("Limit() = %d after 421s, want at most 2", l)
+	}
+}
+
+// TestSegmentedCancel cancels a segmented download midway (slowed data
+// connections): it returns the ctx's error at once, keeps the partial
+// file with what arrived, and a resumed download completes it.
+func TestSegmentedCancel(t *testing.T) {
+	t.Parallel()
+	srv, reason := server(t, ftpservers.Config{Kind: ftpservers.Vsftpd})
+	if srv == nil {
+		t.Skip(reason)
+	}
+	px, err := faultproxy.Start(srv.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer px.Close()
+	content := data(segSize)
+	name := fmt.Sprintf("segcancel-%d.bin", time.Now().UnixNano())
+	if err := srv.WriteFile(name, content); err != nil {
+		t.Fatal(err)
+	}
+	d := dialer(srv, dataModes[0])
+	p := ftp.NewPool(px.Addr, ftp.PoolConfig{Dialer: *d, User: srv.User, Password: srv.Password, MaxConns: 4})
+	defer p.Close()
+	dir := t.TempDir()
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer root.Close()
+
+	px.SlowData(1 << 20)
+	ctx, cancel := context.WithTimeout(t.Context(), 700*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	n1, err := p.RetrSegmentedFile(ctx, name, root, "out.bin", ftp.SegmentOptions{MinSegment: 512 << 10, CheckpointEvery: 100 * time.Millisecond})
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("cancelled download = %v, want the ctx's error", err)
+	}
+	if el := time.Since(start); el > 15*time.Second {
+		t.Errorf("cancelled download returned after %v", el)
+	}
+	if !ftp.SegmentedPartial(root, "out.bin") || n1 == 0 {
+		t.Fatalf("no resumable partial file after cancelling (%d bytes fetched)", n1)
+	}
+
+	px.SlowData(0)
+	n2, err := p.RetrSegmentedFile(t.Context(), name, root, "out.bin", ftp.SegmentOptions{Resume: true})
+	got, rerr := os.ReadFile(filepath.Join(dir, "out.bin"))
+	if err != nil || rerr != nil || !bytes.Equal(got, content) {
+		t.Fatalf("resumed: %v, %v; identical %v", err, rerr, bytes.Equal(got, content))
+	}
+	if n1+n2 < segSize || n2 >= segSize {
+		t.Errorf("fetched %d then %d bytes of %d: want the second run to resume", n1, n2, segSize)
 	}
 }
