@@ -97,8 +97,8 @@ type segDownload struct {
 	minSeg int64
 	wl     *rateLimits // rate limits, or nil
 
-	// Connections dialled while the file is inspected, one per worker
-	// after the first, handed over through pre.
+	// Connections dialled while the file is inspected: the first ready
+	// inspects it, the others go to the workers, through pre.
 	pre     chan preConn
 	preLeft int // results in pre not taken yet; guarded by mu
 	preWG   sync.WaitGroup
@@ -124,9 +124,11 @@ const segBuf = 256 << 10
 // RetrSegmented downloads path into w over several connections of the
 // Pool at once, each fetching one range of the file (REST and RETR, the
 // REST answered 350 before any byte of it is taken; a range ends with
-// ABOR once its bytes are in, the last one at the end of the file). It
-// is the way to speed up one large download over a link that caps each
-// connection's rate (lftp's pget).
+// ABOR once its bytes are in, the last one at the end of the file; when
+// the other ranges are about to end too, the connection is closed rather
+// than waiting for ABOR's replies). It is the way to speed up one large
+// download over a link that caps each connection's rate (lftp's pget).
+// The connections log in at once, while the file is inspected.
 //
 // The file's size is read first (SIZE), and its modification time
 // (MDTM) when the server gives it. Each range must deliver exactly its
@@ -135,10 +137,12 @@ const segBuf = 256 << 10
 // A connection refused by the server (421, too many connections) lowers
 // the number of ranges fetched at once, never failing the download while
 // one connection works. A connection that finishes its range takes half
-// of the largest range still to come. When the server offers a checksum
-// and w is also an io.ReaderAt, the whole file is checked against it at
-// the end (ErrChecksumMismatch). Without SIZE, or without REST STREAM in
-// FEAT, the file is fetched over one connection.
+// of the largest range still to come, when that ends it sooner (it takes
+// longer than three times the slowest start of a range seen). When the
+// server offers a checksum and w is also an io.ReaderAt, the whole file
+// is checked against it at the end (ErrChecksumMismatch). Without SIZE,
+// or without REST STREAM in FEAT, the file is fetched over one
+// connection.
 //
 // It returns the bytes written in this call. On error, w holds the
 // ranges reported by the last Checkpoint.
