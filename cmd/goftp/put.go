@@ -79,9 +79,7 @@ func (a *app) put(args []string) error {
 	}
 	var failed atomic.Bool
 	var stop atomic.Value // the error that ends the command (interrupted)
-	sem := make(chan struct{}, o.parallel)
-	var wg sync.WaitGroup
-	for _, l := range locals {
+	remoteOf := func(l string) string {
 		remote := u.Path()
 		if toDir {
 			remote = ftp.JoinPath(strings.TrimSuffix(u.Path(), "/"), filepath.Base(l))
@@ -89,6 +87,20 @@ func (a *app) put(args []string) error {
 				remote = "/" + filepath.Base(l)
 			}
 		}
+		return remote
+	}
+	if len(locals) > 1 && !stdin && !*resume {
+		// Several whole files: one pipelined batch (ftp.Pool.StorBatch).
+		for _, err := range a.putBatch(p, locals, remoteOf, *direct, prog) {
+			failed.Store(true)
+			a.printError(err)
+		}
+		locals = nil
+	}
+	sem := make(chan struct{}, o.parallel)
+	var wg sync.WaitGroup
+	for _, l := range locals {
+		remote := remoteOf(l)
 		select {
 		case sem <- struct{}{}:
 		case <-a.ctx.Done():
@@ -180,6 +192,81 @@ func hasMLST(a *app, c *ftp.Conn) bool {
 	f, err := c.Features(a.ctx)
 	_, ok := f["MLST"]
 	return err == nil && ok
+}
+
+// putBatch uploads locals with the Pool's pipelined batches
+// (ftp.Pool.StorBatch: the next files' commands go out before the
+// previous replies are in, over up to -P connections), each to its
+// partial file .NAME.goftp-part beside the target, checked with SIZE and
+// renamed into place (with direct, to the target itself). A rename the
+// server refuses is done again as put does it alone (replaceWith: a
+// server that does not rename over a file). It returns the failures, in
+// the order of locals.
+func (a *app) putBatch(p *ftp.Pool, locals []string, remoteOf func(string) string, direct bool, prog *progress) []error {
+	type result struct {
+		n      int64
+		err    error
+		m      mirror.Meter
+		remote string
+		temp   string
+	}
+	res := make([]result, len(locals))
+	items := make([]ftp.StorItem, len(locals))
+	for i, l := range locals {
+		r := &res[i]
+		r.remote = remoteOf(l)
+		if !direct {
+			r.temp = partialName(r.remote)
+		}
+		size := int64(-1)
+		if fi, err := os.Stat(l); err == nil {
+			size = fi.Size()
+		}
+		items[i] = ftp.StorItem{
+			Path: r.remote,
+			Temp: r.temp,
+			Size: size,
+			Open: func() (io.Reader, error) {
+				f, err := os.Open(l)
+				if err != nil {
+					return nil, err
+				}
+				if r.m == nil {
+					r.m = rateMeter(a, p, prog.start(r.remote, size, 0))
+				}
+				var rd io.Reader = f
+				if w, ok := r.m.(io.Writer); ok {
+					rd = io.TeeReader(f, w)
+				}
+				return readCloser{rd, f}, nil
+			},
+			Done: func(n int64, err error) { r.n, r.err = n, err },
+		}
+	}
+	p.StorBatch(a.ctx, items) // each file's outcome went to Done
+	var errs []error
+	for i, l := range locals {
+		r := &res[i]
+		var re *ftp.ReplyError
+		if r.err != nil && r.temp != "" && errors.As(r.err, &re) && strings.HasPrefix(re.Cmd, "RNTO ") && a.ctx.Err() == nil {
+			// Uploaded and checked, not renamed: the server may not
+			// rename over an existing file.
+			r.err = p.Do(a.ctx, func(c *ftp.Conn) error { return a.replaceWith(c, r.temp, r.remote) })
+		}
+		if r.m != nil {
+			r.m.Done(r.n, r.err)
+		}
+		if r.err != nil {
+			errs = append(errs, wrapf("put %s: %w", l, r.err))
+		}
+	}
+	return errs
+}
+
+// readCloser is a Reader whose Close closes another value.
+type readCloser struct {
+	io.Reader
+	io.Closer
 }
 
 // putStdin uploads standard input to remote, as putFile does a file: to
