@@ -693,8 +693,13 @@ func writeGoBench(w io.Writer, path string) error {
 	}
 	defer f.Close()
 	ns := map[string][]float64{}
+	var notes []string
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
+		if t, ok := strings.CutPrefix(sc.Text(), "# "); ok {
+			notes = append(notes, t) // a note on the run, printed with the table
+			continue
+		}
 		m := benchLine.FindStringSubmatch(sc.Text())
 		if m == nil {
 			continue
@@ -705,6 +710,9 @@ func writeGoBench(w io.Writer, path string) error {
 	med := func(name string) float64 { return median(ns[name]) }
 	fmt.Fprintf(w, "\n## Go benchmarks (`go test ./bench/ -bench .`)\n\n")
 	fmt.Fprintf(w, "Throughput of the client divided by the baseline's, medians of ns/op over the -count runs of one `go test` run. Raw TCP: file → sendfile → loopback → splice → file, a new connection per copy. Raw TLS: crypto/tls 1.3 on both ends, resumed sessions, 256 KiB buffers.\n\n")
+	for _, n := range notes {
+		fmt.Fprintf(w, "%s\n\n", n)
+	}
 	fmt.Fprintf(w, "| server | TLS | size | Retr→file ÷ raw | Retr→io.Discard ÷ raw | Stor←file ÷ raw |\n|---|---|---|---:|---:|---:|\n")
 	for _, srv := range []string{"vsftpd", "ftptest"} {
 		for _, tl := range []string{"off", "on"} {
