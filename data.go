@@ -114,7 +114,7 @@ func (c *Conn) openPassive(ctx context.Context) (*pendingData, error) {
 // pipelineEPSV reports whether EPSV may be sent together with the
 // transfer command: passive mode, and EPSV known to work on this Conn.
 func (c *Conn) pipelineEPSV() bool {
-	return !c.d.Active && !c.d.DisableEPSV && !c.noEPSV && c.epsvOK
+	return !c.d.Active && !c.d.DisableEPSV && !c.noEPSV && c.epsvOK && !c.noPipeline
 }
 
 // dialPassive connects to the passive port, at the host the PASV reply

@@ -322,7 +322,7 @@ func (b *batch) retrOpen(f *batchFile) error {
 // retrFiles downloads the files that next returns, on c, pipelined when
 // the Conn allows, else one at a time. It returns the connection's
 // failure; the files it took and did not end are left to the caller.
-func (c *Conn) retrFiles(ctx context.Context, b *batch, next func() *batchFile) error {
+func (c *Conn) retrFiles(ctx context.Context, b *batch, next func() *batchFile) (err error) {
 	lockstep := func() error {
 		for f := next(); f != nil; f = next() {
 			if err := c.retrLockstep(ctx, b, f); err != nil {
@@ -403,6 +403,12 @@ func (c *Conn) retrFiles(ctx context.Context, b *batch, next func() *batchFile) 
 	// sendAhead sends the next file's commands (deep pipelining).
 	usedDeep := false
 	defer func() {
+		if err != nil && ctx.Err() == nil && errors.Is(err, os.ErrDeadlineExceeded) && !errors.Is(err, errPipeline) {
+			// Silence while replies to pipelined commands were due: a
+			// server that dropped the commands it read ahead.
+			c.noPipeline = true
+			err = errorf("%w (%w)", err, errPipeline)
+		}
 		if usedDeep && c.noPipeline {
 			// Broken with commands queued during a transfer: the next
 			// attempt goes without them, still pipelined.

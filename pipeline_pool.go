@@ -107,15 +107,6 @@ func (p *Pool) runBatch(ctx context.Context, b *batch, pipe func(*Conn, func() *
 				if err != nil {
 					return // the files left are tried in the second round
 				}
-				if p.noPipeline.Load() {
-					c.noPipeline = true
-				}
-				if p.noDeep.Load() {
-					c.noDeep = true
-				}
-				if p.epsvOK.Load() && !c.noEPSV {
-					c.epsvOK = true // learnt on another connection to the server
-				}
 				var taken []*batchFile
 				err = pipe(c, func() *batchFile {
 					f := next()
@@ -124,15 +115,6 @@ func (p *Pool) runBatch(ctx context.Context, b *batch, pipe func(*Conn, func() *
 					}
 					return f
 				})
-				if c.noPipeline {
-					p.noPipeline.Store(true)
-				}
-				if c.noDeep {
-					p.noDeep.Store(true)
-				}
-				if c.epsvOK {
-					p.epsvOK.Store(true)
-				}
 				p.Put(c)
 				for _, f := range taken {
 					if !f.ended && f.err == nil {
@@ -181,12 +163,7 @@ func (p *Pool) runBatch(ctx context.Context, b *batch, pipe func(*Conn, func() *
 				if f.err != nil {
 					retries-- // the pipelined attempt was the first try
 				}
-				err := p.retryN(ctx, retries, func(c *Conn) error {
-					if p.noPipeline.Load() {
-						c.noPipeline = true
-					}
-					return one(c, f)
-				})
+				err := p.retryN(ctx, retries, func(c *Conn) error { return one(c, f) })
 				if err != nil && f.err != nil && err != f.err {
 					err = retryError(f.err, err, retries+1)
 				}
@@ -218,5 +195,33 @@ func (p *Pool) retryN(ctx context.Context, retries int, op func(c *Conn) error) 
 			return retryError(first, serr, attempt)
 		}
 		backoff = min(2*backoff, 10*time.Second)
+	}
+}
+
+// share gives c what the Pool learnt about the server on other
+// connections (Get): EPSV works, or pipelining does not.
+func (p *Pool) share(c *Conn) {
+	if p.noPipeline.Load() {
+		c.noPipeline = true
+	}
+	if p.noDeep.Load() {
+		c.noDeep = true
+	}
+	if p.epsvOK.Load() && !c.noEPSV {
+		c.epsvOK = true
+	}
+}
+
+// learn records what c learnt about the server (Put), also from a
+// connection closed by the failure that taught it.
+func (p *Pool) learn(c *Conn) {
+	if c.noPipeline {
+		p.noPipeline.Store(true)
+	}
+	if c.noDeep {
+		p.noDeep.Store(true)
+	}
+	if c.epsvOK {
+		p.epsvOK.Store(true)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"net"
+	"os"
 	"strconv"
 	"strings"
 
@@ -24,7 +25,7 @@ type storPrev struct {
 // storFiles uploads the files that next returns, on c, pipelined when
 // the Conn allows, else one at a time. It returns the connection's
 // failure; the files it took and did not end are left to the caller.
-func (c *Conn) storFiles(ctx context.Context, b *batch, next func() *batchFile) error {
+func (c *Conn) storFiles(ctx context.Context, b *batch, next func() *batchFile) (err error) {
 	lockstep := func() error {
 		for f := next(); f != nil; f = next() {
 			if err := c.storLockstep(ctx, b, f); err != nil {
@@ -115,6 +116,12 @@ func (c *Conn) storFiles(ctx context.Context, b *batch, next func() *batchFile) 
 	}
 	usedDeep := false
 	defer func() {
+		if err != nil && ctx.Err() == nil && errors.Is(err, os.ErrDeadlineExceeded) && !errors.Is(err, errPipeline) {
+			// Silence while replies to pipelined commands were due: a
+			// server that dropped the commands it read ahead.
+			c.noPipeline = true
+			err = errorf("%w (%w)", err, errPipeline)
+		}
 		if usedDeep && c.noPipeline {
 			// Broken with commands queued during a transfer: the next
 			// attempt goes without them, still pipelined.

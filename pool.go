@@ -183,6 +183,7 @@ func (p *Pool) Get(ctx context.Context) (*Conn, error) {
 					continue
 				}
 			}
+			p.share(ic.c)
 			return ic.c, nil
 		}
 		if p.open < p.limit {
@@ -190,6 +191,7 @@ func (p *Pool) Get(ctx context.Context) (*Conn, error) {
 			p.mu.Unlock()
 			c, err := p.connect(ctx)
 			if err == nil {
+				p.share(c)
 				return c, nil
 			}
 			p.mu.Lock()
@@ -268,12 +270,10 @@ func (p *Pool) Put(c *Conn) {
 	if c == nil {
 		return
 	}
+	p.learn(c)
 	if c.closed.Load() || c.busy.Load() {
 		p.discard(c)
 		return
-	}
-	if c.epsvOK {
-		p.epsvOK.Store(true) // batches on new connections pipeline EPSV at once
 	}
 	p.mu.Lock()
 	if p.closed {

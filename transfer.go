@@ -128,6 +128,9 @@ func (c *Conn) startTransfer(ctx context.Context, verb, arg string, offset int64
 	}
 	t, err := c.beginData(ctx, verb, display, pd, stop, verbFirst)
 	if err != nil {
+		if verbFirst {
+			c.pipelineSilence(ctx, err)
+		}
 		return nil, err
 	}
 	ok = true
@@ -302,6 +305,7 @@ func (c *Conn) openPipelined(ctx context.Context, verb, arg string, offset int64
 	display := displays[len(displays)-1]
 	rep, err := c.readReply(ctx, "EPSV")
 	if err != nil {
+		c.pipelineSilence(ctx, err)
 		return nil, "", false, err
 	}
 	if rep.Code != CodeEnteringExtPassive {
@@ -334,6 +338,7 @@ func (c *Conn) openPipelined(ctx context.Context, verb, arg string, offset int64
 	if offset > 0 {
 		rrep, err := c.readReply(ctx, displays[1])
 		if err != nil {
+			c.pipelineSilence(ctx, err)
 			conn.Close()
 			return nil, "", false, err
 		}
@@ -403,6 +408,16 @@ func (c *Conn) dialFailed(ctx context.Context, verb string, displays []string, e
 	}
 	c.Close()
 	return err
+}
+
+// pipelineSilence notes, after a read failure, a server that went
+// silent while replies to pipelined commands were due (one that drops
+// the commands it reads ahead): the Pool the Conn belongs to sends them
+// one at a time from then on.
+func (c *Conn) pipelineSilence(ctx context.Context, err error) {
+	if ctx.Err() == nil && errors.Is(err, os.ErrDeadlineExceeded) {
+		c.noPipeline = true
+	}
 }
 
 // finalAfterPrelim reads replies after a 1xx until a final one, within a
