@@ -111,6 +111,7 @@ log "writing fixtures"
 chmod -R a+rX "$FX"
 
 # --- machine notes
+RUN_START=$(date -u +%H:%M) RUN_T0=$EPOCHSECONDS
 {
 	echo "date: $(date -u +%Y-%m-%dT%H:%MZ)"
 	echo "cpu: $(nproc) × $(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo)"
@@ -414,6 +415,11 @@ for server in $SERVERS; do
 	wait "$BS_PID" || true
 	BS_PID=
 done
+
+{
+	echo "run: $RUN_START–$(date -u +%H:%M) UTC, $(((EPOCHSECONDS - RUN_T0) / 60)) min"
+	echo "load at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+} >>"$WORK/machine.txt"
 
 if [ "$NODOC" = 1 ]; then
 	"$BIN/benchreport" -results "$RESULTS" -commands "$WORK/commands.tsv"
