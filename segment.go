@@ -862,7 +862,8 @@ var errPoolFull = errors.New("ftp: pool at its connection limit")
 
 // tryGet is Get without waiting: an idle connection, or a new one when
 // the Pool is below its limit, else errPoolFull. A 421 while other
-// connections are open lowers the limit, as Get does.
+// connections are open lowers the limit, and what the Pool learnt of the
+// server is shared with the connection, as Get does.
 func (p *Pool) tryGet(ctx context.Context) (*Conn, error) {
 	for {
 		p.mu.Lock()
@@ -885,6 +886,7 @@ func (p *Pool) tryGet(ctx context.Context) (*Conn, error) {
 					continue
 				}
 			}
+			p.share(ic.c)
 			return ic.c, nil
 		}
 		if p.open >= p.limit {
@@ -895,6 +897,7 @@ func (p *Pool) tryGet(ctx context.Context) (*Conn, error) {
 		p.mu.Unlock()
 		c, err := p.connect(ctx)
 		if err == nil {
+			p.share(c)
 			return c, nil
 		}
 		p.mu.Lock()
