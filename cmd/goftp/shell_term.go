@@ -29,9 +29,8 @@ import (
 // completionTimeout bounds the listing made for a Tab completion.
 const completionTimeout = 5 * time.Second
 
-// historySize is the number of lines kept in the history file (liner
-// keeps at most liner.HistoryLimit).
-const historySize = liner.HistoryLimit
+// The history file keeps at most liner.HistoryLimit lines (liner's own
+// bound, applied when it reads and writes the history).
 
 // interactive reads commands from the terminal until Ctrl-D, bye, or
 // SIGTERM. Ctrl-C while a command runs cancels that command (a transfer
