@@ -458,7 +458,7 @@ func (c *Conn) retrFiles(ctx context.Context, b *batch, next func() *batchFile) 
 			}
 		}
 		it := &b.retr[f.idx]
-		t, err := c.pipedData(ctx, "RETR", displays, sendAhead)
+		t, err := c.pipedData(ctx, "RETR", displays, sendAhead, it.SizeKnown && it.Size <= halfCloseMax)
 		if err != nil {
 			var re *ReplyError
 			if errors.As(err, &re) && !c.closed.Load() {
@@ -520,6 +520,11 @@ func endsTransfer(rep *Reply) bool {
 	return rep.Code == CodeClosingData || rep.Code == CodeFileActionOK
 }
 
+// halfCloseMax is the largest download whose data connection a batch
+// half-closes at once (see pipedData): small enough to fit in the
+// server's socket buffer, so sent whole before the FIN arrives.
+const halfCloseMax = 32 << 10
+
 // isSyntaxRefusal reports a 500-504 reply: what a server that reads
 // commands during a transfer answers to those it cannot take then
 // (Pure-FTPd), never the end of a transfer that has started.
@@ -563,7 +568,7 @@ func (c *Conn) batchAbortData(ctx context.Context, t *transfer, err error) error
 // (displays: EPSV's, then the command's), connects, and starts the
 // transfer. A refusal of the command is a *ReplyError with the Conn in
 // step.
-func (c *Conn) pipedData(ctx context.Context, verb string, displays []string, afterDial func() error) (*transfer, error) {
+func (c *Conn) pipedData(ctx context.Context, verb string, displays []string, afterDial func() error, halfClose bool) (*transfer, error) {
 	display := displays[len(displays)-1]
 	rep, err := c.pipedReply(ctx, "EPSV")
 	if err != nil {
@@ -580,11 +585,13 @@ func (c *Conn) pipedData(ctx context.Context, verb string, displays []string, af
 	if err != nil {
 		return nil, c.dialFailed(ctx, verb, displays[1:], err)
 	}
-	if tc, ok := conn.(*net.TCPConn); ok && verb == "RETR" && !c.protP {
-		// Nothing is ever sent on a download's data connection: say so
-		// at once (FIN). Servers that wait for the client's close before
+	if tc, ok := conn.(*net.TCPConn); ok && halfClose && !c.protP {
+		// Nothing is sent on a download's data connection: say so at
+		// once (FIN). Servers that wait for the client's close before
 		// their 226 (vsftpd) then send it with the data, a round trip
-		// sooner.
+		// sooner. Only for small files, which the server has sent before
+		// it notices: pyftpdlib aborts a transfer in progress on the
+		// client's FIN.
 		tc.CloseWrite()
 	}
 	if afterDial != nil {

@@ -328,7 +328,7 @@ func closeReader(r io.Reader) {
 // the file ready for its bookkeeping, or the file's error (ferr), or the
 // connection's failure (err).
 func (c *Conn) storOne(ctx context.Context, f *batchFile, it *StorItem, r io.Reader, displays []string, afterDial func() error, deep func() bool) (_ *storPrev, ferr, err error) {
-	t, err := c.pipedData(ctx, "STOR", displays, afterDial)
+	t, err := c.pipedData(ctx, "STOR", displays, afterDial, false)
 	if err != nil {
 		var re *ReplyError
 		if errors.As(err, &re) && !c.closed.Load() {

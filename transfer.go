@@ -144,12 +144,13 @@ func (c *Conn) startTransfer(ctx context.Context, verb, arg string, offset int64
 // pd: on error pd is closed. stop is the transfer's control-connection
 // watch, called when the transfer ends.
 //
-// The 1xx of an upload is left to be read in the background (see
-// transfer.pending) only when verbFirst says the upload command reached
-// the server before the data connection was opened: a server that gets
-// the connection, and bytes on it, before the command may drop those
-// bytes (pyftpdlib, seen through a SOCKS proxy: an upload stored empty).
-// Otherwise the 1xx is awaited (over TLS, while the handshake runs).
+// When verbFirst says the command reached the server before the data
+// connection was opened, the 1xx of an upload is left to be read in the
+// background (see transfer.pending), and over TLS the 1xx is read while
+// the handshake runs. Otherwise the 1xx is awaited before anything is
+// sent on the data connection, TLS handshake included: a server that gets
+// bytes on the connection before the command may drop them (pyftpdlib,
+// seen through a SOCKS proxy: an upload stored empty, a handshake cut).
 func (c *Conn) beginData(ctx context.Context, verb, display string, pd *pendingData, stop func(), verbFirst bool) (*transfer, error) {
 	ok := false
 	defer func() {
@@ -161,7 +162,7 @@ func (c *Conn) beginData(ctx context.Context, verb, display string, pd *pendingD
 	var pending chan firstResult
 	var rep *Reply
 	var err error
-	if pd.ln == nil && (upload || c.protP) {
+	if pd.ln == nil && verbFirst && (upload || c.protP) {
 		// Passive: the data connection is open already. The 1xx is read
 		// in the background while the TLS handshake runs, or (uploads)
 		// while the first bytes are sent. A refusal closes the data
