@@ -9,7 +9,8 @@ import (
 
 // RetrBatch downloads items over the Pool's connections: each connection
 // pipelines its share, as [Conn.RetrBatch] does, taking the next file as
-// it goes, so that the files spread over up to Limit connections. A file
+// it goes, so that the files spread over up to Limit connections (at most
+// MaxBatchConns). A file
 // that fails for a transient reason (see IsTransient: a reset, a 4xx) is
 // tried again afterwards, in lock-step, resuming at the byte where it
 // stopped, within PoolConfig.Retries for that file (the failed pipelined
@@ -57,6 +58,10 @@ func (p *Pool) StorBatch(ctx context.Context, items []StorItem) error {
 	return b.result()
 }
 
+// MaxBatchConns bounds the connections one batch of a Pool uses at once,
+// for a Pool without a limit of its own (PoolConfig.MaxConns negative).
+const MaxBatchConns = 64
+
 // runBatch runs a batch in two rounds. First, up to Limit workers each
 // take a connection and run pipe on it, pulling files from a shared
 // queue; a file that fails transiently, or is cut off by the failure of
@@ -92,7 +97,7 @@ func (p *Pool) runBatch(ctx context.Context, b *batch, pipe func(*Conn, func() *
 		keep(f, err)
 		return true
 	}
-	workers := min(max(p.Limit(), 1), len(b.files))
+	workers := min(max(p.Limit(), 1), len(b.files), MaxBatchConns)
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
@@ -153,7 +158,7 @@ func (p *Pool) runBatch(ctx context.Context, b *batch, pipe func(*Conn, func() *
 		rest = rest[1:]
 		return f
 	}
-	for range min(max(p.Limit(), 1), len(rest)) {
+	for range min(max(p.Limit(), 1), len(rest), MaxBatchConns) {
 		wg.Go(func() {
 			for f := pull(); f != nil; f = pull() {
 				if f.ended {
