@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	iofs "io/fs"
 	"math"
 	"os"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/goftplib/ftp"
 	"github.com/goftplib/ftp/internal/safepath"
+	"github.com/goftplib/ftp/listing"
 	"github.com/goftplib/ftp/mirror"
 )
 
@@ -25,6 +27,10 @@ type remoteFile struct {
 	u      *ftp.URL
 	remote string
 	name   string // checked with safepath
+	// size is the exact size from an MLSD listing (a glob's), when
+	// sizeKnown: such files can go in a pipelined batch (see getBatch).
+	size      int64
+	sizeKnown bool
 }
 
 func (a *app) get(args []string) error {
@@ -119,9 +125,10 @@ func (a *app) get(args []string) error {
 	if o.parallel > 1 && len(files) > 1 {
 		prog.withTotal(len(files))
 	}
+	var stop atomic.Value // the error that ends the command (interrupted)
+	files = a.getBatch(pools, files, root, rename, o, prog, fail, &stop)
 	sem := make(chan struct{}, o.parallel)
 	var wg sync.WaitGroup
-	var stop atomic.Value // the error that ends the command (interrupted)
 	for _, f := range files {
 		name := f.name
 		if rename != "" {
@@ -318,12 +325,45 @@ func (a *app) expand(p *ftp.Pool, u *ftp.URL) ([]remoteFile, error) {
 	}
 	dir := u.Dir()
 	var names []string
+	sizes := map[string]int64{} // exact sizes of files, from MLSD
 	err := p.Do(a.ctx, func(c *ftp.Conn) error {
+		clear(sizes)
+		feats, err := c.Features(a.ctx)
+		if _, mlst := feats["MLST"]; err == nil && mlst && !a.g.srv.noMLSD {
+			// MLSD gives the files' exact sizes (and tells directories
+			// apart): the downloads can then be pipelined, each still
+			// checked against its size.
+			entries, err := c.Mlsd(a.ctx, dir)
+			if err == nil {
+				names = names[:0]
+				for _, e := range entries {
+					switch e.Type {
+					case listing.File:
+						names = append(names, e.Name)
+						if e.Size >= 0 {
+							sizes[e.Name] = e.Size
+						}
+					case listing.Dir:
+						if ok, _ := path.Match(base, e.Name); ok {
+							a.warnf("skip %s: a directory (mirror downloads trees)", ftp.JoinPath(dir, e.Name))
+						}
+					case listing.CurrentDir, listing.ParentDir:
+					default:
+						names = append(names, e.Name) // a link, or unknown: RETR tells
+					}
+				}
+				return nil
+			}
+			var re *ftp.ReplyError
+			if !errors.As(err, &re) {
+				return err
+			}
+			// Refused: NLST below.
+		}
 		var args []string
 		if dir != "" {
 			args = append(args, dir)
 		}
-		var err error
 		names, err = c.Nlst(a.ctx, args...)
 		return err
 	})
@@ -356,7 +396,8 @@ func (a *app) expand(p *ftp.Pool, u *ftp.URL) ([]remoteFile, error) {
 			skipped++
 			continue
 		}
-		files = append(files, remoteFile{u: u, remote: ftp.JoinPath(dir, n), name: n})
+		size, known := sizes[n]
+		files = append(files, remoteFile{u: u, remote: ftp.JoinPath(dir, n), name: n, size: size, sizeKnown: known})
 	}
 	if len(files) == 0 && len(errs) == 0 {
 		if skipped > 0 {
@@ -408,3 +449,95 @@ func (r *rateFlag) Set(s string) error {
 	*r = rateFlag(max(f*mult, 1))
 	return nil
 }
+
+// getBatch downloads, as pipelined batches (ftp.Pool.RetrBatch: the next
+// file's commands go out before the previous replies are read), the files
+// whose exact size a listing gave and that need nothing else: no -n, no
+// -o NAME, no partial file to resume, at most mirror.BatchMax bytes. As
+// mirror.Fetch does, the bytes go to the partial file .NAME.goftp-part,
+// renamed to NAME only once their count equals the listed size; a failed
+// file keeps its partial file for get -c. It returns the other files, for
+// the one-at-a-time path.
+func (a *app) getBatch(pools *ftp.Pools, files []remoteFile, root *os.Root, rename string, o getOpts, prog *progress, fail func(error), stop *atomic.Value) []remoteFile {
+	if o.segments > 1 || rename != "" || a.ctx.Err() != nil {
+		return files
+	}
+	var rest []remoteFile
+	batches := map[*ftp.Pool][]remoteFile{}
+	var order []*ftp.Pool
+	for _, f := range files {
+		p, err := pools.Pool(f.u)
+		part := filepath.Join(filepath.Dir(f.name), "."+filepath.Base(f.name)+mirror.PartSuffix)
+		_, perr := root.Lstat(part)
+		if err != nil || !f.sizeKnown || f.size > mirror.BatchMax || !errors.Is(perr, iofs.ErrNotExist) {
+			rest = append(rest, f)
+			continue
+		}
+		if batches[p] == nil {
+			order = append(order, p)
+		}
+		batches[p] = append(batches[p], f)
+	}
+	var mu sync.Mutex // Done calls of different Pools may overlap
+	for _, p := range order {
+		batch := batches[p]
+		if len(batch) < 2 {
+			rest = append(rest, batch...) // a batch of one saves nothing
+			continue
+		}
+		items := make([]ftp.RetrItem, len(batch))
+		for i, f := range batch {
+			part := filepath.Join(filepath.Dir(f.name), "."+filepath.Base(f.name)+mirror.PartSuffix)
+			var m mirror.Meter
+			items[i] = ftp.RetrItem{
+				Path: f.remote, Size: f.size, SizeKnown: true,
+				Open: func() (io.Writer, error) {
+					pf, err := root.OpenFile(part, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
+					if err != nil {
+						return nil, err
+					}
+					m = prog.start(f.remote, f.size, 0)
+					w := p.RateLimitWriter(a.ctx, pf)
+					if mw, ok := m.(io.Writer); ok {
+						w = io.MultiWriter(w, mw)
+					}
+					return &closeWriter{w, pf}, nil
+				},
+				Done: func(n int64, err error) {
+					mu.Lock()
+					defer mu.Unlock()
+					if err == nil && n != f.size {
+						err = &ftp.SizeError{Cmd: "RETR " + f.remote, Got: n, Want: f.size, Source: "listing"}
+					}
+					switch {
+					case err == nil:
+						err = root.Rename(part, f.name)
+					case n == 0:
+						root.Remove(part) // nothing worth resuming
+					}
+					if m != nil {
+						m.Done(n, err)
+					}
+					switch {
+					case err == nil:
+					case a.ctx.Err() != nil:
+						stop.CompareAndSwap(nil, err)
+					default:
+						fail(err)
+					}
+				},
+			}
+		}
+		p.RetrBatch(a.ctx, items) // each file's outcome went to its Done
+	}
+	return rest
+}
+
+// closeWriter writes to w and closes c: a partial file written through
+// wrappers (rate limit, progress), closed by the batch when the file ends.
+type closeWriter struct {
+	io.Writer
+	c io.Closer
+}
+
+func (w *closeWriter) Close() error { return w.c.Close() }
