@@ -55,9 +55,18 @@ func (c *Conn) storFiles(ctx context.Context, b *batch, next func() *batchFile) 
 		return err
 	}
 	defer stop()
-	mfmt, err := c.hasFeature(ctx, "MFMT")
-	if err != nil {
+	// The time is set as SetModTime does: MFMT, else the older
+	// "MDTM time path" form (vsftpd) where FEAT lists MDTM.
+	setTime := "MFMT"
+	if mfmt, err := c.hasFeature(ctx, "MFMT"); err != nil {
 		return err
+	} else if !mfmt {
+		setTime = ""
+		if mdtm, err := c.hasFeature(ctx, "MDTM"); err != nil {
+			return err
+		} else if mdtm {
+			setTime = "MDTM"
+		}
 	}
 
 	// after holds the bookkeeping of the files verified: their commands
@@ -78,8 +87,8 @@ func (c *Conn) storFiles(ctx context.Context, b *batch, next func() *batchFile) 
 			op.cmds = append(op.cmds, pipedCmd{"RNFR", it.Temp}, pipedCmd{"RNTO", it.Path})
 			op.renaming = true
 		}
-		if !it.ModTime.IsZero() && mfmt {
-			op.cmds = append(op.cmds, pipedCmd{"MFMT", it.ModTime.UTC().Format("20060102150405") + " " + it.Path})
+		if !it.ModTime.IsZero() && setTime != "" {
+			op.cmds = append(op.cmds, pipedCmd{setTime, it.ModTime.UTC().Format("20060102150405") + " " + it.Path})
 			op.timing = true
 		}
 		return op

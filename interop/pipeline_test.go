@@ -100,10 +100,16 @@ func pipeBatch(t *testing.T, srv *ftpservers.Server, p *ftp.Pool, dir string, co
 			t.Errorf("upload %d: Done called %d times, want once", i, n)
 		}
 	}
+	setsTime := srv.Caps.MFMT.Supported || srv.Caps.MDTMSet.Supported
 	for i, want := range contents {
-		got, err := os.ReadFile(filepath.Join(srv.Dir, up, fmt.Sprintf("f%02d", i)))
+		local := filepath.Join(srv.Dir, up, fmt.Sprintf("f%02d", i))
+		got, err := os.ReadFile(local)
 		if serrs[i] != nil || err != nil || !bytes.Equal(got, want) {
 			t.Errorf("upload f%02d: %v, read back %d bytes (%v); want %d", i, serrs[i], len(got), err, len(want))
+		}
+		// The ModTime is set (MFMT, or MDTM with a time on vsftpd).
+		if fi, err := os.Stat(local); setsTime && err == nil && !fi.ModTime().Equal(mt) {
+			t.Errorf("upload f%02d: mtime %v, want %v", i, fi.ModTime().UTC(), mt)
 		}
 	}
 	if left, _ := filepath.Glob(filepath.Join(srv.Dir, up, ".*")); len(left) > 0 {
