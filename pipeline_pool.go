@@ -29,12 +29,13 @@ import (
 // closed, its files are tried again, and the Pool goes on without the
 // deeper pipelining.
 //
-// The items' Open and Done are called from the Pool's goroutines, Done
-// never concurrently. RetrBatch returns nil when every file succeeded,
+// The Pool's rate limits (PoolConfig.RateLimit, TotalRateLimit) apply to
+// each file. The items' Open and Done are called from the Pool's
+// goroutines, Done never concurrently. RetrBatch returns nil when every file succeeded,
 // else an error that counts the failures and wraps the first one. It is
 // safe for concurrent use.
 func (p *Pool) RetrBatch(ctx context.Context, items []RetrItem) error {
-	b := &batch{retr: items, files: newBatch(len(items)), deep: !p.noDeep.Load()}
+	b := &batch{retr: p.limitRetrItems(ctx, items), files: newBatch(len(items)), deep: !p.noDeep.Load()}
 	p.runBatch(ctx, b,
 		func(c *Conn, next func() *batchFile) error { return c.retrFiles(ctx, b, next) },
 		func(c *Conn, f *batchFile) error { return c.retrOne(ctx, b, f) })
@@ -51,7 +52,7 @@ func (p *Pool) RetrBatch(ctx context.Context, items []RetrItem) error {
 // it). Fallback, callbacks and result are as for [Pool.RetrBatch]. It is
 // safe for concurrent use.
 func (p *Pool) StorBatch(ctx context.Context, items []StorItem) error {
-	b := &batch{stor: items, files: newBatch(len(items)), deep: !p.noDeep.Load()}
+	b := &batch{stor: p.limitStorItems(ctx, items), files: newBatch(len(items)), deep: !p.noDeep.Load()}
 	p.runBatch(ctx, b,
 		func(c *Conn, next func() *batchFile) error { return c.storFiles(ctx, b, next) },
 		func(c *Conn, f *batchFile) error { return c.storOneLockstep(ctx, b, f) })

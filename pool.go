@@ -45,8 +45,9 @@ type PoolConfig struct {
 	// budget of an operation. Zero means 3; negative means none.
 	Retries int
 	// RateLimit bounds each transfer of the Pool (RetrBinary,
-	// StorBinary, RetrSegmented: all its ranges together) to this many
-	// bytes a second. Zero or negative means no limit.
+	// StorBinary, each file of RetrBatch and StorBatch, RetrSegmented:
+	// all its ranges together) to this many bytes a second. Zero or
+	// negative means no limit.
 	RateLimit int64
 	// TotalRateLimit bounds all the transfers of the Pool together to
 	// this many bytes a second. Zero or negative means no limit.

@@ -3,6 +3,7 @@ package ftp
 import (
 	"context"
 	"io"
+	"slices"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -187,4 +188,58 @@ func (r *limitReader) Read(p []byte) (int, error) {
 		return n, werr
 	}
 	return n, err
+}
+
+// limitRetrItems returns items whose writers are limited by the Pool's
+// rates, one transfer each (items itself when the Pool has no limit). A
+// writer that is an io.Closer stays one, so the batch still closes it.
+func (p *Pool) limitRetrItems(ctx context.Context, items []RetrItem) []RetrItem {
+	if p.cfg.RateLimit <= 0 && p.total == nil {
+		return items
+	}
+	out := slices.Clone(items)
+	for i := range out {
+		open := out[i].Open
+		out[i].Open = func() (io.Writer, error) {
+			w, err := open()
+			if err != nil || w == nil {
+				return w, err
+			}
+			lw := p.limitWriter(ctx, w)
+			if c, ok := w.(io.Closer); ok {
+				return struct {
+					io.Writer
+					io.Closer
+				}{lw, c}, nil
+			}
+			return lw, nil
+		}
+	}
+	return out
+}
+
+// limitStorItems is limitRetrItems for the readers of uploads.
+func (p *Pool) limitStorItems(ctx context.Context, items []StorItem) []StorItem {
+	if p.cfg.RateLimit <= 0 && p.total == nil {
+		return items
+	}
+	out := slices.Clone(items)
+	for i := range out {
+		open := out[i].Open
+		out[i].Open = func() (io.Reader, error) {
+			r, err := open()
+			if err != nil || r == nil {
+				return r, err
+			}
+			lr := p.RateLimitReader(ctx, r)
+			if c, ok := r.(io.Closer); ok {
+				return struct {
+					io.Reader
+					io.Closer
+				}{lr, c}, nil
+			}
+			return lr, nil
+		}
+	}
+	return out
 }

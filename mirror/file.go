@@ -244,6 +244,7 @@ func Send(ctx context.Context, p *ftp.Pool, root *os.Root, name, remote string, 
 		if mw, ok := m.(io.Writer); ok {
 			r = io.TeeReader(f, mw)
 		}
+		r = p.RateLimitReader(ctx, r) // PoolConfig.RateLimit, TotalRateLimit
 		n, err := c.StorBinary(ctx, target, r, off)
 		sent += n
 		return err

@@ -350,16 +350,6 @@ func (a *app) poolConfig(u *ftp.URL, n int) (ftp.PoolConfig, error) {
 	}, nil
 }
 
-// pool returns a Pool of up to n logged-in connections to the server of
-// u; the caller must Close it.
-func (a *app) pool(u *ftp.URL, n int) (*ftp.Pool, error) {
-	cfg, err := a.poolConfig(u, n)
-	if err != nil {
-		return nil, err
-	}
-	return ftp.NewPool(u.Host, cfg), nil
-}
-
 // pools returns the command's cache of one-connection Pools, one per
 // server and login (ftp.Pools); the caller must Close it.
 func (a *app) pools() *ftp.Pools {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -109,6 +110,27 @@ func TestLimitRateCommand(t *testing.T) {
 	sameBytes(t, "up.bin", e.file(t, "up.bin"), data)
 	for _, bad := range []string{"fast", "-1M", "0", "2X"} {
 		e.run(t, "get", "--limit-rate", bad, e.url("pub/r.bin")).want(t, 2, nil, []string{"not a rate"})
+	}
+	// mirror both ways: its small files go in pipelined batches, which
+	// the limit paces too.
+	for i := range 3 {
+		if err := e.srv.WriteFile(fmt.Sprintf("tree/f%d", i), data[:200<<10]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mdir := filepath.Join(t.TempDir(), "m")
+	start = time.Now()
+	e.run(t, "mirror", "--limit-total", "1M", e.url("tree/"), mdir).want(t, 0, nil, nil)
+	if d := time.Since(start); d < 400*time.Millisecond {
+		t.Errorf("mirror of 600 KiB at 1 MiB/s took %v", d)
+	}
+	start = time.Now()
+	e.run(t, "mirror", "-R", "--limit-total", "1M", mdir, e.url("back/")).want(t, 0, nil, nil)
+	if d := time.Since(start); d < 400*time.Millisecond {
+		t.Errorf("mirror -R of 600 KiB at 1 MiB/s took %v", d)
+	}
+	for i := range 3 {
+		sameBytes(t, "back", e.file(t, fmt.Sprintf("back/f%d", i)), data[:200<<10])
 	}
 }
 

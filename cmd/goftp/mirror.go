@@ -16,6 +16,9 @@ func (a *app) mirror(args []string) error {
 	parallel := fs.Int("P", 4, "transfer with `N` connections at once")
 	dry := fs.Bool("dry-run", false, "show what would be done, change nothing")
 	maxDepth := fs.Int("max-depth", mirror.DefaultMaxDepth, "enter at most `N` levels of directories below SRC (a server can list an endless tree)")
+	var limit, total rateFlag
+	fs.Var(&limit, "limit-rate", "limit each transfer to `RATE` bytes a second (500K, 2M, 1G; K = 1024)")
+	fs.Var(&total, "limit-total", "limit all transfers together to `RATE` bytes a second")
 	pos, err := a.parse(fs, args)
 	if err != nil {
 		return err
@@ -37,10 +40,12 @@ func (a *app) mirror(args []string) error {
 	if err != nil {
 		return err
 	}
-	p, err := a.pool(u, *parallel)
+	cfg, err := a.poolConfig(u, *parallel)
 	if err != nil {
 		return err
 	}
+	cfg.RateLimit, cfg.TotalRateLimit = int64(limit), int64(total)
+	p := ftp.NewPool(u.Host, cfg)
 	defer p.Close()
 	prog := a.newProgress(a.progressOut())
 	// What mirror did goes to standard error with the progress (-q

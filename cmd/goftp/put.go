@@ -232,7 +232,7 @@ func (a *app) putBatch(p *ftp.Pool, locals []string, remoteOf func(string) strin
 					return nil, err
 				}
 				if r.m == nil {
-					r.m = rateMeter(a, p, prog.start(r.remote, size, 0))
+					r.m = prog.start(r.remote, size, 0) // the Pool limits the rate
 				}
 				var rd io.Reader = f
 				if w, ok := r.m.(io.Writer); ok {
@@ -315,7 +315,7 @@ func (a *app) putFile(p *ftp.Pool, local, remote string, resume, direct bool, pr
 		Resume: resume,
 		Direct: true, // to target; the rename is ours (replaceWith)
 		Meter: func(size, offset int64) mirror.Meter {
-			m := rateMeter(a, p, prog.start(remote, size, offset))
+			m := prog.start(remote, size, offset) // mirror.Send limits the rate
 			if direct {
 				return m
 			}
@@ -380,25 +380,4 @@ func (a *app) replaceWith(c *ftp.Conn, part, remote string) error {
 		a.warnf("%s replaced, but its old version %s could not be deleted", remote, old)
 	}
 	return nil
-}
-
-// rateMeter returns m paced by the Pool's rate limits (--limit-rate,
-// --limit-total): mirror.Send writes what it uploads to its Meter when
-// the Meter is an io.Writer, so a Meter whose Write waits paces the
-// upload. m itself when the Pool has no limit.
-func rateMeter(a *app, p *ftp.Pool, m mirror.Meter) mirror.Meter {
-	w, ok := m.(io.Writer)
-	if !ok {
-		w = io.Discard
-	}
-	lw := p.RateLimitWriter(a.ctx, w)
-	if lw == w {
-		return m
-	}
-	return pacedMeter{m, lw}
-}
-
-type pacedMeter struct {
-	mirror.Meter
-	io.Writer
 }
