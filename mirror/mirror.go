@@ -113,6 +113,16 @@ type Options struct {
 	// (Pool.Limit), which it never exceeds. The pipelined batches of small
 	// files that run at the end use up to Pool.Limit connections.
 	Parallel int
+	// Segments, when above 1, downloads each file of at least SegmentMin
+	// bytes in that many ranges at once, each over its own connection
+	// (ftp.Pool.RetrSegmentedFile: REST+RETR per range, sizes and, where
+	// the server offers one, the checksum verified; resumable from its
+	// partial file). The Pool's limit caps it. Zero or 1: one connection
+	// per file.
+	Segments int
+	// SegmentMin is the smallest file downloaded in segments; zero means
+	// DefaultSegmentMin (64 MiB).
+	SegmentMin int64
 	// MaxDepth is how many directory levels below the top directory are
 	// synchronised; a directory nested deeper is not entered and is
 	// reported as failed (ftp.ErrTooDeep). Zero means DefaultMaxDepth (64);
@@ -223,6 +233,7 @@ type syncer struct {
 	res  Result
 	errs []error
 	gets []batchGet // small downloads for the pipelined batch
+	segs []segGet   // large downloads, in segments after the walk
 	puts []batchPut // small uploads for the pipelined batch
 }
 
@@ -296,7 +307,9 @@ func (s *syncer) run(top func()) (Result, error) {
 	walkers.Wait()
 	close(s.jobs)
 	workers.Wait()
-	// Small files go last, in pipelined batches over every connection.
+	// Large files in segments, one at a time over every connection
+	// (no worker holds one now), then small files in pipelined batches.
+	s.runSegs()
 	s.runBatches()
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -550,6 +563,12 @@ func (s *syncer) downloadDir(dir *dirNode, localExists bool) {
 			if s.canBatchGet(e, lp) {
 				s.planGet(batchGet{a: Action{Op: OpGet, Path: r, Size: e.Size, Reason: reason},
 					remote: ftp.JoinPath(s.remote, r), local: lp, size: e.Size, mtime: e.Time})
+				continue
+			}
+			if s.segmented(e, lp) {
+				// Large: after the walk, alone, over all the connections.
+				s.planSeg(segGet{a: Action{Op: OpGet, Path: r, Size: e.Size, Reason: reason},
+					remote: ftp.JoinPath(s.remote, r), local: lp, e: e})
 				continue
 			}
 			s.queue(Action{Op: OpGet, Path: r, Size: e.Size, Reason: reason}, func(a Action) (int64, error) {

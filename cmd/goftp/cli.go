@@ -246,7 +246,7 @@ func commands() []command {
 		{"cp", "SRC_URL DST_URL", "copy a file between servers, server to server (FXP)", (*app).cp},
 		{"chmod", "MODE URL...", "set remote file permissions (SITE CHMOD, octal MODE)", (*app).chmod},
 		{"quote", "URL 'COMMAND'...", "send raw commands after login and print the replies", (*app).quote},
-		{"mirror", "[-R] [--delete] [-P N] [--dry-run] [--max-depth N] [--limit-rate RATE] SRC DST", "synchronise a directory tree (download; -R: upload)", (*app).mirror},
+		{"mirror", "[-R] [--delete] [-P N] [-n N] [--dry-run] [--max-depth N] [--limit-rate RATE] SRC DST", "synchronise a directory tree (download; -R: upload)", (*app).mirror},
 		{"serve", "[--root DIR] [--addr HOST:PORT] [--tls none|explicit|implicit]", "run a local FTP server for testing", (*app).serve},
 		{"demo", "", "run a narrated session against an in-process server", (*app).demo},
 		{"parselist", "[--now TIME] [--tz ZONE]", "parse LIST output on standard input into JSON lines", (*app).parselist},

@@ -134,6 +134,28 @@ func TestLimitRateCommand(t *testing.T) {
 	}
 }
 
+// TestMirrorSegmented: mirror -n fetches the files of --segment-min or
+// more in ranges (several RETR), byte-exact; a bad size is a usage error.
+func TestMirrorSegmented(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, ftptest.Options{})
+	big := bigData(3 << 20)
+	if err := e.srv.WriteFile("seg/big.bin", big); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.srv.WriteFile("seg/small.txt", []byte("small\n")); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "m")
+	r := e.run(t, "-v", "mirror", "-n", "3", "--segment-min", "1M", e.url("seg/"), dir)
+	r.want(t, 0, nil, []string{"big.bin"})
+	if n := strings.Count(r.stderr, "> RETR seg/big.bin"); n < 2 {
+		t.Errorf("big.bin fetched with %d RETR, want one per range:\n%s", n, r.stderr)
+	}
+	sameBytes(t, "big.bin", readLocal(t, filepath.Join(dir, "big.bin")), big)
+	e.run(t, "mirror", "--segment-min", "big", e.url("seg/"), dir).want(t, 2, nil, []string{"not a size"})
+}
+
 func TestRateFlag(t *testing.T) {
 	for in, want := range map[string]int64{"500K": 500 << 10, "2M": 2 << 20, "1G": 1 << 30, "1.5m": 3 << 19, "1000": 1000, "0.5": 1} {
 		var r rateFlag

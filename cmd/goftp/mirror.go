@@ -16,6 +16,9 @@ func (a *app) mirror(args []string) error {
 	parallel := fs.Int("P", 4, "transfer with `N` connections at once")
 	dry := fs.Bool("dry-run", false, "show what would be done, change nothing")
 	maxDepth := fs.Int("max-depth", mirror.DefaultMaxDepth, "enter at most `N` levels of directories below SRC (a server can list an endless tree)")
+	segments := fs.Int("n", 4, "download files of --segment-min or more in `N` ranges at once (as get -n; 1: off)")
+	segMin := sizeFlag(mirror.DefaultSegmentMin)
+	fs.Var(&segMin, "segment-min", "the smallest file downloaded in ranges (`SIZE`: 64M, 1G; K = 1024)")
 	var limit, total rateFlag
 	fs.Var(&limit, "limit-rate", "limit each transfer to `RATE` bytes a second (500K, 2M, 1G; K = 1024)")
 	fs.Var(&total, "limit-total", "limit all transfers together to `RATE` bytes a second")
@@ -29,6 +32,9 @@ func (a *app) mirror(args []string) error {
 	if *parallel < 1 || *parallel > 64 {
 		return usagef("-P must be between 1 and 64")
 	}
+	if *segments < 1 || *segments > maxConns {
+		return usagef("-n must be between 1 and %d", maxConns)
+	}
 	if *maxDepth < 1 {
 		return usagef("--max-depth must be at least 1")
 	}
@@ -40,7 +46,11 @@ func (a *app) mirror(args []string) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := a.poolConfig(u, *parallel)
+	conns := *parallel
+	if !*upload {
+		conns = max(conns, *segments) // a large file gets them all
+	}
+	cfg, err := a.poolConfig(u, conns)
 	if err != nil {
 		return err
 	}
@@ -62,10 +72,12 @@ func (a *app) mirror(args []string) error {
 	}
 	source = displayPath(source)
 	opts := &mirror.Options{
-		Delete:   *del,
-		DryRun:   *dry,
-		Parallel: *parallel,
-		MaxDepth: *maxDepth,
+		Delete:     *del,
+		DryRun:     *dry,
+		Parallel:   *parallel,
+		Segments:   *segments,
+		SegmentMin: int64(segMin),
+		MaxDepth:   *maxDepth,
 		Report: func(act mirror.Action) {
 			p := quoteName(act.Path) // server names reach the terminal escaped
 			if act.Path == "" {
@@ -130,4 +142,17 @@ func sizeText(n int64) string {
 		return "size unknown"
 	}
 	return humanBytes(float64(n))
+}
+
+// sizeFlag is a size in bytes with an optional binary suffix (64M, 1G;
+// K = 1024), as rateFlag reads rates.
+type sizeFlag int64
+
+func (s *sizeFlag) String() string { return (*rateFlag)(s).String() }
+
+func (s *sizeFlag) Set(v string) error {
+	if err := (*rateFlag)(s).Set(v); err != nil {
+		return errors.New("not a size: write bytes, as 512K, 64M or 1G")
+	}
+	return nil
 }
