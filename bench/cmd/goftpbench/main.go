@@ -317,8 +317,9 @@ func warm(ctx context.Context, p *ftp.Pool, n int) (wait func()) {
 	return wg.Wait
 }
 
-// mgetBatch lists rdir (NLST) and downloads every file in one
-// Pool.RetrBatch; the Pool's other connections log in during the listing.
+// mgetBatch lists rdir (ReadDir: MLSD or LIST, so that sizes are known,
+// as mirror knows them) and downloads every file in one Pool.RetrBatch;
+// the Pool's other connections log in during the listing.
 func mgetBatch(ctx context.Context, cfg *config, rdir, ldir string) error {
 	if err := os.MkdirAll(ldir, 0o755); err != nil {
 		return err
@@ -326,15 +327,15 @@ func mgetBatch(ctx context.Context, cfg *config, rdir, ldir string) error {
 	p := cfg.pool()
 	defer p.Close()
 	var (
-		names  []string
+		files  []listing.Entry
 		warmed func()
 	)
 	if err := p.Do(ctx, func(c *ftp.Conn) error {
 		warmed = warm(ctx, p, cfg.p-1)
-		all, err := c.Nlst(ctx, rdir)
-		for _, n := range all {
-			if b := path.Base(n); b != "." && b != ".." {
-				names = append(names, b)
+		all, err := c.ReadDir(ctx, rdir)
+		for _, e := range all {
+			if e.Type == listing.File {
+				files = append(files, e)
 			}
 		}
 		return err
@@ -345,11 +346,14 @@ func mgetBatch(ctx context.Context, cfg *config, rdir, ldir string) error {
 		return err
 	}
 	defer warmed() // the batch takes each warmed connection as it is ready
-	items := make([]ftp.RetrItem, len(names))
-	for i, n := range names {
+	items := make([]ftp.RetrItem, len(files))
+	for i, e := range files {
+		n := path.Base(e.Name)
 		items[i] = ftp.RetrItem{
-			Path: rdir + "/" + n,
-			Open: func() (io.Writer, error) { return os.Create(filepath.Join(ldir, n)) },
+			Path:      rdir + "/" + n,
+			Size:      e.Size,
+			SizeKnown: true,
+			Open:      func() (io.Writer, error) { return os.Create(filepath.Join(ldir, n)) },
 		}
 	}
 	return p.RetrBatch(ctx, items)
