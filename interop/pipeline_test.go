@@ -149,6 +149,7 @@ func TestPipelinedBatches(t *testing.T) {
 				p := poolFor(t, srv, 3, nil)
 				pipeBatch(t, srv, p, dir, contents)
 				connBatch(t, srv, dir, contents)
+				pipedSizes(t, srv, dir, contents)
 			})
 		}
 	}
@@ -229,5 +230,39 @@ func connBatch(t *testing.T, srv *ftpservers.Server, dir string, contents [][]by
 	}
 	if err := c.Quit(t.Context()); err != nil {
 		t.Errorf("Quit after the batches: %v", err)
+	}
+}
+
+// pipedSizes checks Conn.Sizes (pipelined SIZE commands) against the
+// files of dir, plus a missing one, and that the Conn is in step after.
+func pipedSizes(t *testing.T, srv *ftpservers.Server, dir string, contents [][]byte) {
+	t.Helper()
+	c, err := dialer(srv, dataModes[0]).Dial(t.Context(), srv.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Login(t.Context(), srv.User, srv.Password); err != nil {
+		t.Fatal(err)
+	}
+	var paths []string
+	for i := range contents {
+		paths = append(paths, fmt.Sprintf("%s/f%02d", dir, i))
+	}
+	paths = append(paths, dir+"/missing")
+	sizes, errs, err := c.Sizes(t.Context(), paths)
+	if err != nil {
+		t.Fatalf("Sizes: %v", err)
+	}
+	for i, b := range contents {
+		if errs[i] != nil || sizes[i] != int64(len(b)) {
+			t.Errorf("Sizes %s = %d, %v; want %d", paths[i], sizes[i], errs[i], len(b))
+		}
+	}
+	if !errors.Is(errs[len(contents)], fs.ErrNotExist) {
+		t.Errorf("Sizes of a missing file: %v, want fs.ErrNotExist", errs[len(contents)])
+	}
+	if _, err := c.Pwd(t.Context()); err != nil {
+		t.Errorf("PWD after Sizes: %v", err)
 	}
 }

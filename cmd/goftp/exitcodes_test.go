@@ -437,6 +437,10 @@ func TestExitCodes(t *testing.T) {
 			login("SIZE"),
 			[]scripted.Step{
 				{Cmd: "TYPE I", Reply: "200 binary"},
+				// The sizes of the files named, asked together.
+				{Cmd: "SIZE dir/a.bin"},
+				{Cmd: "SIZE dir/b.bin", Reply: "550 No such file\n213 10"},
+				// Then each (a batch of one saves nothing).
 				{Cmd: "SIZE dir/a.bin", Reply: "550 No such file"},
 				{Cmd: "EPSV", Reply: "229 Entering Extended Passive Mode ({EPSV})"},
 				{Cmd: "RETR dir/a.bin", Reply: "550 No such file"},

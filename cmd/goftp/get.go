@@ -462,6 +462,7 @@ func (a *app) getBatch(pools *ftp.Pools, files []remoteFile, root *os.Root, rena
 	if o.segments > 1 || rename != "" || a.ctx.Err() != nil {
 		return files
 	}
+	a.askSizes(pools, files)
 	var rest []remoteFile
 	batches := map[*ftp.Pool][]remoteFile{}
 	var order []*ftp.Pool
@@ -531,6 +532,41 @@ func (a *app) getBatch(pools *ftp.Pools, files []remoteFile, root *os.Root, rena
 		p.RetrBatch(a.ctx, items) // each file's outcome went to its Done
 	}
 	return rest
+}
+
+// askSizes learns the sizes of the files that no listing gave (named one
+// by one, or matched in an NLST), with pipelined SIZE commands
+// (ftp.Conn.Sizes: one round trip for up to 64 files), so that they can
+// go in a batch. A file whose SIZE fails keeps an unknown size: the
+// one-at-a-time path downloads it, or reports its error.
+func (a *app) askSizes(pools *ftp.Pools, files []remoteFile) {
+	byPool := map[*ftp.Pool][]int{}
+	for i, f := range files {
+		if p, err := pools.Pool(f.u); err == nil && !f.sizeKnown {
+			byPool[p] = append(byPool[p], i)
+		}
+	}
+	for p, idx := range byPool {
+		if len(idx) < 2 {
+			continue
+		}
+		paths := make([]string, len(idx))
+		for j, i := range idx {
+			paths[j] = files[i].remote
+		}
+		p.Do(a.ctx, func(c *ftp.Conn) error {
+			sizes, errs, err := c.Sizes(a.ctx, paths)
+			if err != nil {
+				return err // the files go one at a time
+			}
+			for j, i := range idx {
+				if errs[j] == nil {
+					files[i].size, files[i].sizeKnown = sizes[j], true
+				}
+			}
+			return nil
+		})
+	}
 }
 
 // closeWriter writes to w and closes c: a partial file written through

@@ -86,3 +86,37 @@ func TestGetGlobBatchShort(t *testing.T) {
 		t.Errorf("partial file of b = %q, want the 5 bytes received", b)
 	}
 }
+
+// TestGetNamedBatch: files named one by one get their sizes with
+// pipelined SIZE commands, then go in one pipelined batch: one SIZE each
+// in all, byte-exact; a missing one fails alone (not found).
+func TestGetNamedBatch(t *testing.T) {
+	t.Parallel()
+	srv := ftptest.New(t, ftptest.Options{})
+	var args []string
+	want := map[string][]byte{}
+	for i := range 4 {
+		name := fmt.Sprintf("n%d.bin", i)
+		want[name] = bytes.Repeat([]byte{byte('k' + i)}, 3000*i+7)
+		if err := srv.WriteFile("dir/"+name, want[name]); err != nil {
+			t.Fatal(err)
+		}
+		args = append(args, fmt.Sprintf("ftp://%s:%s@%s/dir/%s", ftptest.DefaultUser, ftptest.DefaultPassword, srv.Addr, name))
+	}
+	args = append(args, fmt.Sprintf("ftp://%s:%s@%s/dir/missing.bin", ftptest.DefaultUser, ftptest.DefaultPassword, srv.Addr))
+	dst := t.TempDir()
+	r := runGoftp(t, "", append([]string{"-v", "get", "-o", dst + "/"}, args...)...)
+	r.want(t, 6, nil, []string{"missing.bin"})
+	if n := strings.Count(r.stderr, "> SIZE dir/n"); n != 4 {
+		t.Errorf("%d SIZE commands for the 4 files, want one each:\n%s", n, r.stderr)
+	}
+	if !strings.Contains(r.stderr, "> SIZE dir/n0.bin\n> SIZE dir/n1.bin\n> SIZE dir/n2.bin\n") {
+		t.Errorf("the SIZE commands were not sent together:\n%s", r.stderr)
+	}
+	for name, b := range want {
+		got, err := os.ReadFile(filepath.Join(dst, name))
+		if !bytes.Equal(got, b) {
+			t.Errorf("%s: %d bytes, %v; want %d", name, len(got), err, len(b))
+		}
+	}
+}
