@@ -95,6 +95,19 @@ func promptSession(t *testing.T, ctx context.Context) (master *os.File, done <-c
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+	// The prompt is printed before the terminal goes raw: keys typed in
+	// between would meet the cooked line discipline (^C a signal to
+	// nobody, lost). Wait for raw mode, as a person cannot type so fast.
+	for {
+		tio, err := unix.IoctlGetTermios(int(slave.Fd()), unix.TCGETS)
+		if err == nil && tio.Lflag&(unix.ICANON|unix.ISIG) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the terminal did not go raw at the prompt (%v)", err)
+		}
+		time.Sleep(time.Millisecond)
+	}
 	t.Cleanup(func() {
 		after, err := unix.IoctlGetTermios(int(slave.Fd()), unix.TCGETS)
 		if err != nil || *after != *before {
