@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -96,10 +97,15 @@ func (a *app) get(args []string) error {
 		failed.Store(true)
 	}
 	var files []remoteFile
+	warmed := map[*ftp.Pool]bool{}
 	for _, u := range urls {
 		p, err := pools.Pool(u)
 		if err != nil {
 			return err
+		}
+		if several := len(urls) > 1 || !a.g.globoff && hasMeta(u.Base()); several && o.segments == 1 && o.parallel > 1 && !warmed[p] {
+			warmed[p] = true
+			defer a.warm(p, o.parallel)()
 		}
 		fs, err := a.expand(p, u)
 		if err != nil {
@@ -166,6 +172,23 @@ func (a *app) get(args []string) error {
 		return errReported
 	}
 	return nil
+}
+
+// warm logs up to n-1 more connections of p in, in the background, while
+// the command lists and asks sizes on the first (as mirror does while it
+// walks): the transfers then find them ready instead of each paying a
+// login. The function returned stops what is left and waits.
+func (a *app) warm(p *ftp.Pool, n int) (stop func()) {
+	ctx, cancel := context.WithCancel(a.ctx)
+	var wg sync.WaitGroup
+	for range n - 1 {
+		wg.Go(func() {
+			if c, err := p.Get(ctx); err == nil {
+				p.Put(c)
+			}
+		})
+	}
+	return func() { cancel(); wg.Wait() }
 }
 
 // maxConns bounds -n and -P.

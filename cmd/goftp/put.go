@@ -70,6 +70,9 @@ func (a *app) put(args []string) error {
 	if err != nil {
 		return err
 	}
+	if o.parallel > 1 && len(locals) > 1 {
+		defer a.warm(p, o.parallel)()
+	}
 	if toDir, err = a.putTarget(p, u, toDir, stdin, *createDirs); err != nil {
 		return err
 	}
