@@ -163,58 +163,16 @@ func (p *Pool) Get(ctx context.Context) (*Conn, error) {
 		waitLimit = t.C
 	}
 	for {
-		p.mu.Lock()
-		if p.closed {
-			p.mu.Unlock()
-			return nil, ErrPoolClosed
+		c, full, lowered, err := p.getOnce(ctx, isServiceNotAvailable)
+		if lowered {
+			// Too many connections: the limit is now what the server
+			// accepts; wait for one of ours to come back. With none
+			// open, the server refuses us altogether: that is returned
+			// (the caller's retries decide what next).
+			continue
 		}
-		if p.loginErr != nil {
-			err := p.loginErr
-			p.mu.Unlock()
-			return nil, err
-		}
-		if n := len(p.idle); n > 0 {
-			ic := p.idle[n-1]
-			p.idle = p.idle[:n-1]
-			p.mu.Unlock()
-			if time.Since(ic.since) > 5*time.Second {
-				// It may have been dropped by the server meanwhile.
-				if _, err := ic.c.Noop(ctx); err != nil {
-					p.discard(ic.c)
-					continue
-				}
-			}
-			p.share(ic.c)
-			return ic.c, nil
-		}
-		if p.open < p.limit {
-			p.open++
-			p.mu.Unlock()
-			c, err := p.connect(ctx)
-			if err == nil {
-				p.share(c)
-				return c, nil
-			}
-			p.mu.Lock()
-			p.open--
-			p.wakeLocked()
-			if errors.Is(err, ErrLoginRefused) {
-				// Final: the same credentials would be refused again (and
-				// repeated attempts may lock the account).
-				p.loginErr = err
-			}
-			var re *ReplyError
-			if errors.As(err, &re) && re.Code == CodeServiceNotAvailable && p.open > 0 && ctx.Err() == nil {
-				// Too many connections: lower the limit to what the
-				// server accepts and wait for one of ours to come back.
-				// With none open, the server refuses us altogether: that
-				// is returned (the caller's retries decide what next).
-				p.limit = max(1, p.open)
-				p.mu.Unlock()
-				continue
-			}
-			p.mu.Unlock()
-			return nil, err
+		if !full {
+			return c, err
 		}
 		ch := make(chan struct{}, 1)
 		p.waiters = append(p.waiters, ch)
@@ -229,6 +187,73 @@ func (p *Pool) Get(ctx context.Context) (*Conn, error) {
 			return nil, fmt.Errorf("%w after %v (limit %d)", ErrPoolTimeout, timeout, p.Limit())
 		}
 	}
+}
+
+// getOnce makes one attempt at a connection, without waiting: an idle
+// one (checked with NOOP when idle for more than 5 s), or a new one while
+// the Pool is below its limit. At the limit it returns full, with p.mu
+// still held, so that the caller can queue as a waiter before a Put can
+// slip by. A failed connection attempt is returned; a refused login is
+// remembered (final); a failure for which lower(err) holds, while other
+// connections are open, lowers the limit to their number (lowered).
+func (p *Pool) getOnce(ctx context.Context, lower func(error) bool) (c *Conn, full, lowered bool, err error) {
+	for {
+		p.mu.Lock()
+		if p.closed {
+			p.mu.Unlock()
+			return nil, false, false, ErrPoolClosed
+		}
+		if p.loginErr != nil {
+			err := p.loginErr
+			p.mu.Unlock()
+			return nil, false, false, err
+		}
+		if n := len(p.idle); n > 0 {
+			ic := p.idle[n-1]
+			p.idle = p.idle[:n-1]
+			p.mu.Unlock()
+			if time.Since(ic.since) > 5*time.Second {
+				// It may have been dropped by the server meanwhile.
+				if _, err := ic.c.Noop(ctx); err != nil {
+					p.discard(ic.c)
+					continue
+				}
+			}
+			p.share(ic.c)
+			return ic.c, false, false, nil
+		}
+		if p.open >= p.limit {
+			return nil, true, false, nil
+		}
+		p.open++
+		p.mu.Unlock()
+		c, err := p.connect(ctx)
+		if err == nil {
+			p.share(c)
+			return c, false, false, nil
+		}
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		p.open--
+		p.wakeLocked()
+		if errors.Is(err, ErrLoginRefused) {
+			// Final: the same credentials would be refused again (and
+			// repeated attempts may lock the account).
+			p.loginErr = err
+		}
+		if lower(err) && p.open > 0 && ctx.Err() == nil {
+			p.limit = max(1, p.open)
+			lowered = true
+		}
+		return nil, false, lowered, err
+	}
+}
+
+// isServiceNotAvailable reports whether err is a 421 reply (too many
+// connections, among other reasons).
+func isServiceNotAvailable(err error) bool {
+	var re *ReplyError
+	return errors.As(err, &re) && re.Code == CodeServiceNotAvailable
 }
 
 func (p *Pool) connect(ctx context.Context) (*Conn, error) {

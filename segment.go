@@ -616,11 +616,7 @@ func (d *segDownload) putBack(s *segment) {
 // refusedConn reports whether err is the server refusing one more
 // connection: 421, or the TCP connection refused.
 func refusedConn(err error) bool {
-	var re *ReplyError
-	if errors.As(err, &re) && re.Code == CodeServiceNotAvailable {
-		return true
-	}
-	return errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET)
+	return isServiceNotAvailable(err) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET)
 }
 
 // fetch downloads s over c: REST s.pos (Retr checks the 350 and the
@@ -865,51 +861,10 @@ var errPoolFull = errors.New("ftp: pool at its connection limit")
 // connections are open lowers the limit, and what the Pool learnt of the
 // server is shared with the connection, as Get does.
 func (p *Pool) tryGet(ctx context.Context) (*Conn, error) {
-	for {
-		p.mu.Lock()
-		switch {
-		case p.closed:
-			p.mu.Unlock()
-			return nil, ErrPoolClosed
-		case p.loginErr != nil:
-			err := p.loginErr
-			p.mu.Unlock()
-			return nil, err
-		}
-		if n := len(p.idle); n > 0 {
-			ic := p.idle[n-1]
-			p.idle = p.idle[:n-1]
-			p.mu.Unlock()
-			if time.Since(ic.since) > 5*time.Second {
-				if _, err := ic.c.Noop(ctx); err != nil {
-					p.discard(ic.c)
-					continue
-				}
-			}
-			p.share(ic.c)
-			return ic.c, nil
-		}
-		if p.open >= p.limit {
-			p.mu.Unlock()
-			return nil, errPoolFull
-		}
-		p.open++
+	c, full, _, err := p.getOnce(ctx, refusedConn)
+	if full {
 		p.mu.Unlock()
-		c, err := p.connect(ctx)
-		if err == nil {
-			p.share(c)
-			return c, nil
-		}
-		p.mu.Lock()
-		p.open--
-		p.wakeLocked()
-		if errors.Is(err, ErrLoginRefused) {
-			p.loginErr = err
-		}
-		if refusedConn(err) && p.open > 0 && ctx.Err() == nil {
-			p.limit = max(1, p.open)
-		}
-		p.mu.Unlock()
-		return nil, err
+		return nil, errPoolFull
 	}
+	return c, err
 }

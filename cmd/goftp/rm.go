@@ -45,18 +45,7 @@ func (a *app) rm(args []string) error {
 			}
 			continue
 		}
-		err = pool.Do(a.ctx, func(c *ftp.Conn) error {
-			if !*recursive {
-				_, err := c.Delete(a.ctx, p)
-				return err
-			}
-			// ftp.RemoveAll, like os.RemoveAll, is content with a path
-			// that does not exist; rm is not.
-			if _, err := c.Stat(a.ctx, p); err != nil {
-				return err
-			}
-			return c.RemoveAll(a.ctx, p)
-		})
+		err = pool.Do(a.ctx, func(c *ftp.Conn) error { return a.removePath(c, p, *recursive) })
 		if err != nil {
 			if a.ctx.Err() != nil {
 				return err
@@ -124,4 +113,18 @@ func (a *app) rmGlob(pool *ftp.Pool, u *ftp.URL, recursive bool) bool {
 		return false
 	}
 	return ok
+}
+
+// removePath deletes the file p, or with recursive the tree p, which must
+// exist: ftp.RemoveAll, like os.RemoveAll, is content with a path that
+// does not exist; rm is not.
+func (a *app) removePath(c *ftp.Conn, p string, recursive bool) error {
+	if !recursive {
+		_, err := c.Delete(a.ctx, p)
+		return err
+	}
+	if _, err := c.Stat(a.ctx, p); err != nil {
+		return err
+	}
+	return c.RemoveAll(a.ctx, p)
 }

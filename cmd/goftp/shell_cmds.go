@@ -263,16 +263,7 @@ func (s *shell) rm(args []string) error {
 			continue
 		}
 		p = unescapeGlob(p)
-		err := s.conn(func(c *ftp.Conn) error {
-			if !*recursive {
-				_, err := c.Delete(a.ctx, p)
-				return err
-			}
-			if _, err := c.Stat(a.ctx, p); err != nil {
-				return err
-			}
-			return c.RemoveAll(a.ctx, p)
-		})
+		err := s.conn(func(c *ftp.Conn) error { return a.removePath(c, p, *recursive) })
 		if err != nil {
 			if a.ctx.Err() != nil {
 				return err
