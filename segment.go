@@ -9,8 +9,10 @@ import (
 	"io"
 	"io/fs"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -98,13 +100,12 @@ type segDownload struct {
 	wl     *rateLimits // rate limits, or nil
 
 	// Connections dialled while the file is inspected: the first ready
-	// inspects it, the others go to the workers, through pre.
+	// inspects it (its findings come through looked); all go to the
+	// workers through pre.
 	pre     chan preConn
 	preLeft int // results in pre not taken yet; guarded by mu
 	preWG   sync.WaitGroup
-	// The file's MDTM, asked on the first of them meanwhile.
-	preMT   chan preTime
-	mtAsked bool
+	looked  chan look
 
 	mu      sync.Mutex
 	segs    []*segment
@@ -160,53 +161,77 @@ func (p *Pool) RetrSegmented(ctx context.Context, path string, w io.WriterAt, op
 		return 0, err
 	}
 	if single {
+		d.drain() // the connections dialled meanwhile, free for RetrBinary
 		return d.single(ctx)
 	}
 	return d.run(ctx)
 }
 
 type preConn struct {
-	c   *Conn
+	c *Conn
+	// pd is a data connection opened ahead (EPSV) for the first range
+	// fetched on c, or nil.
+	pd  *pendingData
 	err error
 }
 
-type preTime struct {
-	t   time.Time
-	err error
-	ok  bool // MDTM was answered (err is its refusal, or nil)
+// look is what the first connection ready learnt of the file; ok is
+// false when no connection dialled by predial worked.
+type look struct {
+	ok     bool
+	single bool
+	size   int64
+	mtime  time.Time
+	err    error
 }
 
 // predial gets n connections of the Pool at once, without waiting for
-// one to be free (Pool.tryGet): the first one ready inspects the file,
-// the others go to the workers. Each is set to binary (TYPE I); the first
-// dialled also asks the file's MDTM meanwhile.
+// one to be free (Pool.tryGet), and makes each ready for its first range
+// while the file is inspected: the first one ready asks the file's size
+// and time (TYPE I, SIZE, MDTM) and EPSV in one write and reports them
+// through d.looked; the others send TYPE I and EPSV together. Each then
+// opens its data connection ahead, so that a range costs one round trip
+// (REST and RETR) once its place in the file is known. All of them,
+// with their failures, go to the workers through d.pre.
 func (d *segDownload) predial(ctx context.Context, n int) {
-	d.pre = make(chan preConn, max(n, 0))
-	d.preLeft = max(n, 0)
-	d.preMT = make(chan preTime, 1)
-	if n <= 0 {
-		d.preMT <- preTime{}
+	n = max(n, 0)
+	d.pre = make(chan preConn, n)
+	d.preLeft = n
+	d.looked = make(chan look, 1)
+	if n == 0 {
+		d.looked <- look{}
+		return
 	}
-	for i := range n {
+	var claimed atomic.Bool
+	var left atomic.Int32
+	left.Store(int32(n))
+	for range n {
 		d.preWG.Go(func() {
 			c, err := d.p.tryGet(ctx)
-			if i == 0 {
-				var pt preTime
-				if err == nil {
-					pt.t, pt.err = c.ModTime(ctx, d.path)
-					pt.ok = pt.err == nil || errors.Is(pt.err, ErrPermanent)
-				}
-				d.preMT <- pt
-			}
+			var pd *pendingData
 			if err == nil {
-				err = typeBinary(ctx, c)
+				var port int
+				if claimed.CompareAndSwap(false, true) {
+					var lk look
+					lk, port = d.lookOn(ctx, c)
+					d.looked <- lk
+					err = lk.err
+				} else {
+					port, err = prepareAhead(ctx, c)
+				}
+				if err == nil && port > 0 {
+					pd, err = openAhead(ctx, c, port)
+				}
+				if err != nil {
+					c.Close()
+					d.p.Put(c)
+					c = nil
+				}
 			}
-			if err != nil && c != nil {
-				c.Close()
-				d.p.Put(c)
-				c = nil
+			if left.Add(-1) == 0 && claimed.CompareAndSwap(false, true) {
+				d.looked <- look{} // none worked: inspect asks on its own
 			}
-			d.pre <- preConn{c, err}
+			d.pre <- preConn{c, pd, err}
 		})
 	}
 }
@@ -220,24 +245,206 @@ func typeBinary(ctx context.Context, c *Conn) error {
 	return c.setType(ctx, "I")
 }
 
-// modTime returns the file's MDTM: the one asked on a dialled connection
-// if it was answered, else asked on c. A server without MDTM gives the
-// zero time.
-func (d *segDownload) modTime(ctx context.Context, c *Conn) (time.Time, error) {
-	if !d.mtAsked {
-		d.mtAsked = true
-		if pt := <-d.preMT; pt.ok {
-			if pt.err != nil {
-				return time.Time{}, nil
-			}
-			return pt.t, nil
+// aheadOK reports whether a data connection may be opened on c before
+// its transfer command is known: passive mode with EPSV not known to be
+// refused, and pipelining not known to fail.
+func aheadOK(c *Conn) bool {
+	return !c.d.Active && !c.d.DisableEPSV && !c.noEPSV && !c.noPipeline
+}
+
+// segPiped sends cmds in one write and reads a reply to each, in order.
+// A preliminary reply, which none of them takes, closes the Conn. The
+// busy guard must be held.
+func segPiped(ctx context.Context, c *Conn, cmds ...pipedCmd) ([]*Reply, []string, error) {
+	displays, err := c.writeCmds(ctx, cmds...)
+	if err != nil {
+		return nil, displays, err
+	}
+	reps := make([]*Reply, len(cmds))
+	for i, disp := range displays {
+		rep, err := c.pipedReply(ctx, disp)
+		if err != nil {
+			c.Close()
+			return nil, displays, err
+		}
+		if rep.Code/100 == 1 {
+			c.Close()
+			return nil, displays, &ProtocolError{Cmd: disp, Msg: fmt.Sprintf("unexpected %d reply", rep.Code)}
+		}
+		reps[i] = rep
+	}
+	return reps, displays, nil
+}
+
+// epsvPort returns the port of a pipelined EPSV's 229 reply, or 0 when
+// EPSV was not taken (a 5xx is remembered: PASV from then on).
+func epsvPort(ctx context.Context, c *Conn, rep *Reply, display string) (int, error) {
+	switch {
+	case rep.Code == CodeEnteringExtPassive:
+		port, err := parseEPSV(rep.Msg)
+		if err != nil {
+			return 0, c.fail(ctx, display, &ProtocolError{Cmd: display, Msg: err.Error()})
+		}
+		c.epsvOK = true
+		return port, nil
+	case rep.Code >= 500:
+		c.noEPSV, c.epsvOK = true, false
+	}
+	return 0, nil
+}
+
+// prepareAhead sets c to TYPE I and, where a data connection can be
+// opened ahead, sends EPSV in the same write; it returns EPSV's port, or
+// 0.
+func prepareAhead(ctx context.Context, c *Conn) (int, error) {
+	if err := c.begin(); err != nil {
+		return 0, err
+	}
+	defer c.end()
+	stop := c.watch(ctx, c.nc)
+	defer stop()
+	if !aheadOK(c) {
+		return 0, c.setType(ctx, "I")
+	}
+	var cmds []pipedCmd
+	if c.curType != "I" {
+		cmds = append(cmds, pipedCmd{"TYPE", "I"})
+	}
+	cmds = append(cmds, pipedCmd{"EPSV", ""})
+	reps, displays, err := segPiped(ctx, c, cmds...)
+	if err != nil {
+		return 0, err
+	}
+	if len(reps) == 2 {
+		if reps[0].Code/100 != 2 {
+			return 0, c.unexpected(displays[0], reps[0])
+		}
+		c.curType = "I"
+	}
+	return epsvPort(ctx, c, reps[len(reps)-1], displays[len(displays)-1])
+}
+
+// openAhead connects to the passive port of c's EPSV.
+func openAhead(ctx context.Context, c *Conn, port int) (*pendingData, error) {
+	if err := c.begin(); err != nil {
+		return nil, err
+	}
+	defer c.end()
+	conn, err := c.dialPassive(ctx, nil, port)
+	if err != nil {
+		return nil, err
+	}
+	return &pendingData{conn: conn}, nil
+}
+
+// lookOn inspects the file on c, the first connection ready: TYPE I,
+// SIZE, MDTM and (when ranges can be fetched and a data connection
+// opened ahead) EPSV in one write. It returns what inspect needs and
+// EPSV's port, or 0.
+func (d *segDownload) lookOn(ctx context.Context, c *Conn) (look, int) {
+	lk := look{ok: true}
+	feats, err := c.Features(ctx)
+	if err != nil {
+		lk.err = err
+		return lk, 0
+	}
+	rest := strings.Contains(strings.ToUpper(feats["REST"]), "STREAM")
+	if err := c.begin(); err != nil {
+		lk.err = err
+		return lk, 0
+	}
+	if c.noPipeline {
+		c.end()
+		lk.single, lk.err = d.inspectOn(ctx, c, rest)
+		lk.size, lk.mtime = d.size, d.mtime
+		return lk, 0
+	}
+	defer c.end()
+	stop := c.watch(ctx, c.nc)
+	defer stop()
+	var cmds []pipedCmd
+	if c.curType != "I" {
+		cmds = append(cmds, pipedCmd{"TYPE", "I"})
+	}
+	cmds = append(cmds, pipedCmd{"SIZE", d.path}, pipedCmd{"MDTM", d.path})
+	ahead := rest && aheadOK(c)
+	if ahead {
+		cmds = append(cmds, pipedCmd{"EPSV", ""})
+	}
+	reps, displays, err := segPiped(ctx, c, cmds...)
+	if err != nil {
+		lk.err = err
+		return lk, 0
+	}
+	if c.curType != "I" {
+		if reps[0].Code/100 != 2 {
+			lk.err = c.unexpected(displays[0], reps[0])
+			return lk, 0
+		}
+		c.curType = "I"
+		reps, displays = reps[1:], displays[1:]
+	}
+	port := 0
+	if ahead {
+		if port, err = epsvPort(ctx, c, reps[2], displays[2]); err != nil {
+			lk.err = err
+			return lk, 0
 		}
 	}
-	t, err := c.ModTime(ctx, d.path)
-	if errors.Is(err, ErrPermanent) {
-		return time.Time{}, nil
+	// SIZE, as Conn.Size reads it.
+	var sizeErr error
+	if reps[0].Code != CodeFileStatus {
+		re := c.unexpected(displays[0], reps[0])
+		re.pathCmd = true
+		sizeErr = re
+	} else if n, perr := strconv.ParseInt(strings.TrimSpace(reps[0].Msg), 10, 64); perr != nil || n < 0 {
+		sizeErr = &ProtocolError{Cmd: displays[0], Msg: fmt.Sprintf("size is not a non-negative number: %q", reps[0].Msg)}
+	} else {
+		lk.size = n
 	}
-	return t, err
+	switch {
+	case errors.Is(sizeErr, fs.ErrNotExist) || errors.Is(sizeErr, ErrPermanent) && d.opts.State == nil:
+		// No SIZE for this file: one connection, which explains a
+		// missing file better (RETR's reply).
+		lk.size, lk.single = -1, true
+		return lk, port
+	case sizeErr != nil:
+		lk.err = sizeErr
+		return lk, port
+	}
+	lk.single = !rest
+	// MDTM, as Conn.ModTime reads it; a server without it gives the zero
+	// time.
+	if rep := reps[1]; rep.Code/100 == 2 {
+		t, ok := parseTimeVal(strings.TrimSpace(rep.Msg))
+		if !ok {
+			lk.err = &ProtocolError{Cmd: displays[1], Msg: fmt.Sprintf("bad time value %q", rep.Msg)}
+			return lk, port
+		}
+		lk.mtime = t
+	} else if re := c.unexpected(displays[1], rep); !errors.Is(re, ErrPermanent) {
+		re.pathCmd = true
+		lk.err = re
+	}
+	return lk, port
+}
+
+// inspectOn learns the file's size and time on c one command at a time,
+// and whether ranges can be fetched (rest: REST STREAM in FEAT).
+func (d *segDownload) inspectOn(ctx context.Context, c *Conn, rest bool) (single bool, err error) {
+	d.size, err = c.Size(ctx, d.path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist) || errors.Is(err, ErrPermanent) && d.opts.State == nil:
+		d.size = -1
+		return true, nil
+	case err != nil:
+		return false, err
+	}
+	d.mtime, err = c.ModTime(ctx, d.path)
+	if errors.Is(err, ErrPermanent) {
+		d.mtime, err = time.Time{}, nil
+	}
+	return !rest, err
 }
 
 // takePre returns the next connection dialled by predial, or its
@@ -254,12 +461,16 @@ func (d *segDownload) takePre() (preConn, bool) {
 }
 
 // drain gives the connections dialled for workers that did not start
-// back to the Pool.
+// back to the Pool, their data connections opened ahead closed (the next
+// transfer on one asks for another).
 func (d *segDownload) drain() {
 	d.preWG.Wait()
 	for {
 		select {
 		case pc := <-d.pre:
+			if pc.pd != nil {
+				pc.pd.close()
+			}
 			if pc.c != nil {
 				d.p.Put(pc.c)
 			}
@@ -272,42 +483,21 @@ func (d *segDownload) drain() {
 // inspect learns the file's size and time, and whether ranges can be
 // fetched; it checks them against a resumed state.
 func (d *segDownload) inspect(ctx context.Context) (single bool, err error) {
-	op := func(c *Conn) error {
-		feats, err := c.Features(ctx)
-		if err != nil {
-			return err
-		}
-		rest := strings.Contains(strings.ToUpper(feats["REST"]), "STREAM")
-		d.size, err = c.Size(ctx, d.path)
-		switch {
-		case errors.Is(err, fs.ErrNotExist) || errors.Is(err, ErrPermanent) && d.opts.State == nil:
-			// No SIZE for this file: one connection, which explains a
-			// missing file better (RETR's reply).
-			d.size, single = -1, true
-			return nil
-		case err != nil:
-			return err
-		}
-		single = !rest
-		d.mtime, err = d.modTime(ctx, c)
-		return err
-	}
-	// On the first connection dialled that works (then idle in the Pool,
-	// for the first worker); else as any operation of the Pool.
+	// Asked on the first connection dialled that works (see predial);
+	// else as any operation of the Pool.
 	err = errPoolFull
-	for {
-		pc, ok := d.takePre()
-		if !ok {
-			break
-		}
-		if pc.err == nil {
-			err = op(pc.c)
-			d.p.Put(pc.c)
-			break
-		}
+	if lk := <-d.looked; lk.ok {
+		single, d.size, d.mtime, err = lk.single, lk.size, lk.mtime, lk.err
 	}
 	if err != nil && (err == errPoolFull || IsTransient(err)) {
-		err = d.p.Retry(ctx, op)
+		err = d.p.Retry(ctx, func(c *Conn) error {
+			feats, err := c.Features(ctx)
+			if err != nil {
+				return err
+			}
+			single, err = d.inspectOn(ctx, c, strings.Contains(strings.ToUpper(feats["REST"]), "STREAM"))
+			return err
+		})
 	}
 	if err != nil {
 		return false, err
@@ -388,10 +578,10 @@ func (d *segDownload) run(ctx context.Context) (int64, error) {
 		wctx, cancel := context.WithCancel(ctx)
 		var wg sync.WaitGroup
 		d.live = min(n, len(d.segs))
-		for i := range d.live {
-			// The first worker takes the connection that inspected the
-			// file, idle in the Pool; the others those dialled meanwhile.
-			wg.Go(func() { d.worker(wctx, cancel, i > 0) })
+		for range d.live {
+			// Each worker starts on a connection dialled while the file
+			// was inspected.
+			wg.Go(func() { d.worker(wctx, cancel) })
 		}
 		// Checkpoints are saved beside the workers, so that saving one
 		// (an fsync) never holds up a range.
@@ -520,7 +710,8 @@ func (d *segDownload) release(s *segment, progressed bool) (tooMany bool) {
 // connection free at once, and stops when there is none or the server
 // refuses one more, unless it is the last worker: that one waits for a
 // connection (Pool.Get), so the download goes on while one works.
-func (d *segDownload) worker(ctx context.Context, cancel context.CancelFunc, first bool) {
+func (d *segDownload) worker(ctx context.Context, cancel context.CancelFunc) {
+	first := true
 	backoff := 200 * time.Millisecond
 	pause := func() bool {
 		if sleepCtx(ctx, jitter(backoff)) != nil {
@@ -538,11 +729,19 @@ func (d *segDownload) worker(ctx context.Context, cancel context.CancelFunc, fir
 		}
 		pc, ok := preConn{}, false
 		if first {
-			pc, ok = d.takePre() // dialled while the file was inspected
+			// Dialled while the file was inspected; those the server
+			// refused (which lowered the Pool's limit) are passed over
+			// for one that works, if any.
+			for {
+				pc, ok = d.takePre()
+				if !ok || !refusedConn(pc.err) {
+					break
+				}
+			}
 			first = false
 		}
-		c, err := pc.c, pc.err
-		if !ok {
+		c, err, pd := pc.c, pc.err, pc.pd
+		if !ok || c == nil && err == nil {
 			c, err = d.p.tryGet(ctx)
 		}
 		if errors.Is(err, errPoolFull) || err != nil && refusedConn(err) {
@@ -569,7 +768,7 @@ func (d *segDownload) worker(ctx context.Context, cancel context.CancelFunc, fir
 			}
 			continue
 		}
-		got, err := d.fetch(ctx, c, s)
+		got, err := d.fetch(ctx, c, pd, s)
 		if err != nil {
 			c.Close()
 		}
@@ -619,20 +818,16 @@ func refusedConn(err error) bool {
 	return isServiceNotAvailable(err) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET)
 }
 
-// fetch downloads s over c: REST s.pos (Retr checks the 350 and the
-// file's size), RETR, then reads up to s.end, which another worker may
-// lower meanwhile. It returns the bytes written.
-func (d *segDownload) fetch(ctx context.Context, c *Conn, s *segment) (int64, error) {
+// fetch downloads s over c: REST s.pos (answered 350 before any byte is
+// taken), RETR, then reads up to s.end, which another worker may lower
+// meanwhile. pd, when not nil, is c's data connection opened ahead (it is
+// used or closed). It returns the bytes written.
+func (d *segDownload) fetch(ctx context.Context, c *Conn, pd *pendingData, s *segment) (int64, error) {
 	d.mu.Lock()
 	pos := s.pos
 	d.mu.Unlock()
 	asked := time.Now()
-	if err := typeBinary(ctx, c); err != nil {
-		return 0, err
-	}
-	// Transfer checks that REST is answered 350; the range's bytes are
-	// counted here.
-	r, err := c.Transfer(ctx, "RETR "+d.path, pos)
+	r, err := d.open(ctx, c, pd, pos)
 	if err != nil {
 		return 0, err
 	}
@@ -719,6 +914,82 @@ func (d *segDownload) fetch(ctx context.Context, c *Conn, s *segment) (int64, er
 		c.Close()
 	}
 	return got, nil
+}
+
+// open starts the transfer of the file from pos on c: over pd, its data
+// connection opened ahead, when not nil (see retrAhead); else with
+// Transfer (TYPE I first), which checks that REST is answered 350.
+func (d *segDownload) open(ctx context.Context, c *Conn, pd *pendingData, pos int64) (*DataConn, error) {
+	if pd == nil {
+		if err := typeBinary(ctx, c); err != nil {
+			return nil, err
+		}
+		return c.Transfer(ctx, "RETR "+d.path, pos)
+	}
+	if err := c.begin(); err != nil {
+		pd.close()
+		return nil, err
+	}
+	t, err := d.retrAhead(ctx, c, pd, pos)
+	if err != nil {
+		c.end()
+		return nil, err
+	}
+	return &DataConn{t}, nil
+}
+
+// retrAhead sends REST pos (when pos > 0) and RETR in one write, the data
+// connection pd being open already, and reads their replies: the range's
+// first bytes come one round trip after it is known. A REST not answered
+// 350 fails the range and nothing of the data connection is read (a
+// RETR that started anyway, from the file's start, is aborted). The busy
+// guard must be held.
+func (d *segDownload) retrAhead(ctx context.Context, c *Conn, pd *pendingData, pos int64) (*transfer, error) {
+	stop := c.watch(ctx, c.nc)
+	ok := false
+	defer func() {
+		if !ok {
+			stop()
+		}
+	}()
+	var cmds []pipedCmd
+	if pos > 0 {
+		cmds = append(cmds, pipedCmd{"REST", strconv.FormatInt(pos, 10)})
+	}
+	cmds = append(cmds, pipedCmd{"RETR", d.path})
+	displays, err := c.writeCmds(ctx, cmds...)
+	if err != nil {
+		pd.close()
+		return nil, err
+	}
+	display := displays[len(displays)-1]
+	if pos > 0 {
+		rep, err := c.pipedReply(ctx, displays[0])
+		if err != nil {
+			pd.close()
+			return nil, err
+		}
+		if rep.Code != CodePendingFurtherInfo {
+			re := c.unexpected(displays[0], rep)
+			vrep, err := c.firstReply(ctx, "RETR", display)
+			if err == nil && vrep.Code/100 == 1 {
+				c.abort(ctx, pd.conn, 0) // closes pd; closes the Conn if it fails
+				return nil, re
+			}
+			pd.close()
+			if err != nil && !errors.As(err, new(*ReplyError)) {
+				return nil, err // the connection failed
+			}
+			return nil, re
+		}
+	}
+	t, err := c.beginData(ctx, "RETR", display, pd, stop, false)
+	if err != nil {
+		return nil, err
+	}
+	ok = true
+	t.ka = c.startKeepAlive(ctx)
+	return t, nil
 }
 
 // nothingLeft reports whether every range other than s is complete, or
