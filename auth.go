@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"strings"
 	"sync"
 	"time"
@@ -33,23 +34,77 @@ func (c *Conn) LoginAccount(ctx context.Context, user, password, account string)
 		return nil, err
 	}
 	defer c.end()
+	return c.login(ctx, user, password, account, loginHooks{})
+}
+
+// loginHooks connect a login to what other logins to the same server
+// taught (a Pool's; see loginFacts). Both may be nil.
+type loginHooks struct {
+	// known returns what an earlier login taught, or nil; it is asked
+	// before USER and again once logged in.
+	known func() *loginFacts
+	// loggedIn is called once the server accepted the login, before
+	// FEAT and the rest.
+	loggedIn func()
+}
+
+func (h loginHooks) facts() *loginFacts {
+	if h.known == nil {
+		return nil
+	}
+	return h.known()
+}
+
+// loginFacts is what a Pool's first login taught about the server, for
+// the logins of its other connections (see Pool.connect).
+type loginFacts struct {
+	// pipeline: USER was answered 3xx (not 332) and PASS 2xx, so USER
+	// and PASS may go out in one write.
+	pipeline bool
+	// features is the FEAT read after that login: the other connections
+	// reach the same server and do not ask again.
+	features map[string]string
+	// utf8 is the reply code to OPTS UTF8 ON (0: not sent); a refusal
+	// (servers in UTF-8 from the start) is not asked again.
+	utf8 int
+}
+
+// facts returns what c's login taught, for loginFacts.
+func (c *Conn) facts() *loginFacts {
+	return &loginFacts{pipeline: c.loginShape == CodeNeedPassword, features: maps.Clone(c.features), utf8: c.utf8Code}
+}
+
+// login is LoginAccount with the busy guard held. With known (from an
+// earlier login to the same server), USER and PASS go out in one write
+// when that login showed the server asks for a password, and FEAT is not
+// read again.
+func (c *Conn) login(ctx context.Context, user, password, account string, hooks loginHooks) (*Reply, error) {
+	known := hooks.facts()
 	if user == "" {
 		user = "anonymous"
 	}
 	if (password == "" || password == "-") && (user == "anonymous" || user == "ftp") {
 		password += "anonymous@"
 	}
-	rep, display, err := c.cmd(ctx, "USER", user)
+	var (
+		rep     *Reply
+		display string
+		err     error
+	)
+	if known != nil && known.pipeline {
+		rep, display, err = c.userPass(ctx, user, password)
+	} else {
+		rep, display, err = c.cmd(ctx, "USER", user)
+		if err == nil && rep.Class() == 3 && rep.Code != CodeNeedAccount {
+			c.loginShape = rep.Code
+			rep, display, err = c.cmd(ctx, "PASS", password)
+		}
+	}
 	if err != nil {
 		return rep, err
 	}
-	if rep.Class() == 3 && rep.Code != CodeNeedAccount {
-		rep, display, err = c.cmd(ctx, "PASS", password)
-		if err != nil {
-			return rep, err
-		}
-	}
 	if rep.Class() == 3 {
+		c.loginShape = 0 // an account is asked for: not the simple case
 		rep, display, err = c.cmd(ctx, "ACCT", account)
 		if err != nil {
 			return rep, err
@@ -61,16 +116,59 @@ func (c *Conn) LoginAccount(ctx context.Context, user, password, account string)
 		return rep, re
 	}
 	c.loggedIn = true
+	if hooks.loggedIn != nil {
+		hooks.loggedIn()
+	}
+	if k := hooks.facts(); k != nil {
+		known = k // the first login may have read FEAT meanwhile
+	}
 	c.features = nil // a FEAT read before login may differ from the one after
+	if known != nil && known.features != nil {
+		c.features = maps.Clone(known.features)
+	}
 	if c.ctrlTLS != nil && !c.d.ClearData && !c.protP {
 		if _, err := c.prot(ctx, true); err != nil {
 			return rep, err
 		}
 	}
-	if err := c.afterLogin(ctx); err != nil {
+	if err := c.afterLogin(ctx, known); err != nil {
 		return rep, err
 	}
 	return rep, nil
+}
+
+// userPass sends USER and PASS in one write and reads both replies. It
+// returns the reply that ends the exchange: PASS's, or USER's when the
+// server wanted no password (PASS's reply, a 503 or a 230, is read and
+// left) or refused the user (PASS's reply is read to keep in step).
+func (c *Conn) userPass(ctx context.Context, user, password string) (*Reply, string, error) {
+	stop := c.watch(ctx, c.nc)
+	defer stop()
+	displays, err := c.writeCmds(ctx, pipedCmd{"USER", user}, pipedCmd{"PASS", password})
+	if err != nil {
+		return nil, displays[0], err
+	}
+	rep, err := c.readReply(ctx, displays[0])
+	if err != nil {
+		return rep, displays[0], err
+	}
+	prep, err := c.pipedReply(ctx, displays[1])
+	if err != nil {
+		return prep, displays[1], err
+	}
+	if rep.Class() == 3 && rep.Code != CodeNeedAccount {
+		c.loginShape = rep.Code
+		return prep, displays[1], nil
+	}
+	if rep.Code == CodeNeedAccount {
+		// PASS went where the account was expected: the exchange is
+		// not the one this server taught; never guess.
+		c.Close()
+		re := c.unexpected(displays[0], rep)
+		re.loginCmd = true
+		return rep, displays[0], re
+	}
+	return rep, displays[0], nil
 }
 
 // Acct sends ACCT with account information (ftplib's acct). It returns the
@@ -84,8 +182,9 @@ func (c *Conn) Acct(ctx context.Context, account string) (*Reply, error) {
 	return c.expect(ctx, "ACCT", account, 2)
 }
 
-// afterLogin reads FEAT and switches to UTF-8 names when advertised.
-func (c *Conn) afterLogin(ctx context.Context) error {
+// afterLogin reads FEAT and switches to UTF-8 names when advertised
+// (unless known says the server refused that already).
+func (c *Conn) afterLogin(ctx context.Context, known *loginFacts) error {
 	feats, err := c.readFeatures(ctx)
 	if err != nil {
 		return err
@@ -93,8 +192,14 @@ func (c *Conn) afterLogin(ctx context.Context) error {
 	if _, ok := feats["UTF8"]; ok && c.d.Encoding == nil && !c.d.DisableUTF8 {
 		// Servers that switch to UTF-8 by default (Pure-FTPd 504,
 		// pyftpdlib 501) refuse this; that is not an error.
-		if _, _, err := c.cmd(ctx, "OPTS", "UTF8 ON"); err != nil {
-			return err
+		if known != nil && known.utf8 != 0 && known.utf8/100 != 2 {
+			c.utf8Code = known.utf8
+		} else {
+			rep, _, err := c.cmd(ctx, "OPTS", "UTF8 ON")
+			if err != nil {
+				return err
+			}
+			c.utf8Code = rep.Code
 		}
 	}
 	if mode, ok := feats["MODE"]; ok && c.d.Compress && strings.Contains(strings.ToUpper(mode), "Z") {

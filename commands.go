@@ -63,6 +63,7 @@ func (c *Conn) Pwd(ctx context.Context) (string, error) {
 		re.Msg += " (no quoted directory name in a 257 reply)"
 		return "", re
 	}
+	c.wd = p
 	return p, nil
 }
 

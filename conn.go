@@ -47,8 +47,10 @@ type Conn struct {
 
 	features map[string]string // nil until FEAT was read
 	curType  string            // last TYPE sent ("A", "I"), "" if unknown
-	noEPSV   bool              // EPSV was refused: use PASV from now on
-	epsvOK   bool              // EPSV worked: it may be sent with the transfer command
+	// typeAhead is a TYPE to send with the next EPSV (see takeTypeAhead).
+	typeAhead string
+	noEPSV    bool // EPSV was refused: use PASV from now on
+	epsvOK    bool // EPSV worked: it may be sent with the transfer command
 	// noPipeline: the server answered pipelined commands out of
 	// sequence; batches run in lock-step from now on.
 	noPipeline bool
@@ -62,6 +64,13 @@ type Conn struct {
 	noListA  bool // "LIST -a dir" was refused and "LIST dir" worked: no -a with a path
 	loggedIn bool
 	modeZ    bool // MODE Z (deflate) is in effect
+	// loginShape is USER's reply code when it asked for a password
+	// (331) and no account followed; 0 otherwise.
+	loginShape int
+	utf8Code   int // the reply to OPTS UTF8 ON, 0 when not sent
+	// wd is the working directory as PWD last gave it, "" when unknown:
+	// any command that may change it (see keepsWD) forgets it.
+	wd string
 	// ctrlCtx is the ctx of the operation using the control connection,
 	// so that every read of a long reply renews the inactivity deadline.
 	ctrlCtx context.Context
@@ -169,6 +178,24 @@ func (c *Conn) fail(ctx context.Context, cmd string, err error) error {
 	return &opError{cmd: cmd, err: err, closed: true}
 }
 
+// noteVerb forgets the working directory unless verb leaves it alone.
+func (c *Conn) noteVerb(verb string) {
+	if c.wd != "" && !keepsWD[strings.ToUpper(verb)] {
+		c.wd = ""
+	}
+}
+
+// keepsWD holds the commands known not to change the working directory;
+// any other (CWD, CDUP, USER, REIN, SITE, a raw command…) makes the Conn
+// forget it.
+var keepsWD = map[string]bool{
+	"PWD": true, "XPWD": true, "TYPE": true, "EPSV": true, "PASV": true, "EPRT": true, "PORT": true,
+	"RETR": true, "STOR": true, "STOU": true, "APPE": true, "LIST": true, "NLST": true, "MLSD": true,
+	"MLST": true, "SIZE": true, "MDTM": true, "MFMT": true, "REST": true, "RNFR": true, "RNTO": true,
+	"DELE": true, "MKD": true, "RMD": true, "NOOP": true, "FEAT": true, "ABOR": true, "STAT": true,
+	"PBSZ": true, "PROT": true, "MODE": true, "STRU": true, "ALLO": true, "SYST": true, "HASH": true,
+}
+
 // writeCmd sends one command line. arg is in the caller's encoding and is
 // converted with the Dialer's Encoding.
 func (c *Conn) writeCmd(ctx context.Context, verb, arg string) (display string, err error) {
@@ -185,6 +212,7 @@ func (c *Conn) writeCmd(ctx context.Context, verb, arg string) (display string, 
 		return display, &opError{cmd: display, err: err}
 	}
 	c.log.LogAttrs(ctx, slog.LevelDebug, LogSend, slog.String(KeyCmd, display))
+	c.noteVerb(verb)
 	if err := c.deadline(ctx, c.nc); err != nil {
 		return display, c.fail(ctx, display, err)
 	}
@@ -219,8 +247,9 @@ func (c *Conn) writeCmds(ctx context.Context, cmds ...pipedCmd) ([]string, error
 		}
 		buf = append(buf, line...)
 	}
-	for _, d := range displays {
+	for i, d := range displays {
 		c.log.LogAttrs(ctx, slog.LevelDebug, LogSend, slog.String(KeyCmd, d))
+		c.noteVerb(cmds[i].verb)
 	}
 	// Only the write deadline is set: the 1xx of an upload may be read
 	// by another goroutine meanwhile (see beginData).

@@ -66,7 +66,7 @@ func (c *Conn) openData(ctx context.Context) (*pendingData, error) {
 // returns the port, and for PASV the host the reply names (nil for EPSV).
 func (c *Conn) passivePort(ctx context.Context) (net.IP, int, error) {
 	if !c.noEPSV && !c.d.DisableEPSV {
-		rep, display, err := c.cmd(ctx, "EPSV", "")
+		rep, display, err := c.typeAndEPSV(ctx)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -109,6 +109,68 @@ func (c *Conn) openPassive(ctx context.Context) (*pendingData, error) {
 		return nil, err
 	}
 	return &pendingData{conn: conn}, nil
+}
+
+// canTypeAhead reports whether a TYPE may wait to go out with the EPSV
+// of the transfer that needs it (see takeTypeAhead).
+func (c *Conn) canTypeAhead() bool {
+	return !c.d.Active && !c.d.DisableEPSV && !c.noEPSV && !c.noPipeline
+}
+
+// takeTypeAhead returns the TYPE command waiting to go out with EPSV, if
+// any, and forgets it.
+func (c *Conn) takeTypeAhead() (pipedCmd, bool) {
+	t := c.typeAhead
+	c.typeAhead = ""
+	if t == "" || t == c.curType {
+		return pipedCmd{}, false
+	}
+	return pipedCmd{"TYPE", t}, true
+}
+
+// typeReply reads the reply to a TYPE sent ahead of other commands.
+// Anything but 2xx is an error, the Conn closed: the replies to what
+// followed are on their way.
+func (c *Conn) typeReply(ctx context.Context, tc pipedCmd, display string) error {
+	rep, err := c.readReply(ctx, display)
+	if err != nil {
+		return err
+	}
+	if rep.Code/100 != 2 {
+		c.Close()
+		return &opError{cmd: display, err: c.unexpected(display, rep), closed: true}
+	}
+	c.curType = tc.arg
+	return nil
+}
+
+// typeAndEPSV sends EPSV, preceded in the same write by the TYPE waiting
+// for it, and returns EPSV's reply.
+func (c *Conn) typeAndEPSV(ctx context.Context) (*Reply, string, error) {
+	tc, ok := c.takeTypeAhead()
+	if !ok {
+		return c.cmd(ctx, "EPSV", "")
+	}
+	stop := c.watch(ctx, c.nc)
+	defer stop()
+	displays, err := c.writeCmds(ctx, tc, pipedCmd{"EPSV", ""})
+	if err != nil {
+		return nil, displays[0], err
+	}
+	trep, err := c.readReply(ctx, displays[0])
+	if err != nil {
+		return nil, displays[0], err
+	}
+	rep, err := c.pipedReply(ctx, displays[1])
+	if err != nil {
+		return nil, displays[1], err
+	}
+	if trep.Code/100 != 2 {
+		// EPSV's passive port is left unused: the Conn is in step.
+		return nil, displays[0], c.unexpected(displays[0], trep)
+	}
+	c.curType = tc.arg
+	return rep, displays[1], nil
 }
 
 // pipelineEPSV reports whether EPSV may be sent together with the

@@ -362,6 +362,26 @@ func (c *Conn) confirmListing(ctx context.Context, dir string, n int, self *list
 	return nil
 }
 
+// CheckDir confirms that dir exists and is a directory: with MLST when
+// the server has it (and Dialer.DisableMLSD is not set), otherwise by
+// changing into dir and back, the commands pipelined. A 550 matches
+// fs.ErrNotExist; the working directory is unchanged (a Conn that could
+// not return to it is closed).
+func (c *Conn) CheckDir(ctx context.Context, dir string) error {
+	if err := c.begin(); err != nil {
+		return err
+	}
+	mlst, err := c.hasFeature(ctx, "MLST")
+	c.end()
+	if err != nil {
+		return err
+	}
+	if dir == "" {
+		dir = "."
+	}
+	return c.checkDir(ctx, dir, mlst && !c.d.DisableMLSD)
+}
+
 // checkDir is confirmDir with the busy guard and ctx watch taken.
 func (c *Conn) checkDir(ctx context.Context, dir string, mlst bool) error {
 	if err := c.begin(); err != nil {
@@ -394,6 +414,82 @@ func (c *Conn) confirmDir(ctx context.Context, dir string, mlst bool) error {
 			return nil
 		}
 	}
+	if c.noPipeline {
+		return c.cwdThereLockstep(ctx, dir)
+	}
+	return c.cwdThere(ctx, dir)
+}
+
+// cwdThere changes into dir and back, commands pipelined: "CWD dir" and
+// "CWD wd" in one write when the working directory wd is known, else
+// "PWD" and "CWD dir" in one write and then "CWD wd". Every reply is
+// read, so the Conn stays in step; one left in another directory is
+// closed.
+func (c *Conn) cwdThere(ctx context.Context, dir string) error {
+	stop := c.watch(ctx, c.nc)
+	defer stop()
+	if wd := c.wd; wd != "" {
+		displays, err := c.writeCmds(ctx, pipedCmd{"CWD", dir}, pipedCmd{"CWD", wd})
+		if err != nil {
+			return err
+		}
+		there, err := c.readReply(ctx, displays[0])
+		if err != nil {
+			return err
+		}
+		back, err := c.pipedReply(ctx, displays[1])
+		if err != nil {
+			return err
+		}
+		if back.Code/100 != 2 {
+			c.Close()
+			return fmt.Errorf("restoring the working directory %q: %w", wd, bare(c.unexpected(displays[1], back)))
+		}
+		c.wd = wd
+		if there.Code/100 != 2 {
+			re := c.unexpected(displays[0], there)
+			re.pathCmd = true
+			return re
+		}
+		return nil
+	}
+	displays, err := c.writeCmds(ctx, pipedCmd{"PWD", ""}, pipedCmd{"CWD", dir})
+	if err != nil {
+		return err
+	}
+	rep, err := c.readReply(ctx, displays[0])
+	if err != nil {
+		return err
+	}
+	there, err := c.pipedReply(ctx, displays[1])
+	if err != nil {
+		return err
+	}
+	wd := parse257(rep.Msg)
+	if rep.Code != CodePathCreated || wd == "" {
+		if there.Code/100 == 2 {
+			c.Close() // in dir now, with no way back
+		}
+		return fmt.Errorf("cannot confirm that the directory exists: %w", bare(c.unexpected(displays[0], rep)))
+	}
+	if there.Code/100 != 2 {
+		c.wd = wd
+		re := c.unexpected(displays[1], there)
+		re.pathCmd = true
+		return re
+	}
+	if _, err := c.expectPath(ctx, "CWD", wd, 2); err != nil {
+		// The session is in dir now, not where the caller left it.
+		c.Close()
+		return fmt.Errorf("restoring the working directory %q: %w", wd, bare(err))
+	}
+	c.wd = wd
+	return nil
+}
+
+// cwdThereLockstep is cwdThere one command at a time, for servers that
+// answered pipelined commands out of sequence.
+func (c *Conn) cwdThereLockstep(ctx context.Context, dir string) error {
 	rep, display, err := c.cmd(ctx, "PWD", "")
 	if err != nil {
 		return err

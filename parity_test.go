@@ -319,11 +319,13 @@ func TestParityEmptyListArgs(t *testing.T) {
 
 // ftplib's retrlines sends TYPE A with sendcmd, so a 350 reply passes;
 // here TYPE must get a 2xx (deliberate: a 3xx means the type is not in
-// effect), and nothing more is sent.
+// effect), and no transfer command is sent (EPSV went out with TYPE; its
+// port is left unused and the Conn stays in step).
 func TestParityTypeA350(t *testing.T) {
 	t.Parallel()
 	c, _ := dialScript(t, nil, script(loginSteps, []step{
 		{Cmd: "TYPE A", Reply: "350 what"},
+		{Cmd: "EPSV", Reply: "229 ({EPSV})"},
 		{Cmd: "NOOP", Reply: "200 ok"},
 	})...)
 	login(t, c)

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"math"
 	"math/rand/v2"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -113,9 +114,17 @@ type Pool struct {
 	noPipeline atomic.Bool
 	noDeep     atomic.Bool // the same for deep pipelining (see Conn.noDeep)
 	epsvOK     atomic.Bool // EPSV worked on a connection of the Pool
-	stop       chan struct{}
-	reaped     chan struct{}
-	total      *rate.Limiter // TotalRateLimit, or nil
+	// turn is held by the connection logging in while no login of the
+	// Pool has succeeded yet: the others connect meanwhile and wait for
+	// its outcome, so that a wrong password costs one refused login,
+	// not one per connection.
+	turn chan struct{}
+	// known is what the first successful login taught (see loginFacts):
+	// the later logins send USER and PASS together and skip FEAT.
+	known  atomic.Pointer[loginFacts]
+	stop   chan struct{}
+	reaped chan struct{}
+	total  *rate.Limiter // TotalRateLimit, or nil
 }
 
 type idleConn struct {
@@ -134,7 +143,7 @@ func (*noCopy) Unlock() {}
 func NewPool(addr string, cfg PoolConfig) *Pool {
 	cfg = cfg.normalized()
 	return &Pool{addr: addr, cfg: cfg, limit: cfg.MaxConns, stop: make(chan struct{}), reaped: make(chan struct{}),
-		total: newLimiter(cfg.TotalRateLimit)}
+		total: newLimiter(cfg.TotalRateLimit), turn: make(chan struct{}, 1)}
 }
 
 // Limit returns the current connection limit: MaxConns, or less after the
@@ -256,16 +265,98 @@ func isServiceNotAvailable(err error) bool {
 	return errors.As(err, &re) && re.Code == CodeServiceNotAvailable
 }
 
+// connect dials and logs in a new connection. Until a login of the Pool
+// has succeeded, logins take turns (the connections are dialled at once,
+// and the greeting, the TLS handshake, wait for nothing); after one has,
+// the others reuse what it taught (see loginFacts).
 func (p *Pool) connect(ctx context.Context) (*Conn, error) {
 	c, err := p.cfg.Dialer.Dial(ctx, p.addr)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := c.LoginAccount(ctx, p.cfg.User, p.cfg.Password, p.cfg.Account); err != nil {
+	known, first, err := p.loginTurn(ctx)
+	if err != nil {
+		c.Close()
+		return nil, err
+	}
+	hooks := loginHooks{known: func() *loginFacts {
+		k := p.known.Load()
+		if k != nil && k.pipeline && p.noPipeline.Load() {
+			k = &loginFacts{features: k.features, utf8: k.utf8}
+		}
+		return k
+	}}
+	released := !first
+	release := func() {
+		if !released {
+			released = true
+			<-p.turn
+		}
+	}
+	if first {
+		// The others log in as soon as the server accepted this one;
+		// its FEAT, read meanwhile, reaches those that finish later.
+		hooks.loggedIn = func() {
+			p.known.Store(&loginFacts{pipeline: c.loginShape == CodeNeedPassword})
+			release()
+		}
+	}
+	if err = c.begin(); err == nil {
+		_, err = c.login(ctx, p.cfg.User, p.cfg.Password, p.cfg.Account, hooks)
+		c.end()
+	}
+	switch {
+	case first:
+		if err == nil {
+			p.known.Store(c.facts())
+		} else if errors.Is(err, ErrLoginRefused) {
+			p.mu.Lock()
+			p.loginErr = err // before the next in turn looks
+			p.mu.Unlock()
+		}
+		release()
+	case err != nil && known != nil && known.pipeline && ctx.Err() == nil && errors.Is(err, os.ErrDeadlineExceeded):
+		// No answer to USER and PASS sent together (a server that
+		// drops what it read ahead): one at a time from now on.
+		if k := p.known.Load(); k != nil {
+			k2 := *k
+			k2.pipeline = false
+			p.known.Store(&k2)
+		}
+	}
+	if err != nil {
 		c.Close()
 		return nil, err
 	}
 	return c, nil
+}
+
+// loginTurn returns what an earlier login taught, or, when no login
+// succeeded yet, waits for its turn to log in first (first: the caller
+// must then release p.turn). A refused login while it waited is returned.
+func (p *Pool) loginTurn(ctx context.Context) (known *loginFacts, first bool, err error) {
+	if k := p.known.Load(); k != nil {
+		return k, false, nil
+	}
+	select {
+	case p.turn <- struct{}{}:
+	case <-ctx.Done():
+		return nil, false, ctx.Err()
+	case <-p.stop:
+		return nil, false, ErrPoolClosed
+	}
+	if k := p.known.Load(); k != nil {
+		<-p.turn
+		return k, false, nil
+	}
+	p.mu.Lock()
+	err = p.loginErr
+	p.mu.Unlock()
+	if err != nil {
+		<-p.turn
+		return nil, false, err
+	}
+	return nil, true, nil
 }
 
 func (p *Pool) dropWaiter(ch chan struct{}) {

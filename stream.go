@@ -134,7 +134,10 @@ func (c *Conn) openTransfer(ctx context.Context, typ, verb, arg string, offset i
 	if typ != "" || before != nil {
 		stop := c.watch(ctx, c.nc)
 		var err error
-		if typ != "" {
+		switch {
+		case typ != "" && before == nil && c.curType != typ && c.canTypeAhead():
+			c.typeAhead = typ // sent with EPSV (see takeTypeAhead)
+		case typ != "":
 			err = c.setType(ctx, typ)
 		}
 		if err == nil && before != nil {
@@ -147,6 +150,7 @@ func (c *Conn) openTransfer(ctx context.Context, typ, verb, arg string, offset i
 		}
 	}
 	t, err := c.startTransfer(ctx, verb, arg, offset)
+	c.typeAhead = ""
 	if err != nil {
 		c.end()
 		return nil, err

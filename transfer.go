@@ -292,6 +292,10 @@ var errEPSVRefused = errors.New("ftp: EPSV refused")
 // PASV is used from now on.
 func (c *Conn) openPipelined(ctx context.Context, verb, arg string, offset int64) (_ *pendingData, _ string, verbFirst bool, _ error) {
 	cmds := []pipedCmd{{"EPSV", ""}}
+	tc, typed := c.takeTypeAhead()
+	if typed {
+		cmds = append([]pipedCmd{tc}, cmds...)
+	}
 	if offset > 0 {
 		cmds = append(cmds, pipedCmd{"REST", strconv.FormatInt(offset, 10)})
 	}
@@ -302,6 +306,12 @@ func (c *Conn) openPipelined(ctx context.Context, verb, arg string, offset int64
 	displays, err := c.writeCmds(ctx, cmds...)
 	if err != nil {
 		return nil, "", false, err
+	}
+	if typed {
+		if err := c.typeReply(ctx, tc, displays[0]); err != nil {
+			return nil, "", false, err
+		}
+		displays = displays[1:]
 	}
 	display := displays[len(displays)-1]
 	rep, err := c.readReply(ctx, "EPSV")

@@ -159,13 +159,29 @@ type Result struct {
 // that the next run resumes.
 func Download(ctx context.Context, p *ftp.Pool, remoteDir, localDir string, opts *Options) (Result, error) {
 	s := newSyncer(ctx, p, remoteDir, opts)
+	// The top directory is confirmed while its listing is read on
+	// another connection, the first two logged in: nothing is made or
+	// changed locally before both are in, and a failed confirmation
+	// discards the listing.
 	top := &dirNode{}
-	if err := p.Do(ctx, func(c *ftp.Conn) error {
+	s.topList = &listed{}
+	tasks := []func(c *ftp.Conn) error{func(c *ftp.Conn) error {
 		var err error
-		top.unique, err = statDir(ctx, c, remoteDir)
+		s.topList.entries, err = listSlim(ctx, c, remoteDir)
 		return err
-	}); err != nil {
-		return Result{}, err
+	}}
+	if strings.Trim(remoteDir, "/") != "" && remoteDir != "." {
+		tasks = append(tasks, func(c *ftp.Conn) error {
+			var err error
+			top.unique, err = statDir(ctx, c, remoteDir)
+			return err
+		})
+	}
+	errs, stop := s.warm(tasks...)
+	defer stop()
+	s.topList.err = errs[0]
+	if len(errs) > 1 && errs[1] != nil {
+		return Result{}, errs[1]
 	}
 	localExists := true
 	if !s.opts.DryRun {
@@ -198,6 +214,31 @@ func Upload(ctx context.Context, p *ftp.Pool, localDir, remoteDir string, opts *
 	}
 	defer root.Close()
 	s.root = root
+	// The top directory is listed on the first connection logged in
+	// while MKD, in case it does not exist yet, goes out on the second
+	// (one connection: MKD first). An error (it exists, or cannot be
+	// made) shows up at the listing or the uploads; a listing that found
+	// no directory is an empty one once MKD made it.
+	s.topList = &listed{}
+	tasks := []func(c *ftp.Conn) error{func(c *ftp.Conn) error {
+		var err error
+		s.topList.entries, err = listSlim(ctx, c, remoteDir)
+		return err
+	}}
+	made := false
+	if remoteDir != "" && !s.opts.DryRun {
+		tasks = append(tasks, func(c *ftp.Conn) error {
+			_, err := c.Mkd(ctx, remoteDir)
+			made = err == nil
+			return nil
+		})
+	}
+	errs, stop := s.warm(tasks...)
+	defer stop()
+	if err := errs[0]; err != nil && len(s.topList.entries) == 0 && errors.Is(err, fs.ErrNotExist) && (s.opts.DryRun || made) {
+		errs[0] = nil // to be created, or just made
+	}
+	s.topList.err = errs[0]
 	fi, err := root.Stat(".")
 	if err != nil {
 		return Result{}, err
@@ -235,6 +276,16 @@ type syncer struct {
 	gets []batchGet // small downloads for the pipelined batch
 	segs []segGet   // large downloads, in segments after the walk
 	puts []batchPut // small uploads for the pipelined batch
+
+	// topList is the top directory's listing when Download read it
+	// beside the top's confirmation; nil otherwise.
+	topList *listed
+}
+
+// listed is a directory's listing and its error.
+type listed struct {
+	entries []entry
+	err     error
 }
 
 func newSyncer(ctx context.Context, p *ftp.Pool, remote string, opts *Options) *syncer {
@@ -282,22 +333,6 @@ func (s *syncer) run(top func()) (Result, error) {
 			}
 		})
 	}
-	// Log the other connections in while the walk goes on: the
-	// transfers, and the batches at the end, find them ready. Bounded by
-	// Parallel; abandoned when run returns.
-	wctx, unwarm := context.WithCancel(s.ctx)
-	var warm sync.WaitGroup
-	defer warm.Wait()
-	defer unwarm()
-	if !s.opts.DryRun {
-		for range s.opts.Parallel - 1 {
-			warm.Go(func() {
-				if c, err := s.p.Get(wctx); err == nil {
-					s.p.Put(c)
-				}
-			})
-		}
-	}
 	s.wcond.L = &s.wmu
 	s.pending = []func(){top}
 	var walkers sync.WaitGroup
@@ -317,6 +352,60 @@ func (s *syncer) run(top func()) (Result, error) {
 		s.errs = append(s.errs, err)
 	}
 	return s.res, errors.Join(s.errs...)
+}
+
+// warm logs connections in, in the background, from the start: Parallel
+// of them (the Pool dials them at once and logs them in once the first
+// login succeeded), so that the listings and transfers find them ready.
+// tasks run at once, each on one of the first connections logged in (the
+// first task on the first), and warm returns their errors. With a
+// single connection, or in a dry run, the tasks run one after another,
+// the last first (Download's confirmation of the top directory before
+// its listing), and nothing more is logged in. stop abandons what is
+// left and waits.
+func (s *syncer) warm(tasks ...func(c *ftp.Conn) error) (errs []error, stop func()) {
+	errs = make([]error, len(tasks))
+	n := s.opts.Parallel
+	if s.opts.DryRun || n < len(tasks) {
+		for i := len(tasks) - 1; i >= 0; i-- {
+			errs[i] = s.p.Do(s.ctx, tasks[i])
+		}
+		return errs, func() {}
+	}
+	type got struct {
+		c   *ftp.Conn
+		err error
+	}
+	ready := make(chan got, n)
+	ctx, cancel := context.WithCancel(s.ctx)
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() {
+			c, err := s.p.Get(ctx)
+			ready <- got{c, err}
+		})
+	}
+	var running sync.WaitGroup
+	for i, task := range tasks {
+		g := <-ready
+		if g.err != nil {
+			errs[i] = g.err
+			continue
+		}
+		running.Go(func() {
+			defer s.p.Put(g.c)
+			errs[i] = task(g.c)
+		})
+	}
+	wg.Go(func() {
+		for range n - len(tasks) {
+			if g := <-ready; g.err == nil {
+				s.p.Put(g.c)
+			}
+		}
+	})
+	running.Wait()
+	return errs, func() { cancel(); wg.Wait() }
 }
 
 // dir schedules fn, a directory's walk.
@@ -482,11 +571,17 @@ func sortedKeys[V any](m map[string]V) []string {
 func (s *syncer) downloadDir(dir *dirNode, localExists bool) {
 	rel := dir.path
 	var entries []entry
-	lerr := s.do(func(c *ftp.Conn) error {
-		var err error
-		entries, err = listSlim(s.ctx, c, ftp.JoinPath(s.remote, rel))
-		return err
-	})
+	var lerr error
+	if rel == "" && s.topList != nil {
+		entries, lerr = s.topList.entries, s.topList.err
+		s.topList = nil
+	} else {
+		lerr = s.do(func(c *ftp.Conn) error {
+			var err error
+			entries, err = listSlim(s.ctx, c, ftp.JoinPath(s.remote, rel))
+			return err
+		})
+	}
 	if lerr != nil {
 		if s.ctx.Err() != nil {
 			return
@@ -664,31 +759,24 @@ func (s *syncer) uploadDir(dir *dirNode, remoteKnown bool) {
 		s.report(Action{Op: OpList, Path: rel, Size: -1}, err)
 		return
 	}
-	if rel == "" && rdir != "" && !s.opts.DryRun {
-		// The top directory may not exist yet; an error (it exists, or
-		// cannot be made) shows up at the listing or the uploads.
-		s.do(func(c *ftp.Conn) error {
-			c.Mkd(s.ctx, rdir)
-			return nil
-		})
-	}
 	var entries []entry
 	var lerr error
-	if rel == "" || remoteKnown {
+	switch {
+	case rel == "" && s.topList != nil:
+		entries, lerr = s.topList.entries, s.topList.err
+		s.topList = nil
+	case remoteKnown:
 		lerr = s.do(func(c *ftp.Conn) error {
 			var err error
 			entries, err = listSlim(s.ctx, c, rdir)
 			return err
 		})
-		if lerr != nil && len(entries) == 0 && errors.Is(lerr, fs.ErrNotExist) && s.opts.DryRun {
-			lerr = nil // to be created
+	}
+	if lerr != nil {
+		if s.ctx.Err() != nil {
+			return
 		}
-		if lerr != nil {
-			if s.ctx.Err() != nil {
-				return
-			}
-			s.reportAll(Action{Op: OpList, Path: rel, Size: -1}, lerr)
-		}
+		s.reportAll(Action{Op: OpList, Path: rel, Size: -1}, lerr)
 	}
 	remote := map[string]entry{}
 	for _, e := range entries {

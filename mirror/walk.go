@@ -94,16 +94,5 @@ func statDir(ctx context.Context, c *ftp.Conn, dir string) (string, error) {
 		}
 		return uniqueFact(e), nil
 	}
-	pwd, err := c.Pwd(ctx)
-	if err != nil {
-		return "", err
-	}
-	if _, err := c.Cwd(ctx, dir); err != nil {
-		return "", err
-	}
-	if _, err := c.Cwd(ctx, pwd); err != nil {
-		c.Close() // left in the wrong directory: never reuse it
-		return "", err
-	}
-	return "", nil
+	return "", c.CheckDir(ctx, dir)
 }

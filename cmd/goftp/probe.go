@@ -179,7 +179,7 @@ type probeAdvice struct {
 // record on to the -v dialogue, if any.
 type probeLog struct {
 	mu       sync.Mutex
-	last     string // the last command sent
+	sent     []string // commands sent whose final reply has not come yet
 	replies  []probeReply
 	pasvSeen string // KeyPASVHost of LogPASVHostIgnored
 	version  string
@@ -236,10 +236,19 @@ func (h *probeHandler) Handle(ctx context.Context, r slog.Record) error {
 	l.mu.Lock()
 	switch r.Message {
 	case ftp.LogSend:
-		l.last = attrs[ftp.KeyCmd].String()
+		l.sent = append(l.sent, attrs[ftp.KeyCmd].String())
 	case ftp.LogRecv:
+		// Replies come in the order the commands went (several may go
+		// in one write); a 1xx is followed by its command's final reply.
 		code, _ := strconv.Atoi(attrs[ftp.KeyCode].String())
-		l.replies = append(l.replies, probeReply{cmd: l.last, code: code, msg: attrs[ftp.KeyMsg].String()})
+		cmd := ""
+		if len(l.sent) > 0 {
+			cmd = l.sent[0]
+			if code >= 200 {
+				l.sent = l.sent[1:]
+			}
+		}
+		l.replies = append(l.replies, probeReply{cmd: cmd, code: code, msg: attrs[ftp.KeyMsg].String()})
 	case ftp.LogPASVHostIgnored:
 		l.pasvSeen = attrs[ftp.KeyPASVHost].String()
 	case ftp.LogTLS:

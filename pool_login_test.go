@@ -1,0 +1,161 @@
+package ftp_test
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"net"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/goftplib/ftp"
+)
+
+// loginServer is a fake server counting what logins send: whether PASS
+// had already arrived when USER was read (USER and PASS in one write),
+// how many PASS and FEAT commands came, and refusing the password when
+// refuse is set.
+type loginServer struct {
+	addr      string
+	refuse    bool
+	pass      atomic.Int32 // PASS commands
+	feat      atomic.Int32 // FEAT commands
+	pipelined atomic.Int32 // USER read with PASS already buffered
+	lockstep  atomic.Int32 // USER read alone
+}
+
+func startLoginServer(t *testing.T, refuse bool) *loginServer {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &loginServer{addr: ln.Addr().String(), refuse: refuse}
+	var wg sync.WaitGroup
+	t.Cleanup(func() { ln.Close(); wg.Wait() })
+	wg.Go(func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			wg.Go(func() { s.serve(c) })
+		}
+	})
+	return s
+}
+
+func (s *loginServer) serve(c net.Conn) {
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	br := bufio.NewReader(c)
+	c.Write([]byte("220 ready\r\n"))
+	for {
+		line, err := br.ReadString('\n')
+		if err != nil {
+			return
+		}
+		verb, _, _ := strings.Cut(strings.TrimSpace(line), " ")
+		var reply string
+		switch strings.ToUpper(verb) {
+		case "USER":
+			// A client waiting for 331 cannot have sent PASS yet; give a
+			// pipelining one time for its write to be read whole.
+			time.Sleep(20 * time.Millisecond)
+			if br.Buffered() > 0 {
+				s.pipelined.Add(1)
+			} else {
+				s.lockstep.Add(1)
+			}
+			reply = "331 password please"
+		case "PASS":
+			s.pass.Add(1)
+			reply = "230 in"
+			if s.refuse {
+				reply = "530 Login incorrect"
+			}
+		case "FEAT":
+			s.feat.Add(1)
+			reply = "211-Features:\r\n EPSV\r\n SIZE\r\n211 End"
+		case "QUIT":
+			c.Write([]byte("221 bye\r\n"))
+			return
+		default:
+			reply = "200 ok"
+		}
+		if _, err := c.Write([]byte(reply + "\r\n")); err != nil {
+			return
+		}
+	}
+}
+
+// TestPoolLoginTurns: a Pool's connections dial at once, but the first
+// login goes alone; the others then send USER and PASS in one write and
+// reuse its FEAT.
+func TestPoolLoginTurns(t *testing.T) {
+	t.Parallel()
+	s := startLoginServer(t, false)
+	p := ftp.NewPool(s.addr, ftp.PoolConfig{User: "u", Password: "secret", MaxConns: 4})
+	defer p.Close()
+	var wg sync.WaitGroup
+	conns := make([]*ftp.Conn, 4)
+	errs := make([]error, 4)
+	for i := range conns {
+		wg.Go(func() { conns[i], errs[i] = p.Get(t.Context()) })
+	}
+	wg.Wait()
+	for i, c := range conns {
+		if errs[i] != nil {
+			t.Fatalf("Get %d: %v", i, errs[i])
+		}
+		feats, err := c.Features(t.Context())
+		if _, ok := feats["EPSV"]; err != nil || !ok {
+			t.Errorf("connection %d: features %v, %v; want the server's", i, feats, err)
+		}
+		p.Put(c)
+	}
+	if got := s.lockstep.Load(); got != 1 {
+		t.Errorf("%d logins waited for 331, want 1 (the first)", got)
+	}
+	if got := s.pipelined.Load(); got != 3 {
+		t.Errorf("%d logins sent USER and PASS together, want 3", got)
+	}
+	if got := s.feat.Load(); got != 1 {
+		t.Errorf("%d FEAT commands, want 1", got)
+	}
+}
+
+// TestPoolWrongPasswordOnce: connections asked for at once with a wrong
+// password cost one refused login, not one each (an account locked after
+// a few failures stays unlocked), and each Get reports the refusal.
+func TestPoolWrongPasswordOnce(t *testing.T) {
+	t.Parallel()
+	s := startLoginServer(t, true)
+	p := ftp.NewPool(s.addr, ftp.PoolConfig{User: "u", Password: "wrong", MaxConns: 6})
+	defer p.Close()
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	var wg sync.WaitGroup
+	errs := make([]error, 6)
+	for i := range errs {
+		wg.Go(func() {
+			c, err := p.Get(ctx)
+			if err == nil {
+				p.Put(c)
+			}
+			errs[i] = err
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if !errors.Is(err, ftp.ErrLoginRefused) {
+			t.Errorf("Get %d = %v, want ErrLoginRefused", i, err)
+		}
+	}
+	if got := s.pass.Load(); got != 1 {
+		t.Errorf("the server got %d PASS commands, want 1", got)
+	}
+}
