@@ -100,12 +100,16 @@ type segDownload struct {
 	wl     *rateLimits // rate limits, or nil
 
 	// Connections dialled while the file is inspected: the first ready
-	// inspects it (its findings come through looked); all go to the
-	// workers through pre.
+	// inspects it; all go to the workers through pre.
 	pre     chan preConn
 	preLeft int // results in pre not taken yet; guarded by mu
 	preWG   sync.WaitGroup
-	looked  chan look
+	ready   atomic.Int32 // connections of pre counted for a range so far
+	// What the inspection found (set before lookDone is closed), and the
+	// connections its ranges can use.
+	look     look
+	wanted   int
+	lookDone chan struct{}
 
 	mu      sync.Mutex
 	segs    []*segment
@@ -186,20 +190,23 @@ type look struct {
 }
 
 // predial gets n connections of the Pool at once, without waiting for
-// one to be free (Pool.tryGet), and makes each ready for its first range
-// while the file is inspected: the first one ready asks the file's size
-// and time (TYPE I, SIZE, MDTM) and EPSV in one write and reports them
-// through d.looked; the others send TYPE I and EPSV together. Each then
-// opens its data connection ahead, so that a range costs one round trip
-// (REST and RETR) once its place in the file is known. All of them,
-// with their failures, go to the workers through d.pre.
+// one to be free (Pool.tryGet), and makes those a range will need ready
+// for it while the file is inspected. The first one ready asks the
+// file's size and time (TYPE I, SIZE, MDTM) and EPSV in one write and
+// reports them (setLook). The others send TYPE I and EPSV together, when
+// a range will need them (see wanted), or before that is known when they
+// are new (just logged in, while the file is inspected: the usual start
+// of a command). Each opens its data connection ahead, so that its first
+// range costs one round trip (REST and RETR) once its place in the file
+// is known. A connection no range needs goes back to the Pool at once.
+// All of them, with their failures, go to the workers through d.pre.
 func (d *segDownload) predial(ctx context.Context, n int) {
 	n = max(n, 0)
 	d.pre = make(chan preConn, n)
 	d.preLeft = n
-	d.looked = make(chan look, 1)
+	d.lookDone = make(chan struct{})
 	if n == 0 {
-		d.looked <- look{}
+		d.setLook(look{})
 		return
 	}
 	var claimed atomic.Bool
@@ -210,30 +217,62 @@ func (d *segDownload) predial(ctx context.Context, n int) {
 			c, err := d.p.tryGet(ctx)
 			var pd *pendingData
 			if err == nil {
-				var port int
+				port, need := 0, true
 				if claimed.CompareAndSwap(false, true) {
+					d.ready.Add(1)
 					var lk look
 					lk, port = d.lookOn(ctx, c)
-					d.looked <- lk
+					d.setLook(lk)
 					err = lk.err
 				} else {
-					port, err = prepareAhead(ctx, c)
+					port, need, err = d.prepareAhead(ctx, c)
 				}
 				if err == nil && port > 0 {
 					pd, err = openAhead(ctx, c, port)
 				}
 				if err != nil {
 					c.Close()
+				}
+				if err != nil || !need {
 					d.p.Put(c)
-					c = nil
+					c = nil // (with no error: none for the workers)
 				}
 			}
 			if left.Add(-1) == 0 && claimed.CompareAndSwap(false, true) {
-				d.looked <- look{} // none worked: inspect asks on its own
+				d.setLook(look{}) // none worked: inspect asks on its own
 			}
 			d.pre <- preConn{c, pd, err}
 		})
 	}
+}
+
+// setLook publishes what the file's inspection found, and how many
+// connections its ranges can use.
+func (d *segDownload) setLook(lk look) {
+	d.look = lk
+	if lk.ok && lk.err == nil && !lk.single {
+		d.wanted = d.rangeConns(lk.size)
+	}
+	close(d.lookDone)
+}
+
+// rangeConns returns how many connections the ranges of a file of size
+// bytes use: opts.Segments, within the Pool's limit, one for each
+// MinSegment bytes still to fetch (see run).
+func (d *segDownload) rangeConns(size int64) int {
+	var done []Range
+	if st := d.opts.State; st != nil && st.Size == size {
+		done = mergeRanges(st.Done, size)
+	}
+	var todo int64
+	for _, g := range gapsOf(done, size) {
+		todo += g.End - g.Start
+	}
+	if todo == 0 {
+		return 0
+	}
+	n := min(cmp.Or(d.opts.Segments, 4), d.p.Limit(), int(max(1, (todo+d.minSeg-1)/d.minSeg)))
+	return max(n, 1)
 }
 
 // typeBinary sets c to TYPE I (at once when it is already).
@@ -293,18 +332,39 @@ func epsvPort(ctx context.Context, c *Conn, rep *Reply, display string) (int, er
 	return 0, nil
 }
 
-// prepareAhead sets c to TYPE I and, where a data connection can be
-// opened ahead, sends EPSV in the same write; it returns EPSV's port, or
-// 0.
-func prepareAhead(ctx context.Context, c *Conn) (int, error) {
+// prepareAhead readies c, dialled by predial, for a range: TYPE I and,
+// where a data connection can be opened ahead, EPSV in the same write; it
+// returns EPSV's port, or 0. need is false when no range needs c (the
+// file is inspected and has fewer ranges than connections ready): then
+// nothing is sent. A connection that has been used before (it comes from
+// the Pool's idle ones, all ready at once) waits for the inspection to
+// know; a new one, just logged in, prepares while the file is inspected,
+// on the chance that it is needed (if not, its data connection is closed
+// with it: see drain).
+func (d *segDownload) prepareAhead(ctx context.Context, c *Conn) (port int, need bool, err error) {
+	if c.curType != "" {
+		select {
+		case <-d.lookDone:
+		case <-ctx.Done():
+			return 0, false, ctx.Err()
+		}
+	}
+	select {
+	case <-d.lookDone:
+		if int(d.ready.Add(1)) > d.wanted {
+			return 0, false, nil
+		}
+	default:
+		d.ready.Add(1)
+	}
 	if err := c.begin(); err != nil {
-		return 0, err
+		return 0, true, err
 	}
 	defer c.end()
 	stop := c.watch(ctx, c.nc)
 	defer stop()
 	if !aheadOK(c) {
-		return 0, c.setType(ctx, "I")
+		return 0, true, c.setType(ctx, "I")
 	}
 	var cmds []pipedCmd
 	if c.curType != "I" {
@@ -313,15 +373,16 @@ func prepareAhead(ctx context.Context, c *Conn) (int, error) {
 	cmds = append(cmds, pipedCmd{"EPSV", ""})
 	reps, displays, err := segPiped(ctx, c, cmds...)
 	if err != nil {
-		return 0, err
+		return 0, true, err
 	}
 	if len(reps) == 2 {
 		if reps[0].Code/100 != 2 {
-			return 0, c.unexpected(displays[0], reps[0])
+			return 0, true, c.unexpected(displays[0], reps[0])
 		}
 		c.curType = "I"
 	}
-	return epsvPort(ctx, c, reps[len(reps)-1], displays[len(displays)-1])
+	port, err = epsvPort(ctx, c, reps[len(reps)-1], displays[len(displays)-1])
+	return port, true, err
 }
 
 // openAhead connects to the passive port of c's EPSV.
@@ -461,8 +522,10 @@ func (d *segDownload) takePre() (preConn, bool) {
 }
 
 // drain gives the connections dialled for workers that did not start
-// back to the Pool, their data connections opened ahead closed (the next
-// transfer on one asks for another).
+// back to the Pool. One with a data connection opened ahead is closed
+// with it: a server may answer the data connection's close with a reply
+// of its own (pyftpdlib sends "226 Transfer complete."), which would put
+// the Conn out of step.
 func (d *segDownload) drain() {
 	d.preWG.Wait()
 	for {
@@ -470,6 +533,7 @@ func (d *segDownload) drain() {
 		case pc := <-d.pre:
 			if pc.pd != nil {
 				pc.pd.close()
+				pc.c.Close()
 			}
 			if pc.c != nil {
 				d.p.Put(pc.c)
@@ -486,7 +550,8 @@ func (d *segDownload) inspect(ctx context.Context) (single bool, err error) {
 	// Asked on the first connection dialled that works (see predial);
 	// else as any operation of the Pool.
 	err = errPoolFull
-	if lk := <-d.looked; lk.ok {
+	<-d.lookDone
+	if lk := d.look; lk.ok {
 		single, d.size, d.mtime, err = lk.single, lk.size, lk.mtime, lk.err
 	}
 	if err != nil && (err == errPoolFull || IsTransient(err)) {
@@ -734,14 +799,14 @@ func (d *segDownload) worker(ctx context.Context, cancel context.CancelFunc) {
 			// for one that works, if any.
 			for {
 				pc, ok = d.takePre()
-				if !ok || !refusedConn(pc.err) {
+				if !ok || pc.c != nil || pc.err != nil && !refusedConn(pc.err) {
 					break
 				}
 			}
 			first = false
 		}
 		c, err, pd := pc.c, pc.err, pc.pd
-		if !ok || c == nil && err == nil {
+		if !ok {
 			c, err = d.p.tryGet(ctx)
 		}
 		if errors.Is(err, errPoolFull) || err != nil && refusedConn(err) {
