@@ -217,13 +217,18 @@ func (d *segDownload) predial(ctx context.Context, n int) {
 			c, err := d.p.tryGet(ctx)
 			var pd *pendingData
 			if err == nil {
-				port, need := 0, true
+				port, need, inspected := 0, true, false
 				if claimed.CompareAndSwap(false, true) {
 					d.ready.Add(1)
 					var lk look
 					lk, port = d.lookOn(ctx, c)
 					d.setLook(lk)
-					err = lk.err
+					err, inspected = lk.err, lk.err != nil
+					if d.wanted == 0 {
+						// No range (one connection, or nothing left):
+						// EPSV's port is left unused, the Conn in step.
+						port = 0
+					}
 				} else {
 					port, need, err = d.prepareAhead(ctx, c)
 				}
@@ -236,6 +241,9 @@ func (d *segDownload) predial(ctx context.Context, n int) {
 				if err != nil || !need {
 					d.p.Put(c)
 					c = nil // (with no error: none for the workers)
+				}
+				if inspected {
+					err = nil // inspect's failure, not a worker's
 				}
 			}
 			if left.Add(-1) == 0 && claimed.CompareAndSwap(false, true) {
@@ -349,13 +357,13 @@ func (d *segDownload) prepareAhead(ctx context.Context, c *Conn) (port int, need
 			return 0, false, ctx.Err()
 		}
 	}
+	k := int(d.ready.Add(1)) // c is the k-th connection ready
 	select {
 	case <-d.lookDone:
-		if int(d.ready.Add(1)) > d.wanted {
+		if k > d.wanted {
 			return 0, false, nil
 		}
 	default:
-		d.ready.Add(1)
 	}
 	if err := c.begin(); err != nil {
 		return 0, true, err
@@ -382,6 +390,15 @@ func (d *segDownload) prepareAhead(ctx context.Context, c *Conn) (port int, need
 		c.curType = "I"
 	}
 	port, err = epsvPort(ctx, c, reps[len(reps)-1], displays[len(displays)-1])
+	select {
+	case <-d.lookDone:
+		if k > d.wanted {
+			// The file was inspected meanwhile: no range for c. EPSV's
+			// port is left unused, the Conn in step.
+			return 0, false, err
+		}
+	default:
+	}
 	return port, true, err
 }
 

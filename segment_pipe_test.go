@@ -3,6 +3,7 @@ package ftp_test
 import (
 	"bytes"
 	"errors"
+	"io/fs"
 	"strings"
 	"testing"
 	"time"
@@ -118,4 +119,27 @@ func TestSegmentedEPSVRefusedPipelined(t *testing.T) {
 	if err != nil || n != 600 || !bytes.Equal(dst, content) {
 		t.Fatalf("RetrSegmented = %d, %v; identical %v", n, err, bytes.Equal(dst, content))
 	}
+}
+
+// TestSegmentedMissingOneConn: SIZE answered 550 in the pipelined
+// inspection: the file is fetched over one connection, the one that
+// inspected it (its EPSV port left unused, no data connection opened),
+// and RETR's 550 says the file does not exist.
+func TestSegmentedMissingOneConn(t *testing.T) {
+	t.Parallel()
+	srv := scripted.New(t, script(segLogin, []step{
+		{Cmd: "TYPE I"},
+		{Cmd: "SIZE f"},
+		{Cmd: "MDTM f"},
+		{Cmd: "EPSV", Reply: "200 binary\n550 f: no such file\n550 f: no such file\n229 ok ({EPSV})"},
+		{Cmd: "EPSV"},
+		{Cmd: "RETR f", Reply: "229 ok ({EPSV})\n550 f: no such file"},
+		{Cmd: "QUIT", Reply: "221 bye"},
+	})...)
+	p := ftp.NewPool(srv.Addr, ftp.PoolConfig{Dialer: ftp.Dialer{Timeout: 5 * time.Second}, MaxConns: 1})
+	n, err := p.RetrSegmented(t.Context(), "f", make(writerAt, 10), ftp.SegmentOptions{})
+	if !errors.Is(err, fs.ErrNotExist) || n != 0 {
+		t.Errorf("RetrSegmented of a missing file = %d, %v; want fs.ErrNotExist", n, err)
+	}
+	p.Close()
 }
