@@ -133,10 +133,13 @@ const segBuf = 256 << 10
 // the other ranges are about to end too, the connection is closed rather
 // than waiting for ABOR's replies). It is the way to speed up one large
 // download over a link that caps each connection's rate (lftp's pget).
-// The connections log in at once, while the file is inspected.
+// The connections log in at once, while the file is inspected, and each
+// opens its data connection ahead (EPSV) where it can: a range's REST
+// and RETR then go out together, and its first bytes follow one round
+// trip later.
 //
 // The file's size is read first (SIZE), and its modification time
-// (MDTM) when the server gives it. Each range must deliver exactly its
+// (MDTM) when the server gives it, both asked in one write. Each range must deliver exactly its
 // bytes; a range cut short by a transient failure is fetched again from
 // where it stopped, within PoolConfig.Retries attempts without progress.
 // A connection refused by the server (421, too many connections) lowers
