@@ -139,9 +139,10 @@ const segBuf = 256 << 10
 // trip later.
 //
 // The file's size is read first (SIZE), and its modification time
-// (MDTM) when the server gives it, both asked in one write. Each range must deliver exactly its
-// bytes; a range cut short by a transient failure is fetched again from
-// where it stopped, within PoolConfig.Retries attempts without progress.
+// (MDTM) when the server gives it, both asked in one write. Each range
+// must deliver exactly its bytes; a range cut short by a transient
+// failure is fetched again from where it stopped, within
+// PoolConfig.Retries attempts without progress.
 // A connection refused by the server (421, too many connections) lowers
 // the number of ranges fetched at once, never failing the download while
 // one connection works. A connection that finishes its range takes half
