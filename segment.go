@@ -237,7 +237,12 @@ func (d *segDownload) predial(ctx context.Context, n int) {
 					port, need, err = d.prepareAhead(ctx, c)
 				}
 				if err == nil && port > 0 {
-					pd, err = openAhead(ctx, c, port)
+					if pd, err = openAhead(ctx, c, port); err != nil && ctx.Err() == nil {
+						// Only EPSV was sent: the Conn is in step, and
+						// the range's own transfer tries again (and says
+						// why it fails, if it does).
+						pd, err = nil, nil
+					}
 				}
 				if err != nil {
 					c.Close()

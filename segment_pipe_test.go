@@ -3,7 +3,9 @@ package ftp_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io/fs"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -142,4 +144,29 @@ func TestSegmentedMissingOneConn(t *testing.T) {
 		t.Errorf("RetrSegmented of a missing file = %d, %v; want fs.ErrNotExist", n, err)
 	}
 	p.Close()
+}
+
+// TestSegmentedAheadDialFails: the data connection opened ahead cannot
+// be made (EPSV names a closed port): the Conn, in step, fetches its
+// range with EPSV, REST and RETR of its own, byte-exact.
+func TestSegmentedAheadDialFails(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	content := segContent()
+	srv := scripted.New(t, script(segLogin, segInspect(fmt.Sprintf("229 ok (|||%d|)", closed)), []step{
+		{Cmd: "EPSV"},
+		{Cmd: "REST 400"},
+		{Cmd: "RETR f", Reply: "229 ok ({EPSV})\n350 restarting at 400\n150 go", Data: content[400:]},
+		{Reply: "226 done"},
+		{Cmd: "QUIT", Reply: "221 bye"},
+	})...)
+	dst, n, err := segResume(t, srv, content)
+	if err != nil || n != 600 || !bytes.Equal(dst, content) {
+		t.Fatalf("RetrSegmented = %d, %v; identical %v", n, err, bytes.Equal(dst, content))
+	}
 }
