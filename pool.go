@@ -124,7 +124,12 @@ type Pool struct {
 	known  atomic.Pointer[loginFacts]
 	stop   chan struct{}
 	reaped chan struct{}
-	total  *rate.Limiter // TotalRateLimit, or nil
+	// life ends at Close (kill), which cancels the connections still
+	// dialling and waits for them (dials).
+	life  context.Context
+	kill  context.CancelFunc
+	dials sync.WaitGroup
+	total *rate.Limiter // TotalRateLimit, or nil
 }
 
 type idleConn struct {
@@ -142,8 +147,9 @@ func (*noCopy) Unlock() {}
 // until one is needed.
 func NewPool(addr string, cfg PoolConfig) *Pool {
 	cfg = cfg.normalized()
+	life, kill := context.WithCancel(context.Background())
 	return &Pool{addr: addr, cfg: cfg, limit: cfg.MaxConns, stop: make(chan struct{}), reaped: make(chan struct{}),
-		total: newLimiter(cfg.TotalRateLimit), turn: make(chan struct{}, 1)}
+		total: newLimiter(cfg.TotalRateLimit), turn: make(chan struct{}, 1), life: life, kill: kill}
 }
 
 // Limit returns the current connection limit: MaxConns, or less after the
@@ -235,27 +241,104 @@ func (p *Pool) getOnce(ctx context.Context, lower func(error) bool) (c *Conn, fu
 			return nil, true, false, nil
 		}
 		p.open++
+		// The new connection races the ones in use: whichever is ready
+		// first is taken (a connection given back while this one still
+		// dials and logs in), and the other is kept for the next Get.
+		wake := make(chan struct{}, 1)
+		p.waiters = append(p.waiters, wake)
 		p.mu.Unlock()
-		c, err := p.connect(ctx)
-		if err == nil {
-			p.share(c)
-			return c, false, false, nil
+		res := p.dial(ctx)
+		for {
+			select {
+			case r := <-res:
+				p.dropWaiter(wake)
+				if r.err == nil {
+					p.share(r.c)
+					return r.c, false, false, nil
+				}
+				return nil, false, p.dialFailed(ctx, r.err, lower), r.err
+			case <-wake:
+				p.mu.Lock()
+				if p.closed {
+					p.mu.Unlock()
+					go p.adopt(ctx, res, lower)
+					return nil, false, false, ErrPoolClosed
+				}
+				if n := len(p.idle); n > 0 && time.Since(p.idle[n-1].since) <= 5*time.Second {
+					ic := p.idle[n-1]
+					p.idle = p.idle[:n-1]
+					p.mu.Unlock()
+					go p.adopt(ctx, res, lower)
+					p.share(ic.c)
+					return ic.c, false, false, nil
+				}
+				// Taken already (or idle long enough to need a NOOP):
+				// keep waiting for the new one.
+				wake = make(chan struct{}, 1)
+				p.waiters = append(p.waiters, wake)
+				p.mu.Unlock()
+			case <-ctx.Done():
+				p.dropWaiter(wake)
+				go p.adopt(ctx, res, lower)
+				return nil, false, false, ctx.Err()
+			}
 		}
-		p.mu.Lock()
-		defer p.mu.Unlock()
-		p.open--
-		p.wakeLocked()
-		if errors.Is(err, ErrLoginRefused) {
-			// Final: the same credentials would be refused again (and
-			// repeated attempts may lock the account).
-			p.loginErr = err
-		}
-		if lower(err) && p.open > 0 && ctx.Err() == nil {
-			p.limit = max(1, p.open)
-			lowered = true
-		}
-		return nil, false, lowered, err
 	}
+}
+
+// dialResult is the outcome of Pool.connect.
+type dialResult struct {
+	c   *Conn
+	err error
+}
+
+// dial runs connect in the background (see getOnce). Close cancels it and
+// waits for it.
+func (p *Pool) dial(ctx context.Context) <-chan dialResult {
+	res := make(chan dialResult, 1)
+	dctx, cancel := context.WithCancel(ctx)
+	unhook := context.AfterFunc(p.life, cancel)
+	p.dials.Go(func() {
+		defer cancel()
+		defer unhook()
+		c, err := p.connect(dctx)
+		if err != nil && p.life.Err() != nil {
+			err = ErrPoolClosed
+		}
+		res <- dialResult{c, err}
+	})
+	return res
+}
+
+// adopt gives the Pool the connection of a dial whose caller took
+// another (or left): kept idle for the next Get, or its place freed.
+func (p *Pool) adopt(ctx context.Context, res <-chan dialResult, lower func(error) bool) {
+	r := <-res
+	if r.err != nil {
+		p.dialFailed(ctx, r.err, lower)
+		return
+	}
+	p.Put(r.c)
+}
+
+// dialFailed frees the place of a failed connection attempt, remembers a
+// refused login (final) and, for a failure for which lower(err) holds
+// while other connections are open, lowers the limit to their number.
+func (p *Pool) dialFailed(ctx context.Context, err error, lower func(error) bool) (lowered bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.open--
+	p.wakeLocked()
+	if errors.Is(err, ErrLoginRefused) {
+		// Final: the same credentials would be refused again (and
+		// repeated attempts may lock the account).
+		p.loginErr = err
+	}
+	if lower(err) && p.open > 0 && ctx.Err() == nil {
+		p.limit = max(1, p.open)
+		lowered = true
+	}
+	return lowered
 }
 
 // isServiceNotAvailable reports whether err is a 421 reply (too many
@@ -475,6 +558,8 @@ func (p *Pool) Close() error {
 	p.waiters = nil
 	p.mu.Unlock()
 	close(p.stop)
+	p.kill()
+	p.dials.Wait()
 	if reaping {
 		<-p.reaped
 	}

@@ -21,19 +21,21 @@ import (
 type loginServer struct {
 	addr      string
 	refuse    bool
+	slow      time.Duration // delay of the greeting of every connection but the first
+	conns     atomic.Int32
 	pass      atomic.Int32 // PASS commands
 	feat      atomic.Int32 // FEAT commands
 	pipelined atomic.Int32 // USER read with PASS already buffered
 	lockstep  atomic.Int32 // USER read alone
 }
 
-func startLoginServer(t *testing.T, refuse bool) *loginServer {
+func startLoginServer(t *testing.T, refuse bool, slow time.Duration) *loginServer {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &loginServer{addr: ln.Addr().String(), refuse: refuse}
+	s := &loginServer{addr: ln.Addr().String(), refuse: refuse, slow: slow}
 	var wg sync.WaitGroup
 	t.Cleanup(func() { ln.Close(); wg.Wait() })
 	wg.Go(func() {
@@ -52,6 +54,9 @@ func (s *loginServer) serve(c net.Conn) {
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(10 * time.Second))
 	br := bufio.NewReader(c)
+	if s.conns.Add(1) > 1 {
+		time.Sleep(s.slow)
+	}
 	c.Write([]byte("220 ready\r\n"))
 	for {
 		line, err := br.ReadString('\n')
@@ -97,7 +102,7 @@ func (s *loginServer) serve(c net.Conn) {
 // reuse its FEAT.
 func TestPoolLoginTurns(t *testing.T) {
 	t.Parallel()
-	s := startLoginServer(t, false)
+	s := startLoginServer(t, false, 0)
 	p := ftp.NewPool(s.addr, ftp.PoolConfig{User: "u", Password: "secret", MaxConns: 4})
 	defer p.Close()
 	var wg sync.WaitGroup
@@ -133,7 +138,7 @@ func TestPoolLoginTurns(t *testing.T) {
 // a few failures stays unlocked), and each Get reports the refusal.
 func TestPoolWrongPasswordOnce(t *testing.T) {
 	t.Parallel()
-	s := startLoginServer(t, true)
+	s := startLoginServer(t, true, 0)
 	p := ftp.NewPool(s.addr, ftp.PoolConfig{User: "u", Password: "wrong", MaxConns: 6})
 	defer p.Close()
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
@@ -158,4 +163,46 @@ func TestPoolWrongPasswordOnce(t *testing.T) {
 	if got := s.pass.Load(); got != 1 {
 		t.Errorf("the server got %d PASS commands, want 1", got)
 	}
+}
+
+// TestPoolGetRacesDial: a Get that had to dial takes a connection given
+// back meanwhile instead of waiting for its own, which the Pool keeps
+// for the next Get.
+func TestPoolGetRacesDial(t *testing.T) {
+	t.Parallel()
+	s := startLoginServer(t, false, 2*time.Second)
+	p := ftp.NewPool(s.addr, ftp.PoolConfig{User: "u", Password: "secret", MaxConns: 2})
+	defer p.Close()
+	first, err := p.Get(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.AfterFunc(100*time.Millisecond, func() { p.Put(first) })
+	start := time.Now()
+	c, err := p.Get(t.Context()) // dials a second connection, slow to greet
+	if err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); c != first || took > time.Second {
+		t.Errorf("Get took %v (same connection: %v); want the one given back after 100ms", took, c == first)
+	}
+	p.Put(c)
+	// The second connection, once logged in, is kept: two at once.
+	deadline := time.Now().Add(5 * time.Second)
+	for s.lockstep.Load()+s.pipelined.Load() < 2 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	a, err := p.Get(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := p.Get(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a == b || s.conns.Load() != 2 {
+		t.Errorf("%d connections made, want 2 (the raced one kept)", s.conns.Load())
+	}
+	p.Put(a)
+	p.Put(b)
 }

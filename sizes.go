@@ -25,10 +25,20 @@ func (c *Conn) Sizes(ctx context.Context, paths []string) (sizes []int64, errs [
 	}
 	defer c.end()
 	sizes, errs = make([]int64, len(paths)), make([]error, len(paths))
-	if err := c.setType(ctx, "I"); err != nil {
-		return nil, nil, err
+	// TYPE I goes with the first SIZE commands when they are pipelined.
+	typeAhead := c.curType != "I" && !c.noPipeline && len(paths) > 1
+	if !typeAhead {
+		if err := c.setType(ctx, "I"); err != nil {
+			return nil, nil, err
+		}
 	}
 	one := func(i int) error {
+		if typeAhead {
+			if err := c.setType(ctx, "I"); err != nil {
+				return err
+			}
+			typeAhead = false
+		}
 		sizes[i], errs[i] = c.sizeLocked(ctx, paths[i])
 		if errs[i] != nil && c.closed.Load() {
 			return errs[i]
@@ -47,11 +57,22 @@ func (c *Conn) Sizes(ctx context.Context, paths []string) (sizes []int64, errs [
 			}
 			continue
 		}
-		cmds := make([]pipedCmd, 0, end-start)
+		cmds := make([]pipedCmd, 0, end-start+1)
+		typed := typeAhead
+		if typed {
+			cmds = append(cmds, pipedCmd{"TYPE", "I"})
+		}
 		for _, p := range paths[start:end] {
 			cmds = append(cmds, pipedCmd{"SIZE", p})
 		}
 		displays, err := c.writeCmds(ctx, cmds...)
+		if err == nil && typed {
+			typeAhead = false
+			if err := c.typeReply(ctx, cmds[0], displays[0]); err != nil {
+				return nil, nil, err
+			}
+			displays = displays[1:]
+		}
 		if err != nil {
 			if c.closed.Load() {
 				return nil, nil, err

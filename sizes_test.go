@@ -9,17 +9,17 @@ import (
 	"github.com/goftplib/ftp/ftptest"
 )
 
-// TestSizesPipelines: the SIZE commands go out together (the server
+// TestSizesPipelines: TYPE I and the SIZE commands go out together (the server
 // answers only once it has read the last one, which a client waiting for
 // each reply would never send), each file gets its own result, and a
 // name that cannot be sent fails alone.
 func TestSizesPipelines(t *testing.T) {
 	t.Parallel()
 	c, _ := dialScript(t, nil, script(loginSteps, []step{
-		{Cmd: "TYPE I", Reply: "200 binary"},
+		{Cmd: "TYPE I"},
 		{Cmd: "SIZE a"},
 		{Cmd: "SIZE b"},
-		{Cmd: "SIZE c", Reply: "213 4\n550 b: no such file\n213 123456789012"},
+		{Cmd: "SIZE c", Reply: "200 binary\n213 4\n550 b: no such file\n213 123456789012"},
 		{Cmd: "SIZE d", Reply: "213 7"},
 		{Cmd: "QUIT", Reply: "221 bye"},
 	})...)
