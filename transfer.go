@@ -465,6 +465,17 @@ func parse150(msg string) int64 {
 }
 
 func (t *transfer) read(p []byte) (int, error) {
+	return t.readBy(p, time.Time{})
+}
+
+// errFillCut reports a read of fill stopped by fill's own deadline: the
+// connection is fine, and the bytes read so far are to be handed on.
+var errFillCut = errors.New("ftp: fill deadline")
+
+// readBy is read, the read ending by cut (when not zero) if that comes
+// before the inactivity deadline: it then returns errFillCut, and the
+// transfer goes on (a TLS connection keeps a record it had begun to read).
+func (t *transfer) readBy(p []byte, cut time.Time) (int, error) {
 	if t.closed {
 		return 0, net.ErrClosed
 	}
@@ -478,12 +489,22 @@ func (t *transfer) read(p []byte) (int, error) {
 		t.err = t.fail(err)
 		return 0, t.err
 	}
+	cutting := false
+	if !cut.IsZero() {
+		if dl, ok := t.ctx.Deadline(); (!ok || cut.Before(dl)) && (t.c.d.Timeout < 0 || time.Until(cut) < t.c.d.Timeout) {
+			cutting = true
+			t.conn.SetReadDeadline(cut)
+		}
+	}
 	if t.want >= 0 && int64(len(p)) > t.want-t.n+1 {
 		// Read at most one byte past the size: enough to tell that the
 		// server sends too much, without handing it to the caller.
 		p = p[:t.want-t.n+1]
 	}
 	n, err := t.conn.Read(p)
+	if cutting && n == 0 && errors.Is(err, os.ErrDeadlineExceeded) && t.ctx.Err() == nil {
+		return 0, errFillCut
+	}
 	t.n += int64(n)
 	if t.want >= 0 && t.n > t.want {
 		n -= int(t.n - t.want)
@@ -675,8 +696,15 @@ func (t *transfer) writeTo(w io.Writer) (int64, error) {
 	bp := bufPool.Get().(*[]byte)
 	defer bufPool.Put(bp)
 	buf := *bp
+	_, coalesce := t.conn.(*tls.Conn)
 	for {
-		n, err := t.read(buf)
+		var n int
+		var err error
+		if coalesce {
+			n, err = t.fill(buf)
+		} else {
+			n, err = t.read(buf)
+		}
 		if n > 0 {
 			m, werr := w.Write(buf[:n])
 			total += int64(m)
@@ -695,6 +723,35 @@ func (t *transfer) writeTo(w io.Writer) (int64, error) {
 			return total, err
 		}
 	}
+}
+
+// fillWait bounds how long fill goes on reading into a buffer that holds
+// data already: bytes received are handed on at most this long after the
+// first of them.
+const fillWait = 10 * time.Millisecond
+
+// fill reads into p until it is full, the download ends or fails, or
+// fillWait has passed since the first read returned data. A TLS
+// connection returns one record (at most 16 KiB) per Read: handing each
+// on at once costs one write to the file per record, eight per buffer.
+// An error is returned with the bytes read before it.
+func (t *transfer) fill(p []byte) (int, error) {
+	n, err := t.read(p)
+	if err != nil || n == 0 {
+		return n, err
+	}
+	cut := time.Now().Add(fillWait)
+	for n < len(p) {
+		m, err := t.readBy(p[n:], cut)
+		n += m
+		if err == errFillCut {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }
 
 // isWriteSide reports whether an error from ReadFrom came from the

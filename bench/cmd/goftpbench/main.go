@@ -2,7 +2,8 @@
 // same operations, with the same command line, as the peers
 // (bench/peers/ftplib_bench.py, bench/peers/jlaffaye).
 //
-//	goftpbench -addr HOST:PORT -user U -pass P [-tls -ca FILE] [-p N] [-batch] [-n N] OP ARGS
+//	goftpbench -addr HOST:PORT -user U -pass P [-tls -ca FILE [-tlsinfo]] [-p N] [-batch] [-n N]
+//	           [-cpuprofile FILE] OP ARGS
 //
 // OP is one of:
 //
@@ -30,6 +31,7 @@ import (
 	"os/signal"
 	"path"
 	"path/filepath"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"sync"
@@ -65,6 +67,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fl.IntVar(&cfg.p, "p", 1, "connections for mget/mput")
 	fl.IntVar(&cfg.segments, "n", 1, "get: ranges fetched at once over as many connections (Pool.RetrSegmented)")
 	fl.BoolVar(&cfg.batch, "batch", false, "mget/mput as one pipelined batch of a Pool (RetrBatch/StorBatch)")
+	cpuprofile := fl.String("cpuprofile", "", "write a CPU profile of the operation to this file (go tool pprof)")
+	tlsInfo := fl.Bool("tlsinfo", false, "with -tls: print each TLS connection's version and cipher suite on stderr")
 	if err := fl.Parse(args); err != nil {
 		return 2
 	}
@@ -92,6 +96,27 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			pool.AppendCertsFromPEM(pem)
 			cfg.d.TLS.RootCAs = pool
 		}
+		if *tlsInfo {
+			cfg.d.TLS.VerifyConnection = func(cs tls.ConnectionState) error {
+				fmt.Fprintf(stderr, "tls: %s %s resumed=%v\n", tls.VersionName(cs.Version), tls.CipherSuiteName(cs.CipherSuite), cs.DidResume)
+				return nil
+			}
+		}
+	}
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			fmt.Fprintln(stderr, "goftpbench:", err)
+			return 1
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(stderr, "goftpbench:", err)
+			return 1
+		}
+		defer func() {
+			pprof.StopCPUProfile()
+			f.Close()
+		}()
 	}
 	op, rest := fl.Arg(0), fl.Args()[1:]
 	want := map[string]int{"get": 2, "put": 2, "mget": 2, "mput": 2, "list": 1}
