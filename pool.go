@@ -272,8 +272,12 @@ func (p *Pool) getOnce(ctx context.Context, lower func(error) bool) (c *Conn, fu
 					p.share(ic.c)
 					return ic.c, false, false, nil
 				}
-				// Taken already (or idle long enough to need a NOOP):
-				// keep waiting for the new one.
+				// Taken already (or idle long enough to need a NOOP,
+				// left to a waiter that can check it): keep waiting for
+				// the new one.
+				if len(p.idle) > 0 {
+					p.wakeLocked()
+				}
 				wake = make(chan struct{}, 1)
 				p.waiters = append(p.waiters, wake)
 				p.mu.Unlock()
