@@ -453,6 +453,9 @@ func (c *Conn) cwdThere(ctx context.Context, dir string) error {
 		}
 		return nil
 	}
+	if ups := upLevels(dir); ups > 0 {
+		return c.cwdThereAndUp(ctx, dir, ups)
+	}
 	displays, err := c.writeCmds(ctx, pipedCmd{"PWD", ""}, pipedCmd{"CWD", dir})
 	if err != nil {
 		return err
@@ -484,6 +487,75 @@ func (c *Conn) cwdThere(ctx context.Context, dir string) error {
 		return fmt.Errorf("restoring the working directory %q: %w", wd, bare(err))
 	}
 	c.wd = wd
+	return nil
+}
+
+// maxUpLevels bounds the CDUP commands of cwdThereAndUp.
+const maxUpLevels = 8
+
+// upLevels returns how many CDUP lead back from the relative directory
+// dir ("a/b": 2), or 0 when CDUP cannot be counted on: an absolute path,
+// "." or ".." or an empty element, or more than maxUpLevels levels.
+func upLevels(dir string) int {
+	dir = strings.TrimSuffix(dir, "/")
+	if dir == "" || strings.HasPrefix(dir, "/") {
+		return 0
+	}
+	elems := strings.Split(dir, "/")
+	if len(elems) > maxUpLevels {
+		return 0
+	}
+	for _, e := range elems {
+		if e == "" || e == "." || e == ".." {
+			return 0
+		}
+	}
+	return len(elems)
+}
+
+// cwdThereAndUp changes into the relative directory dir and back in one
+// round trip: PWD, CWD dir, one CDUP per level and PWD again, in one
+// write. The second PWD must name the directory the first did (a
+// symbolic link or a CDUP the server refused would leave the session
+// elsewhere); when it does not, "CWD wd" restores it (one more round
+// trip), and a Conn that cannot be restored is closed.
+func (c *Conn) cwdThereAndUp(ctx context.Context, dir string, ups int) error {
+	cmds := []pipedCmd{{"PWD", ""}, {"CWD", dir}}
+	for range ups {
+		cmds = append(cmds, pipedCmd{"CDUP", ""})
+	}
+	cmds = append(cmds, pipedCmd{"PWD", ""})
+	displays, err := c.writeCmds(ctx, cmds...)
+	if err != nil {
+		return err
+	}
+	reps := make([]*Reply, len(displays))
+	for i, d := range displays {
+		read := c.pipedReply
+		if i == 0 {
+			read = c.readReply
+		}
+		if reps[i], err = read(ctx, d); err != nil {
+			return err
+		}
+	}
+	wd, now := parse257(reps[0].Msg), parse257(reps[len(reps)-1].Msg)
+	if reps[0].Code != CodePathCreated || wd == "" {
+		c.Close() // where the session is now cannot be told
+		return fmt.Errorf("cannot confirm that the directory exists: %w", bare(c.unexpected(displays[0], reps[0])))
+	}
+	if reps[len(reps)-1].Code != CodePathCreated || now != wd {
+		if _, err := c.expectPath(ctx, "CWD", wd, 2); err != nil {
+			c.Close()
+			return fmt.Errorf("restoring the working directory %q: %w", wd, bare(err))
+		}
+	}
+	c.wd = wd
+	if there := reps[1]; there.Code/100 != 2 {
+		re := c.unexpected(displays[1], there)
+		re.pathCmd = true
+		return re
+	}
 	return nil
 }
 

@@ -461,6 +461,9 @@ func TestHostileListMissingDirVsftpdStyle(t *testing.T) {
 		{Reply: "226 Transfer done (but failed to open directory)."},
 		{Cmd: "PWD", Reply: `257 "/home/u" is the current directory`},
 		{Cmd: "CWD typo-dir", Reply: "550 Failed to change directory."},
+		{Cmd: "CDUP", Reply: "250 ok"},
+		{Cmd: "PWD", Reply: `257 "/home" is the current directory`},
+		{Cmd: "CWD /home/u", Reply: "250 ok"},
 	})...)
 	login(t, c)
 	entries, err := c.ReadDir(t.Context(), "typo-dir")
@@ -481,7 +484,8 @@ func TestHostileListUnreadableDir(t *testing.T) {
 		{Reply: "226 Transfer done (but failed to open directory)."},
 		{Cmd: "PWD", Reply: `257 "/home/u"`},
 		{Cmd: "CWD locked", Reply: "250 ok"},
-		{Cmd: "CWD /home/u", Reply: "250 ok"},
+		{Cmd: "CDUP", Reply: "250 ok"},
+		{Cmd: "PWD", Reply: `257 "/home/u"`},
 	})...)
 	login(t, c)
 	_, err := c.ReadDir(t.Context(), "locked")

@@ -201,7 +201,8 @@ func TestQuirkDisableMLSD(t *testing.T) {
 		{Reply: "226 done"},
 		{Cmd: "PWD", Reply: `257 "/"`},
 		{Cmd: "CWD empty", Reply: "250 ok"},
-		{Cmd: "CWD /", Reply: "250 ok"},
+		{Cmd: "CDUP", Reply: "250 ok"},
+		{Cmd: "PWD", Reply: `257 "/"`},
 	})...)
 	login(t, c)
 	entries, err := c.ReadDir(t.Context(), "")

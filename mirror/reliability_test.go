@@ -124,7 +124,8 @@ func TestTruncatedListingDeletesNothing(t *testing.T) {
 				top = []scripted.Step{
 					{Cmd: "PWD", Reply: `257 "/home/user" is the current directory`},
 					{Cmd: "CWD site", Reply: "250 ok"},
-					{Cmd: "CWD /home/user", Reply: "250 ok"},
+					{Cmd: "CDUP", Reply: "250 ok"},
+					{Cmd: "PWD", Reply: `257 "/home/user" is the current directory`},
 				}
 				list = []scripted.Step{
 					typeA,
@@ -610,7 +611,8 @@ func TestUploadNoRetry(t *testing.T) {
 		scripted.Step{Reply: "226 done"},
 		scripted.Step{Cmd: "PWD", Reply: `257 "/" is the current directory`},
 		scripted.Step{Cmd: "CWD up", Reply: "250 ok"},
-		scripted.Step{Cmd: "CWD /", Reply: "250 ok"},
+		scripted.Step{Cmd: "CDUP", Reply: "250 ok"},
+		scripted.Step{Cmd: "PWD", Reply: `257 "/" is the current directory`},
 		typeI,
 		scripted.Step{Cmd: "SIZE up/.f.bin.goftp-part", Reply: "550 no such file"},
 		scripted.Step{Cmd: "EPSV", Reply: "229 Entering Extended Passive Mode ({EPSV})"},

@@ -201,7 +201,8 @@ func TestHostileLIST(t *testing.T) {
 		[]scripted.Step{
 			{Cmd: "PWD", Reply: `257 "/" is the current directory`},
 			{Cmd: "CWD dir", Reply: "250 ok"},
-			{Cmd: "CWD /", Reply: "250 ok"},
+			{Cmd: "CDUP", Reply: "250 ok"},
+			{Cmd: "PWD", Reply: `257 "/" is the current directory`},
 		},
 		listingSteps("LIST", "dir",
 			"total 4",
