@@ -46,6 +46,9 @@ type loginHooks struct {
 	// loggedIn is called once the server accepted the login, before
 	// FEAT and the rest.
 	loggedIn func()
+	// settled waits for the earlier login to end (its FEAT read) and
+	// returns what it taught; called when known had no FEAT yet.
+	settled func(ctx context.Context) *loginFacts
 }
 
 func (h loginHooks) facts() *loginFacts {
@@ -121,6 +124,13 @@ func (c *Conn) login(ctx context.Context, user, password, account string, hooks 
 	}
 	if k := hooks.facts(); k != nil {
 		known = k // the first login may have read FEAT meanwhile
+	}
+	if known != nil && known.features == nil && hooks.settled != nil {
+		// The first login is reading FEAT: its answer comes sooner
+		// than ours would.
+		if k := hooks.settled(ctx); k != nil {
+			known = k
+		}
 	}
 	c.features = nil // a FEAT read before login may differ from the one after
 	if known != nil && known.features != nil {

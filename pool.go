@@ -121,9 +121,13 @@ type Pool struct {
 	turn chan struct{}
 	// known is what the first successful login taught (see loginFacts):
 	// the later logins send USER and PASS together and skip FEAT.
-	known  atomic.Pointer[loginFacts]
-	stop   chan struct{}
-	reaped chan struct{}
+	known atomic.Pointer[loginFacts]
+	// settled is closed once a first login ended after the server
+	// accepted it (known then holds its FEAT, if it read one).
+	settled     chan struct{}
+	settledOnce sync.Once
+	stop        chan struct{}
+	reaped      chan struct{}
 	// life ends at Close (kill), which cancels the connections still
 	// dialling and waits for them (dials).
 	life  context.Context
@@ -149,7 +153,8 @@ func NewPool(addr string, cfg PoolConfig) *Pool {
 	cfg = cfg.normalized()
 	life, kill := context.WithCancel(context.Background())
 	return &Pool{addr: addr, cfg: cfg, limit: cfg.MaxConns, stop: make(chan struct{}), reaped: make(chan struct{}),
-		total: newLimiter(cfg.TotalRateLimit), turn: make(chan struct{}, 1), life: life, kill: kill}
+		total: newLimiter(cfg.TotalRateLimit), turn: make(chan struct{}, 1), settled: make(chan struct{}),
+		life: life, kill: kill}
 }
 
 // Limit returns the current connection limit: MaxConns, or less after the
@@ -380,12 +385,23 @@ func (p *Pool) connect(ctx context.Context) (*Conn, error) {
 			<-p.turn
 		}
 	}
+	accepted := false
 	if first {
 		// The others log in as soon as the server accepted this one;
-		// its FEAT, read meanwhile, reaches those that finish later.
+		// its FEAT, read meanwhile, reaches them (see settled).
 		hooks.loggedIn = func() {
+			accepted = true
 			p.known.Store(&loginFacts{pipeline: c.loginShape == CodeNeedPassword})
 			release()
+		}
+	} else {
+		hooks.settled = func(ctx context.Context) *loginFacts {
+			select {
+			case <-p.settled:
+			case <-ctx.Done():
+			case <-p.stop:
+			}
+			return hooks.known()
 		}
 	}
 	if err = c.begin(); err == nil {
@@ -400,6 +416,9 @@ func (p *Pool) connect(ctx context.Context) (*Conn, error) {
 			p.mu.Lock()
 			p.loginErr = err // before the next in turn looks
 			p.mu.Unlock()
+		}
+		if accepted {
+			p.settledOnce.Do(func() { close(p.settled) })
 		}
 		release()
 	case err != nil && known != nil && known.pipeline && ctx.Err() == nil && errors.Is(err, os.ErrDeadlineExceeded):
