@@ -22,6 +22,7 @@ type loginServer struct {
 	addr      string
 	refuse    bool
 	slow      time.Duration // delay of the greeting of every connection but the first
+	featSlow  time.Duration // delay of the first connection's FEAT reply
 	conns     atomic.Int32
 	pass      atomic.Int32 // PASS commands
 	feat      atomic.Int32 // FEAT commands
@@ -30,12 +31,17 @@ type loginServer struct {
 }
 
 func startLoginServer(t *testing.T, refuse bool, slow time.Duration) *loginServer {
+	return startLogin(t, &loginServer{refuse: refuse, slow: slow})
+}
+
+// startLogin starts s (its settings set before any connection).
+func startLogin(t *testing.T, s *loginServer) *loginServer {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &loginServer{addr: ln.Addr().String(), refuse: refuse, slow: slow}
+	s.addr = ln.Addr().String()
 	var wg sync.WaitGroup
 	t.Cleanup(func() { ln.Close(); wg.Wait() })
 	wg.Go(func() {
@@ -54,7 +60,8 @@ func (s *loginServer) serve(c net.Conn) {
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(10 * time.Second))
 	br := bufio.NewReader(c)
-	if s.conns.Add(1) > 1 {
+	n := s.conns.Add(1)
+	if n > 1 {
 		time.Sleep(s.slow)
 	}
 	c.Write([]byte("220 ready\r\n"))
@@ -84,6 +91,9 @@ func (s *loginServer) serve(c net.Conn) {
 			}
 		case "FEAT":
 			s.feat.Add(1)
+			if n == 1 {
+				time.Sleep(s.featSlow)
+			}
 			reply = "211-Features:\r\n EPSV\r\n SIZE\r\n211 End"
 		case "QUIT":
 			c.Write([]byte("221 bye\r\n"))
@@ -127,6 +137,34 @@ func TestPoolLoginTurns(t *testing.T) {
 	}
 	if got := s.pipelined.Load(); got != 3 {
 		t.Errorf("%d logins sent USER and PASS together, want 3", got)
+	}
+	if got := s.feat.Load(); got != 1 {
+		t.Errorf("%d FEAT commands, want 1", got)
+	}
+}
+
+// TestPoolLoginWaitsForFEAT: connections that log in while the first is
+// still reading FEAT wait for its answer rather than asking themselves.
+func TestPoolLoginWaitsForFEAT(t *testing.T) {
+	t.Parallel()
+	s := startLogin(t, &loginServer{featSlow: 300 * time.Millisecond})
+	p := ftp.NewPool(s.addr, ftp.PoolConfig{User: "u", Password: "secret", MaxConns: 3})
+	defer p.Close()
+	var wg sync.WaitGroup
+	conns := make([]*ftp.Conn, 3)
+	errs := make([]error, 3)
+	for i := range conns {
+		wg.Go(func() { conns[i], errs[i] = p.Get(t.Context()) })
+	}
+	wg.Wait()
+	for i, c := range conns {
+		if errs[i] != nil {
+			t.Fatalf("Get %d: %v", i, errs[i])
+		}
+		if feats, err := c.Features(t.Context()); err != nil || len(feats) != 2 {
+			t.Errorf("connection %d: features %v, %v", i, feats, err)
+		}
+		p.Put(c)
 	}
 	if got := s.feat.Load(); got != 1 {
 		t.Errorf("%d FEAT commands, want 1", got)
