@@ -472,9 +472,11 @@ func (t *transfer) read(p []byte) (int, error) {
 // connection is fine, and the bytes read so far are to be handed on.
 var errFillCut = errors.New("ftp: fill deadline")
 
-// readBy is read, the read ending by cut (when not zero) if that comes
-// before the inactivity deadline: it then returns errFillCut, and the
-// transfer goes on (a TLS connection keeps a record it had begun to read).
+// readBy is read, the read ending by cut when cut is not zero: it then
+// returns errFillCut, and the transfer goes on (a TLS connection keeps a
+// record it had begun to read). cut must come before the inactivity
+// deadline and the ctx's (see fill): the read deadline is set to cut
+// alone, which costs nothing when the last read of the same fill set it.
 func (t *transfer) readBy(p []byte, cut time.Time) (int, error) {
 	if t.closed {
 		return 0, net.ErrClosed
@@ -485,15 +487,16 @@ func (t *transfer) readBy(p []byte, cut time.Time) (int, error) {
 	if t.eof {
 		return 0, io.EOF
 	}
-	if err := t.c.deadline(t.ctx, t.conn); err != nil {
-		t.err = t.fail(err)
-		return 0, t.err
-	}
-	cutting := false
-	if !cut.IsZero() {
-		if dl, ok := t.ctx.Deadline(); (!ok || cut.Before(dl)) && (t.c.d.Timeout < 0 || time.Until(cut) < t.c.d.Timeout) {
-			cutting = true
-			t.conn.SetReadDeadline(cut)
+	if cut.IsZero() {
+		if err := t.c.deadline(t.ctx, t.conn); err != nil {
+			t.err = t.fail(err)
+			return 0, t.err
+		}
+	} else {
+		t.conn.SetReadDeadline(cut)
+		if err := t.ctx.Err(); err != nil {
+			t.err = t.fail(err)
+			return 0, t.err
 		}
 	}
 	if t.want >= 0 && int64(len(p)) > t.want-t.n+1 {
@@ -502,7 +505,7 @@ func (t *transfer) readBy(p []byte, cut time.Time) (int, error) {
 		p = p[:t.want-t.n+1]
 	}
 	n, err := t.conn.Read(p)
-	if cutting && n == 0 && errors.Is(err, os.ErrDeadlineExceeded) && t.ctx.Err() == nil {
+	if !cut.IsZero() && n == 0 && errors.Is(err, os.ErrDeadlineExceeded) && t.ctx.Err() == nil {
 		return 0, errFillCut
 	}
 	t.n += int64(n)
@@ -741,6 +744,12 @@ func (t *transfer) fill(p []byte) (int, error) {
 		return n, err
 	}
 	cut := time.Now().Add(fillWait)
+	if t.c.d.Timeout >= 0 && t.c.d.Timeout <= fillWait {
+		return n, nil // the inactivity deadline comes first
+	}
+	if dl, ok := t.ctx.Deadline(); ok && !cut.Before(dl) {
+		return n, nil
+	}
 	for n < len(p) {
 		m, err := t.readBy(p[n:], cut)
 		n += m

@@ -56,6 +56,7 @@ type config struct {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	start := time.Now()
 	fl := flag.NewFlagSet("goftpbench", flag.ContinueOnError)
 	fl.SetOutput(stderr)
 	var cfg config
@@ -68,7 +69,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fl.IntVar(&cfg.segments, "n", 1, "get: ranges fetched at once over as many connections (Pool.RetrSegmented)")
 	fl.BoolVar(&cfg.batch, "batch", false, "mget/mput as one pipelined batch of a Pool (RetrBatch/StorBatch)")
 	cpuprofile := fl.String("cpuprofile", "", "write a CPU profile of the operation to this file (go tool pprof)")
-	tlsInfo := fl.Bool("tlsinfo", false, "with -tls: print each TLS connection's version and cipher suite on stderr")
+	tlsInfo := fl.Bool("tlsinfo", false, "with -tls: print on stderr the time, version and cipher suite of each TLS handshake, and the time at the end")
 	if err := fl.Parse(args); err != nil {
 		return 2
 	}
@@ -98,7 +99,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		if *tlsInfo {
 			cfg.d.TLS.VerifyConnection = func(cs tls.ConnectionState) error {
-				fmt.Fprintf(stderr, "tls: %s %s resumed=%v\n", tls.VersionName(cs.Version), tls.CipherSuiteName(cs.CipherSuite), cs.DidResume)
+				fmt.Fprintf(stderr, "tls: %.3fs %s %s resumed=%v\n", time.Since(start).Seconds(), tls.VersionName(cs.Version), tls.CipherSuiteName(cs.CipherSuite), cs.DidResume)
 				return nil
 			}
 		}
@@ -156,6 +157,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintln(stderr, "goftpbench:", err)
 		return 1
+	}
+	if *tlsInfo {
+		fmt.Fprintf(stderr, "done: %.3fs\n", time.Since(start).Seconds())
 	}
 	return 0
 }
