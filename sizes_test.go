@@ -2,7 +2,9 @@ package ftp_test
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
+	"strings"
 	"testing"
 
 	"github.com/goftplib/ftp"
@@ -75,6 +77,54 @@ func TestSizesFtptest(t *testing.T) {
 		missing := i%10 == 3
 		if missing != errors.Is(errs[i], fs.ErrNotExist) || !missing && (errs[i] != nil || sizes[i] != int64(i)) {
 			t.Errorf("%s: %d, %v (missing %v)", paths[i], sizes[i], errs[i], missing)
+		}
+	}
+}
+
+// TestSizesWindow: the second write of SIZE commands goes out before the
+// replies to the first are read (the server answers the first 64 only
+// once it has read the 65th), and a name that cannot be sent is not sent.
+func TestSizesWindow(t *testing.T) {
+	t.Parallel()
+	var steps []step
+	var paths []string
+	steps = append(steps, step{Cmd: "TYPE I"})
+	for i := range 66 {
+		p := fmt.Sprintf("f%02d", i)
+		paths = append(paths, p)
+		steps = append(steps, step{Cmd: "SIZE " + p})
+	}
+	replies := []string{"200 binary"}
+	for i := range 64 {
+		replies = append(replies, fmt.Sprintf("213 %d", i))
+	}
+	steps[65].Reply = strings.Join(replies, "\n") // after reading SIZE f64
+	steps[66].Reply = "213 64\n550 f65: no such file"
+	c, _ := dialScript(t, nil, script(loginSteps, steps)...)
+	login(t, c)
+	paths = append(paths[:10], append([]string{"bad\r\nDELE x"}, paths[10:]...)...)
+	sizes, errs, err := c.Sizes(t.Context(), paths)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !errors.Is(errs[10], fs.ErrInvalid) {
+		t.Errorf("bad name: %v, want fs.ErrInvalid", errs[10])
+	}
+	for i, p := range paths {
+		var want int64
+		switch {
+		case i == 10:
+			continue
+		case p == "f65":
+			if !errors.Is(errs[i], fs.ErrNotExist) {
+				t.Errorf("f65: %v, want fs.ErrNotExist", errs[i])
+			}
+			continue
+		default:
+			fmt.Sscanf(p, "f%d", &want)
+		}
+		if errs[i] != nil || sizes[i] != want {
+			t.Errorf("%s: %d, %v; want %d", p, sizes[i], errs[i], want)
 		}
 	}
 }
