@@ -221,3 +221,61 @@ func TestTLSDownloadRecordAcrossFillCut(t *testing.T) {
 		t.Errorf("%d writes: fill's deadline never cut a read", len(w.sizes))
 	}
 }
+
+// A download of known size stops at it while a buffer is being filled:
+// the bytes past the size are not handed on, and the excess is an error.
+func TestTLSDownloadFillStopsAtSize(t *testing.T) {
+	for _, extra := range []int{0, 1, 70 << 10} {
+		srv, tr := tlsPipe(t)
+		data := make([]byte, 300<<10+extra)
+		rand.Read(data)
+		want := int64(300 << 10)
+		tr.want = want
+		go func() {
+			for p := data; len(p) > 0; p = p[min(len(p), 16<<10):] {
+				if _, err := srv.Write(p[:min(len(p), 16<<10)]); err != nil {
+					return
+				}
+			}
+			srv.Close()
+		}()
+		var w writeLog
+		n, err := tr.writeTo(&w)
+		if n != want || !bytes.Equal(w.buf.Bytes(), data[:want]) {
+			t.Errorf("extra %d: handed on %d bytes, want the first %d", extra, n, want)
+		}
+		var se *SizeError
+		if extra == 0 && err != nil || extra > 0 && !errors.As(err, &se) {
+			t.Errorf("extra %d: writeTo error %v", extra, err)
+		}
+	}
+}
+
+// A cancelled ctx ends a download that waits in fill's reads at once,
+// with what arrived before handed on.
+func TestTLSDownloadFillCancel(t *testing.T) {
+	srv, tr := tlsPipe(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	tr.ctx = ctx
+	tr.stop = tr.c.watch(ctx, tr.conn)
+	defer tr.stop()
+	w := writeLog{ch: make(chan int, 16)}
+	go func() {
+		srv.Write([]byte("some bytes, then silence"))
+		<-w.ch
+		time.Sleep(50 * time.Millisecond)
+		cancel()
+	}()
+	start := time.Now()
+	n, err := tr.writeTo(&w)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("writeTo error %v, want context.Canceled", err)
+	}
+	if took := time.Since(start); took > 2*time.Second {
+		t.Errorf("writeTo returned %v after the cancel", took)
+	}
+	if n != int64(len("some bytes, then silence")) {
+		t.Errorf("handed on %d bytes", n)
+	}
+}
