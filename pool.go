@@ -172,8 +172,10 @@ func (p *Pool) Limit() int {
 // caller's decision (the Pool's own transfers retry up to
 // PoolConfig.Retries times, the one retry budget of an operation). A 421
 // while other connections of the Pool are open lowers the limit and waits
-// for one of them instead. A refused login (ErrLoginRefused) is final:
-// every later Get returns it without connecting.
+// for one of them instead, and so does a refused login once another login
+// of the Pool was accepted (a limit of sessions per user, not the
+// password). A refused login before any was accepted (ErrLoginRefused) is
+// final: every later Get returns it without connecting.
 func (p *Pool) Get(ctx context.Context) (*Conn, error) {
 	timeout := p.cfg.WaitTimeout // normalized: > 0, or < 0 for no bound
 	var waitLimit <-chan time.Time
@@ -338,12 +340,16 @@ func (p *Pool) dialFailed(ctx context.Context, err error, lower func(error) bool
 	defer p.mu.Unlock()
 	p.open--
 	p.wakeLocked()
-	if errors.Is(err, ErrLoginRefused) {
+	refused := errors.Is(err, ErrLoginRefused)
+	if refused && p.known.Load() == nil {
 		// Final: the same credentials would be refused again (and
 		// repeated attempts may lock the account).
 		p.loginErr = err
 	}
-	if lower(err) && p.open > 0 && ctx.Err() == nil {
+	// A login refused after another one of the Pool was accepted is a
+	// limit (ProFTPD's MaxClientsPerUser answers 530), not the password:
+	// as for a 421, the Pool makes do with the connections it has.
+	if (lower(err) || refused) && p.open > 0 && ctx.Err() == nil {
 		p.limit = max(1, p.open)
 		lowered = true
 	}

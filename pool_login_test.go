@@ -23,6 +23,8 @@ type loginServer struct {
 	refuse    bool
 	slow      time.Duration // delay of the greeting of every connection but the first
 	featSlow  time.Duration // delay of the first connection's FEAT reply
+	perUser   int32         // sessions logged in at once before PASS gets 530 (0: no limit)
+	in        atomic.Int32  // sessions logged in
 	conns     atomic.Int32
 	pass      atomic.Int32 // PASS commands
 	feat      atomic.Int32 // FEAT commands
@@ -86,8 +88,14 @@ func (s *loginServer) serve(c net.Conn) {
 		case "PASS":
 			s.pass.Add(1)
 			reply = "230 in"
-			if s.refuse {
+			switch {
+			case s.refuse:
 				reply = "530 Login incorrect"
+			case s.perUser > 0 && s.in.Add(1) > s.perUser:
+				s.in.Add(-1)
+				reply = "530 Sorry, the maximum number of clients for this user are already connected."
+			case s.perUser > 0:
+				defer s.in.Add(-1)
 			}
 		case "FEAT":
 			s.feat.Add(1)
@@ -243,4 +251,42 @@ func TestPoolGetRacesDial(t *testing.T) {
 	}
 	p.Put(a)
 	p.Put(b)
+}
+
+// TestPoolPerUserLimit: a login refused after another was accepted (a
+// server's limit of sessions per user answers 530) lowers the Pool's
+// limit like a 421 instead of failing every later Get.
+func TestPoolPerUserLimit(t *testing.T) {
+	t.Parallel()
+	s := startLogin(t, &loginServer{perUser: 2})
+	p := ftp.NewPool(s.addr, ftp.PoolConfig{User: "u", Password: "secret", MaxConns: 4})
+	defer p.Close()
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	var wg sync.WaitGroup
+	errs := make([]error, 6)
+	for i := range errs {
+		wg.Go(func() {
+			c, err := p.Get(ctx)
+			if err == nil {
+				time.Sleep(50 * time.Millisecond)
+				p.Put(c)
+			}
+			errs[i] = err
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("Get %d = %v, want a connection (the limit lowered)", i, err)
+		}
+	}
+	if l := p.Limit(); l != 2 {
+		t.Errorf("Limit() = %d, want 2", l)
+	}
+	c, err := p.Get(ctx)
+	if err != nil {
+		t.Fatalf("Get after = %v", err)
+	}
+	p.Put(c)
 }
