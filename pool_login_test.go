@@ -115,6 +115,25 @@ func (s *loginServer) serve(c net.Conn) {
 	}
 }
 
+// getAtOnce asks p for n connections at once and fails the test unless
+// every Get succeeds.
+func getAtOnce(t *testing.T, p *ftp.Pool, n int) []*ftp.Conn {
+	t.Helper()
+	var wg sync.WaitGroup
+	conns := make([]*ftp.Conn, n)
+	errs := make([]error, n)
+	for i := range conns {
+		wg.Go(func() { conns[i], errs[i] = p.Get(t.Context()) })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("Get %d: %v", i, err)
+		}
+	}
+	return conns
+}
+
 // TestPoolLoginTurns: a Pool's connections dial at once, but the first
 // login goes alone; the others then send USER and PASS in one write and
 // reuse its FEAT.
@@ -123,17 +142,7 @@ func TestPoolLoginTurns(t *testing.T) {
 	s := startLoginServer(t, false, 0)
 	p := ftp.NewPool(s.addr, ftp.PoolConfig{User: "u", Password: "secret", MaxConns: 4})
 	defer p.Close()
-	var wg sync.WaitGroup
-	conns := make([]*ftp.Conn, 4)
-	errs := make([]error, 4)
-	for i := range conns {
-		wg.Go(func() { conns[i], errs[i] = p.Get(t.Context()) })
-	}
-	wg.Wait()
-	for i, c := range conns {
-		if errs[i] != nil {
-			t.Fatalf("Get %d: %v", i, errs[i])
-		}
+	for i, c := range getAtOnce(t, p, 4) {
 		feats, err := c.Features(t.Context())
 		if _, ok := feats["EPSV"]; err != nil || !ok {
 			t.Errorf("connection %d: features %v, %v; want the server's", i, feats, err)
@@ -158,17 +167,7 @@ func TestPoolLoginWaitsForFEAT(t *testing.T) {
 	s := startLogin(t, &loginServer{featSlow: 300 * time.Millisecond})
 	p := ftp.NewPool(s.addr, ftp.PoolConfig{User: "u", Password: "secret", MaxConns: 3})
 	defer p.Close()
-	var wg sync.WaitGroup
-	conns := make([]*ftp.Conn, 3)
-	errs := make([]error, 3)
-	for i := range conns {
-		wg.Go(func() { conns[i], errs[i] = p.Get(t.Context()) })
-	}
-	wg.Wait()
-	for i, c := range conns {
-		if errs[i] != nil {
-			t.Fatalf("Get %d: %v", i, errs[i])
-		}
+	for i, c := range getAtOnce(t, p, 3) {
 		if feats, err := c.Features(t.Context()); err != nil || len(feats) != 2 {
 			t.Errorf("connection %d: features %v, %v", i, feats, err)
 		}
