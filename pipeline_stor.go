@@ -5,13 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"net"
 	"os"
 	"strconv"
 	"strings"
-
-	"github.com/goftplib/ftp/internal/proto"
 )
 
 // storPrev is an upload whose data is done and whose final reply, SIZE
@@ -316,11 +313,8 @@ func (c *Conn) storFiles(ctx context.Context, b *batch, next func() *batchFile) 
 // encodable), before anything of a pipelined group is written.
 func (c *Conn) checkArgs(names ...string) error {
 	for _, n := range names {
-		if _, err := c.encode(n); err != nil {
-			return &opError{cmd: "STOR " + n, err: err}
-		}
-		if err := proto.CheckArg(n); err != nil {
-			return &opError{cmd: "STOR " + n, err: fmt.Errorf("%w: %w", fs.ErrInvalid, err)}
+		if err := c.argError("STOR "+n, n); err != nil {
+			return err
 		}
 	}
 	return nil

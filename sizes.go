@@ -123,14 +123,15 @@ func (c *Conn) Sizes(ctx context.Context, paths []string) (sizes []int64, errs [
 	return sizes, errs, nil
 }
 
-// argError is the error of a command whose argument cannot be sent (not
-// in the Dialer's Encoding; CR, LF or NUL), nil when it can.
-func (c *Conn) argError(verb, arg string) error {
+// argError is the error of a command (named cmd in the error) whose
+// argument cannot be sent (not in the Dialer's Encoding; CR, LF or NUL),
+// nil when it can.
+func (c *Conn) argError(cmd, arg string) error {
 	if _, err := c.encode(arg); err != nil {
-		return &opError{cmd: verb, err: err}
+		return &opError{cmd: cmd, err: err}
 	}
 	if err := proto.CheckArg(arg); err != nil {
-		return &opError{cmd: verb, err: fmt.Errorf("%w: %w", fs.ErrInvalid, err)}
+		return &opError{cmd: cmd, err: fmt.Errorf("%w: %w", fs.ErrInvalid, err)}
 	}
 	return nil
 }
