@@ -458,7 +458,7 @@ func (c *Conn) retrFiles(ctx context.Context, b *batch, next func() *batchFile) 
 			}
 		}
 		it := &b.retr[f.idx]
-		t, err := c.pipedData(ctx, "RETR", displays, sendAhead, it.SizeKnown && it.Size <= halfCloseMax)
+		t, err := c.pipedData(ctx, "RETR", displays, nil, sendAhead, it.SizeKnown && it.Size <= halfCloseMax)
 		if err != nil {
 			var re *ReplyError
 			if errors.As(err, &re) && !c.closed.Load() {
@@ -568,7 +568,12 @@ func (c *Conn) batchAbortData(ctx context.Context, t *transfer, err error) error
 // (displays: EPSV's, then the command's), connects, and starts the
 // transfer. A refusal of the command is a *ReplyError with the Conn in
 // step.
-func (c *Conn) pipedData(ctx context.Context, verb string, displays []string, afterDial func() error, halfClose bool) (*transfer, error) {
+//
+// mid, when set, reads the replies of the commands sent between the EPSV
+// and the transfer command: it runs once the data connection is dialled
+// (or failed to be), so that the server works through them while the
+// connection is being made.
+func (c *Conn) pipedData(ctx context.Context, verb string, displays []string, mid, afterDial func() error, halfClose bool) (*transfer, error) {
 	display := displays[len(displays)-1]
 	rep, err := c.pipedReply(ctx, "EPSV")
 	if err != nil {
@@ -582,6 +587,14 @@ func (c *Conn) pipedData(ctx context.Context, verb string, displays []string, af
 		return nil, c.fail(ctx, "EPSV", &ProtocolError{Cmd: "EPSV", Msg: perr.Error()})
 	}
 	conn, err := c.dialPassive(ctx, nil, port)
+	if mid != nil {
+		if merr := mid(); merr != nil {
+			if conn != nil {
+				conn.Close()
+			}
+			return nil, merr
+		}
+	}
 	if err != nil {
 		return nil, c.dialFailed(ctx, verb, displays[1:], err)
 	}

@@ -137,15 +137,22 @@ func (c *Conn) storFiles(ctx context.Context, b *batch, next func() *batchFile) 
 	// verify is the upload whose 226 was read and whose SIZE goes out
 	// with the next write.
 	var verify []*storPrev
-	// A group is one write: the pending bookkeeping, the pending SIZE and
-	// the next file's EPSV and STOR. send writes it; recv reads the
-	// replies of the first two and returns the displays of the rest.
+	// A group is one write: the next file's EPSV, the pending bookkeeping,
+	// the pending SIZEs, and the next file's STOR. The bookkeeping goes
+	// between EPSV and STOR so that the server does it while the data
+	// connection is being made (a round trip it would otherwise wait
+	// idle), not between two transfers. send writes it; recv reads the
+	// replies of the bookkeeping and SIZEs (mid); xfer holds the displays
+	// of EPSV and STOR.
 	type group struct {
-		ops      []*pendingOps
-		vs       []*storPrev
-		displays []string
+		ops  []*pendingOps
+		vs   []*storPrev
+		mid  []string
+		xfer []string
 	}
-	send := func(extra ...pipedCmd) (*group, error) {
+	// send writes a group; xfer is the EPSV and STOR of the next file, or
+	// nothing for the last bookkeeping.
+	send := func(xfer ...pipedCmd) (*group, error) {
 		ops, vs := after, verify
 		after, verify = nil, nil
 		g := &group{}
@@ -162,7 +169,9 @@ func (c *Conn) storFiles(ctx context.Context, b *batch, next func() *batchFile) 
 			g.vs = append(g.vs, v)
 			cmds = append(cmds, pipedCmd{"SIZE", v.sizeCmd})
 		}
-		cmds = append(cmds, extra...)
+		if len(xfer) == 2 {
+			cmds = append(append([]pipedCmd{xfer[0]}, cmds...), xfer[1])
+		}
 		if len(cmds) == 0 {
 			return g, nil
 		}
@@ -175,24 +184,28 @@ func (c *Conn) storFiles(ctx context.Context, b *batch, next func() *batchFile) 
 			}
 			return nil, err
 		}
-		g.displays = displays
+		g.mid = displays
+		if len(xfer) == 2 {
+			g.xfer = []string{displays[0], displays[len(displays)-1]}
+			g.mid = displays[1 : len(displays)-1]
+		}
 		return g, nil
 	}
-	recv := func(g *group) ([]string, error) {
-		displays := g.displays
+	recv := func(g *group) error {
+		displays := g.mid
 		for _, op := range g.ops {
 			if err := readAfter(op, displays[:len(op.cmds)]); err != nil {
-				return nil, err
+				return err
 			}
 			displays = displays[len(op.cmds):]
 		}
 		for _, v := range g.vs {
 			rep, err := c.pipedReply(ctx, displays[0])
 			if err != nil {
-				return nil, err
+				return err
 			}
 			if rep.Code == CodeEnteringExtPassive || rep.Code/100 == 1 {
-				return nil, c.pipelineBroken(displays[0], rep, usedDeep)
+				return c.pipelineBroken(displays[0], rep, usedDeep)
 			}
 			if serr := c.checkSize(v, &b.stor[v.f.idx], displays[0], rep); serr != nil {
 				b.end(v.f, serr)
@@ -201,7 +214,7 @@ func (c *Conn) storFiles(ctx context.Context, b *batch, next func() *batchFile) 
 			}
 			displays = displays[1:]
 		}
-		return displays, nil
+		return nil
 	}
 	// prepare takes the next file that can be sent, opened.
 	prepare := func() (*batchFile, io.Reader, string) {
@@ -259,33 +272,24 @@ func (c *Conn) storFiles(ctx context.Context, b *batch, next func() *batchFile) 
 	deepNow := func() bool { return aheadF != nil }
 	for {
 		var (
-			f        *batchFile
-			r        io.Reader
-			displays []string
+			f *batchFile
+			r io.Reader
+			g *group
 		)
 		if aheadF != nil {
-			f, r = aheadF, aheadR
-			g := aheadG
+			f, r, g = aheadF, aheadR, aheadG
 			aheadF, aheadR, aheadG = nil, nil, nil
-			if displays, err = recv(g); err != nil {
-				closeReader(r)
-				return err
-			}
 		} else {
 			var target string
 			if f, r, target = prepare(); f == nil {
 				break
 			}
-			g, err := send(pipedCmd{"EPSV", ""}, pipedCmd{"STOR", target})
-			if err == nil {
-				displays, err = recv(g)
-			}
-			if err != nil {
+			if g, err = send(pipedCmd{"EPSV", ""}, pipedCmd{"STOR", target}); err != nil {
 				closeReader(r)
 				return err
 			}
 		}
-		p, ferr, err := c.storOne(ctx, f, &b.stor[f.idx], r, displays, sendAhead, deepNow)
+		p, ferr, err := c.storOne(ctx, f, &b.stor[f.idx], r, g.xfer, func() error { return recv(g) }, sendAhead, deepNow)
 		closeReader(r)
 		if err != nil {
 			return err
@@ -300,7 +304,7 @@ func (c *Conn) storFiles(ctx context.Context, b *batch, next func() *batchFile) 
 	for len(after) > 0 || len(verify) > 0 {
 		g, err := send()
 		if err == nil {
-			_, err = recv(g)
+			err = recv(g)
 		}
 		if err != nil {
 			return err
@@ -330,8 +334,8 @@ func closeReader(r io.Reader) {
 // (displays), through its data, final reply and SIZE check. It returns
 // the file ready for its bookkeeping, or the file's error (ferr), or the
 // connection's failure (err).
-func (c *Conn) storOne(ctx context.Context, f *batchFile, it *StorItem, r io.Reader, displays []string, afterDial func() error, deep func() bool) (_ *storPrev, ferr, err error) {
-	t, err := c.pipedData(ctx, "STOR", displays, afterDial, false)
+func (c *Conn) storOne(ctx context.Context, f *batchFile, it *StorItem, r io.Reader, displays []string, mid, afterDial func() error, deep func() bool) (_ *storPrev, ferr, err error) {
+	t, err := c.pipedData(ctx, "STOR", displays, mid, afterDial, false)
 	if err != nil {
 		var re *ReplyError
 		if errors.As(err, &re) && !c.closed.Load() {

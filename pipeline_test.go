@@ -83,8 +83,9 @@ var mfmtLogin = []step{
 // TestStorBatchPipelines checks a pipelined batch upload: an upload's SIZE
 // goes out after its 226, with the next file's EPSV and STOR, and RNFR,
 // RNTO and MFMT once SIZE confirmed it, with the following file's
-// commands: the server answers each group only after reading all of it,
-// which a lock-step client would never send.
+// commands. The bookkeeping goes between EPSV and STOR, for the server to
+// do while the data connection is made. The server answers each group
+// only after reading all of it, which a lock-step client would never send.
 func TestStorBatchPipelines(t *testing.T) {
 	t.Parallel()
 	mt := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
@@ -99,16 +100,16 @@ func TestStorBatchPipelines(t *testing.T) {
 		{Cmd: "EPSV"},
 		{Cmd: "STOR .y.part", Reply: "229 ({EPSV})\n150 go", Recv: true},
 		{Reply: "226 done"},
-		{Cmd: "SIZE .y.part"},
 		{Cmd: "EPSV"},
-		{Cmd: "STOR z", Reply: "213 4\n229 ({EPSV})\n150 go", Recv: true},
+		{Cmd: "SIZE .y.part"},
+		{Cmd: "STOR z", Reply: "229 ({EPSV})\n213 4\n150 go", Recv: true},
 		{Reply: "226 done"},
+		{Cmd: "EPSV"},
 		{Cmd: "RNFR .y.part"},
 		{Cmd: "RNTO y"},
 		{Cmd: "MFMT 20260102030405 y"},
 		{Cmd: "SIZE z"},
-		{Cmd: "EPSV"},
-		{Cmd: "STOR .w.part", Reply: "350 ok\n250 ok\n213 Modify=20260102030405; y\n213 2\n229 ({EPSV})"},
+		{Cmd: "STOR .w.part", Reply: "229 ({EPSV})\n350 ok\n250 ok\n213 Modify=20260102030405; y\n213 2"},
 		// The 553 may come after the data (the 1xx is read lazily).
 		{Reply: "553 not allowed"},
 		{Cmd: "QUIT", Reply: "221 bye"},
