@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -93,10 +94,25 @@ func (c *Conn) login(ctx context.Context, user, password, account string, hooks 
 		rep     *Reply
 		display string
 		err     error
+		// after are the commands sent with USER and PASS, answered
+		// once logged in: FEAT and OPTS UTF8 ON.
+		after   []pipedCmd
+		afterRe []*Reply
 	)
-	if known != nil && known.pipeline {
-		rep, display, err = c.userPass(ctx, user, password)
-	} else {
+	wantUTF8 := c.d.Encoding == nil && !c.d.DisableUTF8
+	switch {
+	case known != nil && known.pipeline:
+		if _, ok := known.features["UTF8"]; ok && wantUTF8 && known.utf8/100 == 2 {
+			after = append(after, pipedCmd{"OPTS", "UTF8 ON"})
+		}
+		rep, display, afterRe, err = c.userPass(ctx, user, password, after...)
+	case known == nil && c.pipelinesLogin():
+		// The first login to a server whose software is known to take
+		// it: USER, PASS and FEAT in one write (OPTS UTF8 ON follows
+		// when FEAT lists UTF8).
+		after = append(after, pipedCmd{"FEAT", ""})
+		rep, display, afterRe, err = c.userPass(ctx, user, password, after...)
+	default:
 		rep, display, err = c.cmd(ctx, "USER", user)
 		if err == nil && rep.Class() == 3 && rep.Code != CodeNeedAccount {
 			c.loginShape = rep.Code
@@ -108,6 +124,7 @@ func (c *Conn) login(ctx context.Context, user, password, account string, hooks 
 	}
 	if rep.Class() == 3 {
 		c.loginShape = 0 // an account is asked for: not the simple case
+		after = nil      // answered before the login ended: asked again
 		rep, display, err = c.cmd(ctx, "ACCT", account)
 		if err != nil {
 			return rep, err
@@ -119,56 +136,110 @@ func (c *Conn) login(ctx context.Context, user, password, account string, hooks 
 		return rep, re
 	}
 	c.loggedIn = true
+	c.features = nil // a FEAT read before login may differ from the one after
+	optsSent := false
+	for i, cmd := range after {
+		// Sent with USER and PASS, answered after this login.
+		switch cmd.verb {
+		case "FEAT":
+			c.features = parseFeatures(afterRe[i])
+		case "OPTS":
+			c.utf8Code, optsSent = afterRe[i].Code, true
+		}
+	}
 	if hooks.loggedIn != nil {
 		hooks.loggedIn()
 	}
-	if k := hooks.facts(); k != nil {
-		known = k // the first login may have read FEAT meanwhile
-	}
-	if known != nil && known.features == nil && hooks.settled != nil {
-		// The first login is reading FEAT: its answer comes sooner
-		// than ours would.
-		if k := hooks.settled(ctx); k != nil {
-			known = k
+	if c.features == nil {
+		if k := hooks.facts(); k != nil {
+			known = k // the first login may have read FEAT meanwhile
 		}
-	}
-	c.features = nil // a FEAT read before login may differ from the one after
-	if known != nil && known.features != nil {
-		c.features = maps.Clone(known.features)
+		if known != nil && known.features == nil && hooks.settled != nil {
+			// The first login is reading FEAT: its answer comes sooner
+			// than ours would.
+			if k := hooks.settled(ctx); k != nil {
+				known = k
+			}
+		}
+		if known != nil && known.features != nil {
+			c.features = maps.Clone(known.features)
+		}
 	}
 	if c.ctrlTLS != nil && !c.d.ClearData && !c.protP {
 		if _, err := c.prot(ctx, true); err != nil {
 			return rep, err
 		}
 	}
-	if err := c.afterLogin(ctx, known); err != nil {
+	if err := c.afterLogin(ctx, known, optsSent); err != nil {
 		return rep, err
 	}
 	return rep, nil
 }
 
-// userPass sends USER and PASS in one write and reads both replies. It
-// returns the reply that ends the exchange: PASS's, or USER's when the
-// server wanted no password (PASS's reply, a 503 or a 230, is read and
-// left) or refused the user (PASS's reply is read to keep in step).
-func (c *Conn) userPass(ctx context.Context, user, password string) (*Reply, string, error) {
+// pipelinesLogin reports a server whose software, told by its greeting,
+// was tested to take USER, PASS and the commands after them in one write
+// (the interop suite: vsftpd, ProFTPD, Pure-FTPd). Others
+// log in one command at a time until a login has shown its shape.
+func (c *Conn) pipelinesLogin() bool {
+	// Not pyftpdlib: it answers what follows a wrong password during the
+	// seconds it waits before its 530.
+	for _, sw := range []string{"(vsFTPd ", "ProFTPD", "Pure-FTPd"} {
+		if strings.Contains(c.welcome, sw) {
+			return true
+		}
+	}
+	return false
+}
+
+// userPass sends USER, PASS and after in one write and reads all their
+// replies. It returns the reply that ends the exchange: PASS's, or USER's
+// when the server wanted no password (PASS's reply, a 503 or a 230, is
+// read and left) or refused the user (PASS's reply is read to keep in
+// step); and the replies to after, which answer a session logged in only
+// when that reply is 2xx.
+func (c *Conn) userPass(ctx context.Context, user, password string, after ...pipedCmd) (*Reply, string, []*Reply, error) {
 	stop := c.watch(ctx, c.nc)
 	defer stop()
-	displays, err := c.writeCmds(ctx, pipedCmd{"USER", user}, pipedCmd{"PASS", password})
+	displays, err := c.writeCmds(ctx, append([]pipedCmd{{"USER", user}, {"PASS", password}}, after...)...)
 	if err != nil {
-		return nil, displays[0], err
+		return nil, displays[0], nil, err
 	}
 	rep, err := c.readReply(ctx, displays[0])
 	if err != nil {
-		return rep, displays[0], err
+		return rep, displays[0], nil, err
 	}
 	prep, err := c.pipedReply(ctx, displays[1])
 	if err != nil {
-		return prep, displays[1], err
+		return prep, displays[1], nil, err
 	}
+	if len(after) > 0 && (outOfStep(rep, CodeLoggedIn) || outOfStep(prep, CodeLoggedIn, CodeSuperfluous)) {
+		// A reply no USER or PASS has: a server that answered what
+		// followed them first (pyftpdlib does, while it delays a 530).
+		c.Close()
+		return nil, displays[1], nil, &opError{cmd: displays[1], err: &ProtocolError{Cmd: "PASS", Msg: fmt.Sprintf("replies out of order (%d to USER, %d to PASS)", rep.Code, prep.Code)}, closed: true}
+	}
+	end, endDisplay := rep, displays[0]
 	if rep.Class() == 3 && rep.Code != CodeNeedAccount {
 		c.loginShape = rep.Code
-		return prep, displays[1], nil
+		end, endDisplay = prep, displays[1]
+	}
+	var afterRe []*Reply
+	for _, d := range displays[2:] {
+		arep, err := c.pipedReply(ctx, d)
+		if err != nil {
+			if end.Code/100 != 2 {
+				// A server that hangs up after a refused login: the
+				// refusal is the answer.
+				re := c.unexpected(endDisplay, end)
+				re.loginCmd = true
+				return end, endDisplay, nil, re
+			}
+			return end, endDisplay, nil, err
+		}
+		afterRe = append(afterRe, arep)
+	}
+	if end == prep {
+		return prep, displays[1], afterRe, nil
 	}
 	if rep.Code == CodeNeedAccount {
 		// PASS went where the account was expected: the exchange is
@@ -176,9 +247,9 @@ func (c *Conn) userPass(ctx context.Context, user, password string) (*Reply, str
 		c.Close()
 		re := c.unexpected(displays[0], rep)
 		re.loginCmd = true
-		return rep, displays[0], re
+		return rep, displays[0], nil, re
 	}
-	return rep, displays[0], nil
+	return rep, displays[0], afterRe, nil
 }
 
 // Acct sends ACCT with account information (ftplib's acct). It returns the
@@ -194,7 +265,7 @@ func (c *Conn) Acct(ctx context.Context, account string) (*Reply, error) {
 
 // afterLogin reads FEAT and switches to UTF-8 names when advertised
 // (unless known says the server refused that already).
-func (c *Conn) afterLogin(ctx context.Context, known *loginFacts) error {
+func (c *Conn) afterLogin(ctx context.Context, known *loginFacts, optsSent bool) error {
 	feats, err := c.readFeatures(ctx)
 	if err != nil {
 		return err
@@ -202,9 +273,12 @@ func (c *Conn) afterLogin(ctx context.Context, known *loginFacts) error {
 	if _, ok := feats["UTF8"]; ok && c.d.Encoding == nil && !c.d.DisableUTF8 {
 		// Servers that switch to UTF-8 by default (Pure-FTPd 504,
 		// pyftpdlib 501) refuse this; that is not an error.
-		if known != nil && known.utf8 != 0 && known.utf8/100 != 2 {
+		switch {
+		case optsSent:
+			// Sent with the login.
+		case known != nil && known.utf8 != 0 && known.utf8/100 != 2:
 			c.utf8Code = known.utf8
-		} else {
+		default:
 			rep, _, err := c.cmd(ctx, "OPTS", "UTF8 ON")
 			if err != nil {
 				return err
@@ -410,4 +484,10 @@ func (c *Conn) CCC(ctx context.Context) (*Reply, error) {
 	c.nc = c.raw
 	c.setReader()
 	return rep, nil
+}
+
+// outOfStep reports a positive completion reply other than ok: one that
+// cannot answer the command expected (a FEAT's 211 read for PASS).
+func outOfStep(rep *Reply, ok ...int) bool {
+	return rep.Code/100 == 2 && !slices.Contains(ok, rep.Code)
 }

@@ -28,6 +28,13 @@ func (c *Conn) readFeatures(ctx context.Context) (map[string]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	c.features = parseFeatures(rep)
+	return c.features, nil
+}
+
+// parseFeatures returns the features a FEAT reply lists (none when FEAT
+// was refused).
+func parseFeatures(rep *Reply) map[string]string {
 	f := map[string]string{}
 	if rep.Code == CodeSystemStatus {
 		lines := strings.Split(rep.Msg, "\n")
@@ -42,8 +49,7 @@ func (c *Conn) readFeatures(ctx context.Context) (map[string]string, error) {
 			}
 		}
 	}
-	c.features = f
-	return f, nil
+	return f
 }
 
 // hasFeature reports whether FEAT advertised name; it reads FEAT if needed.

@@ -397,7 +397,7 @@ func (p *Pool) connect(ctx context.Context) (*Conn, error) {
 		// its FEAT, read meanwhile, reaches them (see settled).
 		hooks.loggedIn = func() {
 			accepted = true
-			p.known.Store(&loginFacts{pipeline: c.loginShape == CodeNeedPassword})
+			p.known.Store(c.facts()) // with its FEAT when read with the login
 			release()
 		}
 	} else {

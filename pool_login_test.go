@@ -30,6 +30,10 @@ type loginServer struct {
 	feat      atomic.Int32 // FEAT commands
 	pipelined atomic.Int32 // USER read with PASS already buffered
 	lockstep  atomic.Int32 // USER read alone
+	greeting  string       // instead of "220 ready"
+	utf8      bool         // FEAT lists UTF8
+	opts      atomic.Int32 // OPTS UTF8 ON commands
+	optsAhead atomic.Int32 // PASS read with the next command already buffered
 }
 
 func startLoginServer(t *testing.T, refuse bool, slow time.Duration) *loginServer {
@@ -66,7 +70,11 @@ func (s *loginServer) serve(c net.Conn) {
 	if n > 1 {
 		time.Sleep(s.slow)
 	}
-	c.Write([]byte("220 ready\r\n"))
+	greeting := "220 ready"
+	if s.greeting != "" {
+		greeting = s.greeting
+	}
+	c.Write([]byte(greeting + "\r\n"))
 	for {
 		line, err := br.ReadString('\n')
 		if err != nil {
@@ -87,6 +95,9 @@ func (s *loginServer) serve(c net.Conn) {
 			reply = "331 password please"
 		case "PASS":
 			s.pass.Add(1)
+			if br.Buffered() > 0 {
+				s.optsAhead.Add(1)
+			}
 			reply = "230 in"
 			switch {
 			case s.refuse:
@@ -103,6 +114,12 @@ func (s *loginServer) serve(c net.Conn) {
 				time.Sleep(s.featSlow)
 			}
 			reply = "211-Features:\r\n EPSV\r\n SIZE\r\n211 End"
+			if s.utf8 {
+				reply = "211-Features:\r\n EPSV\r\n SIZE\r\n UTF8\r\n211 End"
+			}
+		case "OPTS":
+			s.opts.Add(1)
+			reply = "200 Always in UTF8 mode."
 		case "QUIT":
 			c.Write([]byte("221 bye\r\n"))
 			return
@@ -157,6 +174,35 @@ func TestPoolLoginTurns(t *testing.T) {
 	}
 	if got := s.feat.Load(); got != 1 {
 		t.Errorf("%d FEAT commands, want 1", got)
+	}
+}
+
+// TestPoolLoginPipelinedKnownServer: on a server whose greeting names
+// tested software, the first login too sends USER, PASS and FEAT in one
+// write (then OPTS UTF8 ON, FEAT listing UTF8); the others send USER, PASS
+// and OPTS UTF8 ON (the first saw it accepted) in one write, and reuse its
+// FEAT.
+func TestPoolLoginPipelinedKnownServer(t *testing.T) {
+	t.Parallel()
+	// The others' greetings wait for the first login to end (its OPTS
+	// accepted).
+	s := startLogin(t, &loginServer{greeting: "220 (vsFTPd 3.0.5)", utf8: true, slow: 300 * time.Millisecond})
+	p := ftp.NewPool(s.addr, ftp.PoolConfig{User: "u", Password: "secret", MaxConns: 4})
+	defer p.Close()
+	for i, c := range getAtOnce(t, p, 4) {
+		if feats, err := c.Features(t.Context()); err != nil || len(feats) != 3 {
+			t.Errorf("connection %d: features %v, %v; want the server's", i, feats, err)
+		}
+		p.Put(c)
+	}
+	if got := s.pipelined.Load(); got != 4 {
+		t.Errorf("%d logins sent USER and PASS together, want 4", got)
+	}
+	if got := s.optsAhead.Load(); got != 4 {
+		t.Errorf("%d logins sent more after PASS in the same write, want 4", got)
+	}
+	if got, opts := s.feat.Load(), s.opts.Load(); got != 1 || opts != 4 {
+		t.Errorf("%d FEAT and %d OPTS commands, want 1 and 4", got, opts)
 	}
 }
 
