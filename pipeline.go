@@ -92,6 +92,10 @@ type batch struct {
 	// starting (see Conn.noDeep); a server that cannot take it closes
 	// the Conn, which only a Pool can replace.
 	deep bool
+	// quit, when set and true, makes a connection that runs out of
+	// files while its last transfer is under way (deep pipelining) send
+	// QUIT behind it (see Pool.Finishing).
+	quit func() bool
 
 	mu     sync.Mutex
 	failed int
@@ -363,6 +367,10 @@ func (c *Conn) retrFiles(ctx context.Context, b *batch, next func() *batchFile) 
 	// file's 226, so its 229 comes back with that 226.
 	var ahead *batchFile
 	var aheadDisplays []string
+	// quitSent: QUIT went behind the last transfer (batch.quit); its 221
+	// follows that transfer's 226.
+	quitSent := false
+	queued := func() bool { return ahead != nil || quitSent }
 	endPrev := func() error {
 		if prev == nil {
 			return nil
@@ -375,12 +383,13 @@ func (c *Conn) retrFiles(ctx context.Context, b *batch, next func() *batchFile) 
 		if err != nil {
 			return err
 		}
-		if rep.Code == CodeEnteringExtPassive || rep.Code/100 == 1 || ahead != nil && !endsTransfer(rep) {
+		if rep.Code == CodeEnteringExtPassive || rep.Code/100 == 1 || queued() && !endsTransfer(rep) {
 			// With the next file's commands queued, a failure here may
 			// answer them (a server that read them during the transfer:
 			// "450 EPSV: data transfer in progress", "500 Unknown
-			// command"): the Conn cannot be trusted to be in step.
-			return c.pipelineBroken(t.display, rep, ahead != nil)
+			// command", a 221 to QUIT): the Conn cannot be trusted to be
+			// in step.
+			return c.pipelineBroken(t.display, rep, queued())
 		}
 		b.end(f, t.downloadResult(rep))
 		return nil
@@ -423,6 +432,12 @@ func (c *Conn) retrFiles(ctx context.Context, b *batch, next func() *batchFile) 
 		for {
 			f := next()
 			if f == nil {
+				if b.quit != nil && b.quit() {
+					if _, err := c.writeCmds(ctx, pipedCmd{"QUIT", ""}); err != nil {
+						return err
+					}
+					quitSent = true
+				}
 				return nil
 			}
 			displays, ok, err := send(f)
@@ -462,7 +477,7 @@ func (c *Conn) retrFiles(ctx context.Context, b *batch, next func() *batchFile) 
 		if err != nil {
 			var re *ReplyError
 			if errors.As(err, &re) && !c.closed.Load() {
-				if ahead != nil && (re.Code == CodeEnteringExtPassive || isSyntaxRefusal(&Reply{Code: re.Code})) {
+				if queued() && (re.Code == CodeEnteringExtPassive || isSyntaxRefusal(&Reply{Code: re.Code})) {
 					return c.pipelineBroken(displays[1], &Reply{Code: re.Code, Msg: re.Msg}, true)
 				}
 				b.end(f, err) // this file refused (550): the batch goes on
@@ -485,7 +500,7 @@ func (c *Conn) retrFiles(ctx context.Context, b *batch, next func() *batchFile) 
 			if werr == nil {
 				werr = t.sizeError()
 			}
-			if ahead != nil {
+			if queued() {
 				// The next file's commands are queued behind: ABOR and
 				// its replies cannot be told apart from theirs.
 				t.stop()
@@ -511,7 +526,24 @@ func (c *Conn) retrFiles(ctx context.Context, b *batch, next func() *batchFile) 
 			}
 		}
 	}
-	return endPrev()
+	if err := endPrev(); err != nil || !quitSent {
+		return err
+	}
+	return c.quitRead(ctx)
+}
+
+// quitRead reads the reply to a QUIT sent behind a batch's last transfer
+// and closes the Conn, which the Pool then discards.
+func (c *Conn) quitRead(ctx context.Context) error {
+	defer c.Close()
+	rep, err := c.pipedReply(ctx, "QUIT")
+	if err != nil {
+		return err
+	}
+	if rep.Code/100 != 2 {
+		return c.pipelineBroken("QUIT", rep, true)
+	}
+	return nil
 }
 
 // endsTransfer reports a reply that ends a successful transfer: 226, or

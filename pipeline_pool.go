@@ -35,7 +35,7 @@ import (
 // else an error that counts the failures and wraps the first one. It is
 // safe for concurrent use.
 func (p *Pool) RetrBatch(ctx context.Context, items []RetrItem) error {
-	b := &batch{retr: p.limitRetrItems(ctx, items), files: newBatch(len(items)), deep: !p.noDeep.Load()}
+	b := &batch{retr: p.limitRetrItems(ctx, items), files: newBatch(len(items)), deep: !p.noDeep.Load(), quit: p.finishing.Load}
 	p.runBatch(ctx, b,
 		func(c *Conn, next func() *batchFile) error { return c.retrFiles(ctx, b, next) },
 		func(c *Conn, f *batchFile) error { return c.retrOne(ctx, b, f) })
@@ -52,12 +52,21 @@ func (p *Pool) RetrBatch(ctx context.Context, items []RetrItem) error {
 // it). Fallback, callbacks and result are as for [Pool.RetrBatch]. It is
 // safe for concurrent use.
 func (p *Pool) StorBatch(ctx context.Context, items []StorItem) error {
-	b := &batch{stor: p.limitStorItems(ctx, items), files: newBatch(len(items)), deep: !p.noDeep.Load()}
+	b := &batch{stor: p.limitStorItems(ctx, items), files: newBatch(len(items)), deep: !p.noDeep.Load(), quit: p.finishing.Load}
 	p.runBatch(ctx, b,
 		func(c *Conn, next func() *batchFile) error { return c.storFiles(ctx, b, next) },
 		func(c *Conn, f *batchFile) error { return c.storOneLockstep(ctx, b, f) })
 	return b.result()
 }
+
+// Finishing tells the Pool that the work under way is its last before
+// Close: a connection of a batch (RetrBatch, StorBatch) that runs out of
+// files sends QUIT with its last commands, where the server takes
+// commands queued behind a transfer, and is closed once the server
+// answered, instead of going back idle for Close to quit it a round trip
+// later. Close still waits for every reply. The Pool stays usable: later
+// work dials new connections.
+func (p *Pool) Finishing() { p.finishing.Store(true) }
 
 // MaxBatchConns bounds the connections one batch of a Pool uses at once,
 // for a Pool without a limit of its own (PoolConfig.MaxConns negative).

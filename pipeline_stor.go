@@ -151,7 +151,8 @@ func (c *Conn) storFiles(ctx context.Context, b *batch, next func() *batchFile) 
 		xfer []string
 	}
 	// send writes a group; xfer is the EPSV and STOR of the next file, or
-	// nothing for the last bookkeeping.
+	// nothing for the last bookkeeping, or QUIT to end with it (its
+	// display is left out of mid).
 	send := func(xfer ...pipedCmd) (*group, error) {
 		ops, vs := after, verify
 		after, verify = nil, nil
@@ -169,8 +170,14 @@ func (c *Conn) storFiles(ctx context.Context, b *batch, next func() *batchFile) 
 			g.vs = append(g.vs, v)
 			cmds = append(cmds, pipedCmd{"SIZE", v.sizeCmd})
 		}
-		if len(xfer) == 2 {
+		switch len(xfer) {
+		case 2:
 			cmds = append(append([]pipedCmd{xfer[0]}, cmds...), xfer[1])
+		case 1:
+			if len(cmds) == 0 {
+				return g, nil // nothing to end with
+			}
+			cmds = append(cmds, xfer[0])
 		}
 		if len(cmds) == 0 {
 			return g, nil
@@ -185,9 +192,13 @@ func (c *Conn) storFiles(ctx context.Context, b *batch, next func() *batchFile) 
 			return nil, err
 		}
 		g.mid = displays
-		if len(xfer) == 2 {
+		switch len(xfer) {
+		case 2:
 			g.xfer = []string{displays[0], displays[len(displays)-1]}
 			g.mid = displays[1 : len(displays)-1]
+		case 1:
+			g.xfer = displays[len(displays)-1:]
+			g.mid = displays[:len(displays)-1]
 		}
 		return g, nil
 	}
@@ -300,14 +311,22 @@ func (c *Conn) storFiles(ctx context.Context, b *batch, next func() *batchFile) 
 		}
 		verify = append(verify, p)
 	}
-	// The last SIZEs, then the last bookkeeping.
+	// The last SIZEs, then the last bookkeeping (with QUIT when the Pool
+	// is finishing: nothing follows on this connection).
 	for len(after) > 0 || len(verify) > 0 {
-		g, err := send()
+		var end []pipedCmd
+		if len(verify) == 0 && b.quit != nil && b.quit() {
+			end = append(end, pipedCmd{"QUIT", ""})
+		}
+		g, err := send(end...)
 		if err == nil {
 			err = recv(g)
 		}
 		if err != nil {
 			return err
+		}
+		if len(g.xfer) == 1 {
+			return c.quitRead(ctx)
 		}
 	}
 	return nil

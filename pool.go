@@ -114,6 +114,7 @@ type Pool struct {
 	noPipeline atomic.Bool
 	noDeep     atomic.Bool // the same for deep pipelining (see Conn.noDeep)
 	epsvOK     atomic.Bool // EPSV worked on a connection of the Pool
+	finishing  atomic.Bool // see Finishing
 	// turn is held by the connection logging in while no login of the
 	// Pool has succeeded yet: the others connect meanwhile and wait for
 	// its outcome, so that a wrong password costs one refused login,

@@ -128,3 +128,84 @@ func TestPipelinedBatchCommands(t *testing.T) {
 		}
 	}
 }
+
+// TestPoolFinishing checks Pool.Finishing on vsftpd through the delaying
+// proxy: each connection of a batch sends QUIT with its last commands
+// (behind its last RETR; with its last RNFR and RNTO), so that every QUIT
+// has gone out and been answered when the batch returns, and Close has
+// none left to send; every file is byte-exact.
+func TestPoolFinishing(t *testing.T) {
+	t.Parallel()
+	srv := server(t, "vsftpd", false)
+	const (
+		files = 24
+		conns = 3
+	)
+	dir := fmt.Sprintf("finish-%d", time.Now().UnixNano())
+	if err := os.Mkdir(filepath.Join(srv.dir, dir), 0o777); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(filepath.Join(srv.dir, dir), 0o777)
+	contents := make([][]byte, files)
+	for i := range contents {
+		contents[i] = bytes.Repeat([]byte{byte(i + 1)}, 500+i)
+		p := filepath.Join(srv.dir, dir, fmt.Sprintf("f%02d", i))
+		if err := os.WriteFile(p, contents[i], 0o644); err != nil {
+			t.Fatal(err)
+		}
+		srv.chown(p)
+	}
+	px, err := delayproxy.Start(srv.addr, delayproxy.Options{Delay: 5 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer px.Close()
+	ctx := t.Context()
+	run := func(name string, batch func(p *ftp.Pool) error) {
+		p := ftp.NewPool(px.Addr, ftp.PoolConfig{Dialer: srv.dialer(), User: srv.user, Password: srv.pass, MaxConns: conns})
+		defer p.Close()
+		px.ResetStats()
+		p.Finishing()
+		if err := batch(p); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		st := px.Stats()
+		if st.Sessions < 2 || st.Commands["QUIT"] != st.Sessions {
+			t.Errorf("%s: %d QUIT for %d sessions when the batch returned, want one each (%v)", name, st.Commands["QUIT"], st.Sessions, st)
+		}
+		p.Close()
+		if after := px.Stats(); after.Commands["QUIT"] != st.Commands["QUIT"] {
+			t.Errorf("%s: Close sent %d more QUIT", name, after.Commands["QUIT"]-st.Commands["QUIT"])
+		}
+	}
+	sinks := make([]bytes.Buffer, files)
+	run("RetrBatch", func(p *ftp.Pool) error {
+		var items []ftp.RetrItem
+		for i := range files {
+			items = append(items, ftp.RetrItem{Path: fmt.Sprintf("%s/f%02d", dir, i), Size: int64(len(contents[i])), SizeKnown: true,
+				Open: func() (io.Writer, error) { return &sinks[i], nil }})
+		}
+		return p.RetrBatch(ctx, items)
+	})
+	for i := range files {
+		if !bytes.Equal(sinks[i].Bytes(), contents[i]) {
+			t.Errorf("f%02d: %d bytes, want %d", i, sinks[i].Len(), len(contents[i]))
+		}
+	}
+	run("StorBatch", func(p *ftp.Pool) error {
+		var items []ftp.StorItem
+		for i := range files {
+			items = append(items, ftp.StorItem{
+				Path: fmt.Sprintf("%s/g%02d", dir, i), Temp: fmt.Sprintf("%s/.g%02d.part", dir, i), Size: int64(len(contents[i])),
+				Open: func() (io.Reader, error) { return bytes.NewReader(contents[i]), nil },
+			})
+		}
+		return p.StorBatch(ctx, items)
+	})
+	for i := range files {
+		got, err := os.ReadFile(filepath.Join(srv.dir, dir, fmt.Sprintf("g%02d", i)))
+		if err != nil || !bytes.Equal(got, contents[i]) {
+			t.Errorf("uploaded g%02d: %d bytes, %v; want %d", i, len(got), err, len(contents[i]))
+		}
+	}
+}

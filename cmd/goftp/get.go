@@ -502,12 +502,23 @@ func (a *app) getBatch(pools *ftp.Pools, files []remoteFile, root *os.Root, rena
 		}
 		batches[p] = append(batches[p], f)
 	}
+	// A Pool whose files all go in its batch has nothing to do after it:
+	// its connections quit with their last commands (Pool.Finishing).
+	later := map[*ftp.Pool]bool{}
+	for _, f := range rest {
+		if p, err := pools.Pool(f.u); err == nil {
+			later[p] = true
+		}
+	}
 	var mu sync.Mutex // Done calls of different Pools may overlap
 	for _, p := range order {
 		batch := batches[p]
 		if len(batch) < 2 {
 			rest = append(rest, batch...) // a batch of one saves nothing
 			continue
+		}
+		if !later[p] {
+			p.Finishing()
 		}
 		items := make([]ftp.RetrItem, len(batch))
 		for i, f := range batch {

@@ -108,6 +108,9 @@ func (a *app) mirror(args []string) error {
 	if remote == "" && strings.HasPrefix(u.Path(), "/") {
 		remote = "/"
 	}
+	// Nothing follows on p: its connections end with their last batch
+	// (QUIT sent with its last commands).
+	p.Finishing()
 	var res mirror.Result
 	if *upload {
 		res, err = mirror.Upload(a.ctx, p, local, remote, opts)

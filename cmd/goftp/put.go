@@ -93,7 +93,10 @@ func (a *app) put(args []string) error {
 		return remote
 	}
 	if len(locals) > 1 && !stdin && !*resume {
-		// Several whole files: one pipelined batch (ftp.Pool.StorBatch).
+		// Several whole files: one pipelined batch (ftp.Pool.StorBatch),
+		// the last work of p (its connections quit with their last
+		// commands).
+		p.Finishing()
 		for _, err := range a.putBatch(p, locals, remoteOf, *direct, prog) {
 			failed.Store(true)
 			a.printError(err)
