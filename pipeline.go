@@ -423,6 +423,13 @@ func (c *Conn) retrFiles(ctx context.Context, b *batch, next func() *batchFile) 
 			// attempt goes without them, still pipelined.
 			c.noPipeline, c.noDeep = false, true
 		}
+		if err != nil {
+			// The connection's failure, with replies to pipelined
+			// commands perhaps still due (a data connection that failed
+			// with the transfer command sent): never given back to a
+			// Pool in that state.
+			c.Close()
+		}
 	}()
 	sendAhead := func() error {
 		if c.noDeep || !b.deep {

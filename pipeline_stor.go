@@ -133,6 +133,13 @@ func (c *Conn) storFiles(ctx context.Context, b *batch, next func() *batchFile) 
 			// attempt goes without them, still pipelined.
 			c.noPipeline, c.noDeep = false, true
 		}
+		if err != nil {
+			// The connection's failure, with replies to pipelined
+			// commands perhaps still due (a data connection that failed
+			// with the transfer command sent): never given back to a
+			// Pool in that state.
+			c.Close()
+		}
 	}()
 	// verify is the upload whose 226 was read and whose SIZE goes out
 	// with the next write.
@@ -149,10 +156,12 @@ func (c *Conn) storFiles(ctx context.Context, b *batch, next func() *batchFile) 
 		vs   []*storPrev
 		mid  []string
 		xfer []string
+		skip bool // mid ends with a reply to read and leave (a failed upload's SIZE)
 	}
 	// send writes a group; xfer is the EPSV and STOR of the next file, or
 	// nothing for the last bookkeeping, or QUIT to end with it (its
-	// display is left out of mid).
+	// display is left out of mid), or the SIZE of the upload under way
+	// (its storPrev joins vs once the upload ended).
 	send := func(xfer ...pipedCmd) (*group, error) {
 		ops, vs := after, verify
 		after, verify = nil, nil
@@ -174,7 +183,7 @@ func (c *Conn) storFiles(ctx context.Context, b *batch, next func() *batchFile) 
 		case 2:
 			cmds = append(append([]pipedCmd{xfer[0]}, cmds...), xfer[1])
 		case 1:
-			if len(cmds) == 0 {
+			if len(cmds) == 0 && xfer[0].verb == "QUIT" {
 				return g, nil // nothing to end with
 			}
 			cmds = append(cmds, xfer[0])
@@ -197,18 +206,27 @@ func (c *Conn) storFiles(ctx context.Context, b *batch, next func() *batchFile) 
 			g.xfer = []string{displays[0], displays[len(displays)-1]}
 			g.mid = displays[1 : len(displays)-1]
 		case 1:
-			g.xfer = displays[len(displays)-1:]
-			g.mid = displays[:len(displays)-1]
+			if xfer[0].verb == "QUIT" {
+				g.xfer = displays[len(displays)-1:]
+				g.mid = displays[:len(displays)-1]
+			}
 		}
 		return g, nil
 	}
-	recv := func(g *group) error {
+	recv := func(g *group) (err error) {
 		displays := g.mid
 		for _, op := range g.ops {
 			if err := readAfter(op, displays[:len(op.cmds)]); err != nil {
 				return err
 			}
 			displays = displays[len(op.cmds):]
+		}
+		if g.skip {
+			defer func() {
+				if err == nil {
+					_, err = c.pipedReply(ctx, displays[len(displays)-1])
+				}
+			}()
 		}
 		for _, v := range g.vs {
 			rep, err := c.pipedReply(ctx, displays[0])
@@ -254,9 +272,14 @@ func (c *Conn) storFiles(ctx context.Context, b *batch, next func() *batchFile) 
 	// ahead is the file whose group went out while the current file's
 	// upload was starting (deep pipelining, as for downloads).
 	var (
-		aheadF *batchFile
-		aheadR io.Reader
-		aheadG *group
+		aheadF      *batchFile
+		aheadR      io.Reader
+		aheadG      *group
+		aheadTarget string
+		// curTarget is the name the upload under way writes; tailG the
+		// group sent behind it when no file was left.
+		curTarget string
+		tailG     *group
 	)
 	defer func() {
 		if aheadR != nil {
@@ -269,6 +292,16 @@ func (c *Conn) storFiles(ctx context.Context, b *batch, next func() *batchFile) 
 		}
 		f, r, target := prepare()
 		if f == nil {
+			// None left: the checks still due, and the SIZE of the
+			// upload under way, go behind it (the server answers them
+			// once it has ended): the last file's bookkeeping then
+			// follows its 226 by one round trip, not two.
+			usedDeep = true
+			g, err := send(pipedCmd{"SIZE", curTarget})
+			if err != nil {
+				return err
+			}
+			tailG = g
 			return nil
 		}
 		usedDeep = true
@@ -277,10 +310,10 @@ func (c *Conn) storFiles(ctx context.Context, b *batch, next func() *batchFile) 
 			closeReader(r)
 			return err
 		}
-		aheadF, aheadR, aheadG = f, r, g
+		aheadF, aheadR, aheadG, aheadTarget = f, r, g, target
 		return nil
 	}
-	deepNow := func() bool { return aheadF != nil }
+	deepNow := func() bool { return aheadF != nil || tailG != nil }
 	for {
 		var (
 			f *batchFile
@@ -288,14 +321,13 @@ func (c *Conn) storFiles(ctx context.Context, b *batch, next func() *batchFile) 
 			g *group
 		)
 		if aheadF != nil {
-			f, r, g = aheadF, aheadR, aheadG
+			f, r, g, curTarget = aheadF, aheadR, aheadG, aheadTarget
 			aheadF, aheadR, aheadG = nil, nil, nil
 		} else {
-			var target string
-			if f, r, target = prepare(); f == nil {
+			if f, r, curTarget = prepare(); f == nil {
 				break
 			}
-			if g, err = send(pipedCmd{"EPSV", ""}, pipedCmd{"STOR", target}); err != nil {
+			if g, err = send(pipedCmd{"EPSV", ""}, pipedCmd{"STOR", curTarget}); err != nil {
 				closeReader(r)
 				return err
 			}
@@ -307,9 +339,22 @@ func (c *Conn) storFiles(ctx context.Context, b *batch, next func() *batchFile) 
 		}
 		if ferr != nil {
 			b.end(f, ferr)
-			continue
+		} else {
+			verify = append(verify, p)
 		}
-		verify = append(verify, p)
+		if tg := tailG; tg != nil {
+			// Its SIZE went already: read with the rest of the tail.
+			tailG = nil
+			if ferr == nil {
+				tg.vs = append(tg.vs, p)
+				verify = verify[:len(verify)-1]
+			} else {
+				tg.skip = true
+			}
+			if err := recv(tg); err != nil {
+				return err
+			}
+		}
 	}
 	// The last SIZEs, then the last bookkeeping (with QUIT when the Pool
 	// is finishing: nothing follows on this connection).

@@ -183,6 +183,8 @@ func TestSegmented421(t *testing.T) {
 	if srv == nil {
 		t.Skip(reason)
 	}
+	twoClients.Lock()
+	defer twoClients.Unlock()
 	content := data(segSize)
 	name := fmt.Sprintf("seg421-%d.bin", time.Now().UnixNano())
 	if err := srv.WriteFile(name, content); err != nil {
