@@ -49,3 +49,27 @@ func TestPartName(t *testing.T) {
 		}
 	}
 }
+
+// TestProvesDir: only a listing that neither a file nor a missing
+// directory can give confirms the top directory without CWD or MLST.
+func TestProvesDir(t *testing.T) {
+	for _, c := range []struct {
+		names []string
+		dir   string
+		want  bool
+	}{
+		{nil, "pub/data", false},                  // a missing directory listed empty
+		{[]string{"data"}, "pub/data", false},     // LIST of a file named data
+		{[]string{"data"}, "pub/data/", false},    // the same, with a slash
+		{[]string{"a.bin"}, "pub/data", true},     // one entry, another name
+		{[]string{"a", "data"}, "pub/data", true}, // two entries
+	} {
+		var es []entry
+		for _, n := range c.names {
+			es = append(es, entry{Name: n})
+		}
+		if got := provesDir(es, c.dir); got != c.want {
+			t.Errorf("provesDir(%v, %q) = %v, want %v", c.names, c.dir, got, c.want)
+		}
+	}
+}

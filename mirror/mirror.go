@@ -54,10 +54,12 @@ import (
 	"io/fs"
 	"math"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/goftplib/ftp"
 	"github.com/goftplib/ftp/internal/safepath"
@@ -163,25 +165,40 @@ func Download(ctx context.Context, p *ftp.Pool, remoteDir, localDir string, opts
 	// another connection, the first two logged in: nothing is made or
 	// changed locally before both are in, and a failed confirmation
 	// discards the listing.
+	// A listing that can only be a directory's (see provesDir) is
+	// confirmation enough where the server has no MLST (whose unique fact
+	// the walk needs): the confirmation's answer is not waited for.
 	top := &dirNode{}
 	s.topList = &listed{}
+	var proved atomic.Bool
 	tasks := []func(c *ftp.Conn) error{func(c *ftp.Conn) error {
 		var err error
 		s.topList.entries, err = listSlim(ctx, c, remoteDir)
+		if err == nil && provesDir(s.topList.entries, remoteDir) {
+			if f, ferr := c.Features(ctx); ferr == nil {
+				if _, mlst := f["MLST"]; !mlst {
+					proved.Store(true)
+				}
+			}
+		}
 		return err
 	}}
+	var unique string
 	if strings.Trim(remoteDir, "/") != "" && remoteDir != "." {
 		tasks = append(tasks, func(c *ftp.Conn) error {
 			var err error
-			top.unique, err = statDir(ctx, c, remoteDir)
+			unique, err = statDir(ctx, c, remoteDir)
 			return err
 		})
 	}
-	errs, stop := s.warm(tasks...)
+	errs, stop := s.warmUntil(proved.Load, tasks...)
 	defer stop()
 	s.topList.err = errs[0]
-	if len(errs) > 1 && errs[1] != nil {
-		return Result{}, errs[1]
+	if len(errs) > 1 && !proved.Load() {
+		if errs[1] != nil {
+			return Result{}, errs[1]
+		}
+		top.unique = unique
 	}
 	localExists := true
 	if !s.opts.DryRun {
@@ -364,6 +381,13 @@ func (s *syncer) run(top func()) (Result, error) {
 // its listing), and nothing more is logged in. stop abandons what is
 // left and waits.
 func (s *syncer) warm(tasks ...func(c *ftp.Conn) error) (errs []error, stop func()) {
+	return s.warmUntil(nil, tasks...)
+}
+
+// warmUntil is warm, but returns once the first task has ended if enough
+// then reports true: the other tasks go on, their errors unread (stop
+// waits for them).
+func (s *syncer) warmUntil(enough func() bool, tasks ...func(c *ftp.Conn) error) (errs []error, stop func()) {
 	errs = make([]error, len(tasks))
 	n := s.opts.Parallel
 	if s.opts.DryRun || n < len(tasks) {
@@ -386,15 +410,22 @@ func (s *syncer) warm(tasks ...func(c *ftp.Conn) error) (errs []error, stop func
 		})
 	}
 	var running sync.WaitGroup
+	firstDone := make(chan struct{})
 	for i, task := range tasks {
 		g := <-ready
 		if g.err != nil {
 			errs[i] = g.err
+			if i == 0 {
+				close(firstDone)
+			}
 			continue
 		}
 		running.Go(func() {
 			defer s.p.Put(g.c)
 			errs[i] = task(g.c)
+			if i == 0 {
+				close(firstDone)
+			}
 		})
 	}
 	wg.Go(func() {
@@ -404,8 +435,27 @@ func (s *syncer) warm(tasks ...func(c *ftp.Conn) error) (errs []error, stop func
 			}
 		}
 	})
+	if enough != nil {
+		<-firstDone
+		if enough() {
+			return errs, func() { cancel(); wg.Wait(); running.Wait() }
+		}
+	}
 	running.Wait()
 	return errs, func() { cancel(); wg.Wait() }
+}
+
+// provesDir reports a listing of dir that no file or missing directory
+// gives: more than one entry, or one not named as dir (LIST of a file
+// lists that file; some servers list a missing directory as empty).
+func provesDir(entries []entry, dir string) bool {
+	switch len(entries) {
+	case 0:
+		return false
+	case 1:
+		return entries[0].Name != path.Base(strings.TrimRight(dir, "/"))
+	}
+	return true
 }
 
 // dir schedules fn, a directory's walk.
