@@ -276,11 +276,31 @@ func (c *Conn) storFiles(ctx context.Context, b *batch, next func() *batchFile) 
 		aheadR      io.Reader
 		aheadG      *group
 		aheadTarget string
-		// curTarget is the name the upload under way writes; tailG the
-		// group sent behind it when no file was left.
+		// curTarget is the name the upload under way writes (curF its
+		// file); tailG the group sent behind it when no file was left,
+		// and tailQuit a QUIT sent after it.
 		curTarget string
+		curF      *batchFile
 		tailG     *group
+		tailQuit  bool
 	)
+	// needsBookkeeping reports whether a command may still follow the
+	// SIZE of the file under way or of those awaiting theirs: a rename or
+	// a time to set.
+	needsBookkeeping := func(cur *batchFile) bool {
+		for _, f := range append([]*batchFile{cur}, func() (fs []*batchFile) {
+			for _, v := range verify {
+				fs = append(fs, v.f)
+			}
+			return fs
+		}()...) {
+			it := &b.stor[f.idx]
+			if it.Temp != "" && it.Temp != it.Path || !it.ModTime.IsZero() && setTime != "" {
+				return true
+			}
+		}
+		return false
+	}
 	defer func() {
 		if aheadR != nil {
 			closeReader(aheadR)
@@ -297,11 +317,20 @@ func (c *Conn) storFiles(ctx context.Context, b *batch, next func() *batchFile) 
 			// once it has ended): the last file's bookkeeping then
 			// follows its 226 by one round trip, not two.
 			usedDeep = true
+			quit := b.quit != nil && b.quit() && !needsBookkeeping(curF)
 			g, err := send(pipedCmd{"SIZE", curTarget})
 			if err != nil {
 				return err
 			}
 			tailG = g
+			if quit {
+				// Nothing can follow on this connection: QUIT too (the
+				// Pool is finishing).
+				if _, err := c.writeCmds(ctx, pipedCmd{"QUIT", ""}); err != nil {
+					return err
+				}
+				tailQuit = true
+			}
 			return nil
 		}
 		usedDeep = true
@@ -332,6 +361,7 @@ func (c *Conn) storFiles(ctx context.Context, b *batch, next func() *batchFile) 
 				return err
 			}
 		}
+		curF = f
 		p, ferr, err := c.storOne(ctx, f, &b.stor[f.idx], r, g.xfer, func() error { return recv(g) }, sendAhead, deepNow)
 		closeReader(r)
 		if err != nil {
@@ -353,6 +383,12 @@ func (c *Conn) storFiles(ctx context.Context, b *batch, next func() *batchFile) 
 			}
 			if err := recv(tg); err != nil {
 				return err
+			}
+			if tailQuit {
+				for _, op := range after {
+					b.end(op.f, nil) // nothing to rename or stamp
+				}
+				return c.quitRead(ctx)
 			}
 		}
 	}

@@ -121,3 +121,52 @@ func TestReadDirStatWalk(t *testing.T) {
 		})
 	}
 }
+
+// TestListingLarge lists a directory of 4000 files (about 300 KiB of
+// LIST output, far more than a socket buffer) on every server, plain and
+// explicit TLS: every name comes back, once. On vsftpd the client closes
+// its side of a plain listing's data connection at once (vsftpd sends its
+// 226 only after the client's close, and reads nothing before), which must
+// not cut the listing short.
+func TestListingLarge(t *testing.T) {
+	t.Parallel()
+	const n = 4000
+	for _, kind := range ftpservers.Kinds {
+		for _, tm := range []ftpservers.TLSMode{ftpservers.TLSNone, ftpservers.TLSExplicit} {
+			t.Run(string(kind)+"/"+tm.String(), func(t *testing.T) {
+				t.Parallel()
+				srv, reason := server(t, ftpservers.Config{Kind: kind, TLS: tm})
+				if srv == nil {
+					t.Skip(reason)
+				}
+				top := fmt.Sprintf("large-%d", time.Now().UnixNano())
+				for i := range n {
+					if err := srv.WriteFile(fmt.Sprintf("%s/file-with-a-long-name-%05d.dat", top, i), nil); err != nil {
+						t.Fatal(err)
+					}
+				}
+				c, err := dialer(srv, dataModes[0]).Dial(t.Context(), srv.Addr)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer c.Close()
+				if _, err := c.Login(t.Context(), srv.User, srv.Password); err != nil {
+					t.Fatal(err)
+				}
+				for range 2 {
+					entries, err := c.ReadDir(t.Context(), top)
+					if err != nil {
+						t.Fatalf("ReadDir: %v", err)
+					}
+					seen := map[string]bool{}
+					for _, e := range entries {
+						seen[e.Name] = true
+					}
+					if len(entries) != n || len(seen) != n || !seen["file-with-a-long-name-00000.dat"] || !seen[fmt.Sprintf("file-with-a-long-name-%05d.dat", n-1)] {
+						t.Fatalf("ReadDir: %d entries, %d names, want %d", len(entries), len(seen), n)
+					}
+				}
+			})
+		}
+	}
+}

@@ -347,20 +347,19 @@ func warm(ctx context.Context, p *ftp.Pool, n int) (wait func()) {
 }
 
 // mgetBatch lists rdir (ReadDir: MLSD or LIST, so that sizes are known,
-// as mirror knows them) and downloads every file in one Pool.RetrBatch;
-// the Pool's other connections log in during the listing.
+// as mirror knows them) and downloads every file in one Pool.RetrBatch,
+// the Pool's last work (Pool.Finishing); the Pool's other connections
+// dial with the first and log in during the listing.
 func mgetBatch(ctx context.Context, cfg *config, rdir, ldir string) error {
 	if err := os.MkdirAll(ldir, 0o755); err != nil {
 		return err
 	}
 	p := cfg.pool()
 	defer p.Close()
-	var (
-		files  []listing.Entry
-		warmed func()
-	)
+	p.Finishing()
+	var files []listing.Entry
+	warmed := warm(ctx, p, cfg.p-1)
 	if err := p.Do(ctx, func(c *ftp.Conn) error {
-		warmed = warm(ctx, p, cfg.p-1)
 		all, err := c.ReadDir(ctx, rdir)
 		for _, e := range all {
 			if e.Type == listing.File {
@@ -369,9 +368,7 @@ func mgetBatch(ctx context.Context, cfg *config, rdir, ldir string) error {
 		}
 		return err
 	}); err != nil {
-		if warmed != nil {
-			warmed()
-		}
+		warmed()
 		return err
 	}
 	defer warmed() // the batch takes each warmed connection as it is ready
@@ -388,7 +385,8 @@ func mgetBatch(ctx context.Context, cfg *config, rdir, ldir string) error {
 	return p.RetrBatch(ctx, items)
 }
 
-// mputBatch uploads every file of ldir in one Pool.StorBatch.
+// mputBatch uploads every file of ldir in one Pool.StorBatch, the Pool's
+// last work (Pool.Finishing).
 func mputBatch(ctx context.Context, cfg *config, ldir, rdir string) error {
 	entries, err := os.ReadDir(ldir)
 	if err != nil {
@@ -408,6 +406,7 @@ func mputBatch(ctx context.Context, cfg *config, ldir, rdir string) error {
 	}
 	p := cfg.pool()
 	defer p.Close()
+	p.Finishing()
 	return p.StorBatch(ctx, items)
 }
 
