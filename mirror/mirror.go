@@ -186,6 +186,9 @@ func Download(ctx context.Context, p *ftp.Pool, remoteDir, localDir string, opts
 	var unique string
 	if strings.Trim(remoteDir, "/") != "" && remoteDir != "." {
 		tasks = append(tasks, func(c *ftp.Conn) error {
+			if proved.Load() {
+				return nil // given the connection the listing left
+			}
 			var err error
 			unique, err = statDir(ctx, c, remoteDir)
 			return err
