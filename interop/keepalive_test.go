@@ -162,6 +162,12 @@ func testControlKeepAlive(t *testing.T, cfg ftpservers.Config) {
 	// Keep-alive off: the proxy drops the idle control connection, the
 	// 226 never arrives, and the download fails, with every byte received
 	// handed over all the same.
+	// The proxy too holds the data back (with small socket buffers), so
+	// that the server is still sending when the control connection has
+	// been idle for a second: else a server that has written the whole
+	// file into the kernel's buffers (Pure-FTPd, with large loopback
+	// buffers) sends its 226 before the drop.
+	px.SlowData(keepAliveRate)
 	c, log = dial(-1)
 	got.Reset()
 	n, err = c.RetrBinary(ctx, name, &got, 0)

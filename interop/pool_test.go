@@ -117,10 +117,6 @@ func TestPoolConcurrent(t *testing.T) {
 	}
 }
 
-// twoClients serialises the tests of the vsftpd that takes two sessions
-// (one server for the run): each needs both.
-var twoClients sync.Mutex
-
 // TestPool421 makes vsftpd refuse more than 2 sessions: the pool lowers
 // its limit to 2 and every operation still succeeds.
 func TestPool421(t *testing.T) {
@@ -129,14 +125,9 @@ func TestPool421(t *testing.T) {
 	if srv == nil {
 		t.Skip(reason)
 	}
-	twoClients.Lock() // the server's two sessions are this test's alone
-	defer twoClients.Unlock()
 	p := poolFor(t, srv, 6, nil)
 	ctx := t.Context()
-	if err := p.Do(ctx, func(c *ftp.Conn) error {
-		_, err := c.StorBinary(ctx, "p421.bin", bytes.NewReader(data(300000)), 0)
-		return err
-	}); err != nil {
+	if _, err := p.StorBinary(ctx, "p421.bin", bytes.NewReader(data(300000)), 0); err != nil {
 		t.Fatal(err)
 	}
 	var wg sync.WaitGroup

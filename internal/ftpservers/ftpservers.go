@@ -123,6 +123,10 @@ type Config struct {
 	// max_clients, ProFTPD MaxInstances, pyftpdlib max_cons); more are
 	// refused with 421. Zero means 50. Pure-FTPd ignores it.
 	MaxClients int
+	// Instance tells apart servers of the same settings that tests must
+	// not share (a session limit each needs whole); it changes nothing
+	// else.
+	Instance int
 }
 
 // Feature tells whether a server supports something, and why not.
