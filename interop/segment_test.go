@@ -259,3 +259,27 @@ func TestSegmentedCancel(t *testing.T) {
 		t.Errorf("fetched %d then %d bytes of %d: want the second run to resume", n1, n2, segSize)
 	}
 }
+
+// TestSegmentedOneSession asks for 6 ranges from a vsftpd that takes a
+// single session: the Pool's limit falls to 1 and the download completes
+// on that one connection, byte-exact (fewer segments, never a failure).
+func TestSegmentedOneSession(t *testing.T) {
+	t.Parallel()
+	srv, reason := server(t, ftpservers.Config{Kind: ftpservers.Vsftpd, MaxClients: 1, Instance: 2})
+	if srv == nil {
+		t.Skip(reason)
+	}
+	content := data(segSize)
+	name := fmt.Sprintf("seg1-%d.bin", time.Now().UnixNano())
+	if err := srv.WriteFile(name, content); err != nil {
+		t.Fatal(err)
+	}
+	p := poolFor(t, srv, 6, nil)
+	got, _, err := segFetch(t, p, name, t.TempDir(), ftp.SegmentOptions{Segments: 6, MinSegment: 256 << 10})
+	if err != nil || !bytes.Equal(got, content) {
+		t.Fatalf("RetrSegmentedFile with one session: %v (%d bytes)", err, len(got))
+	}
+	if l := p.Limit(); l != 1 {
+		t.Errorf("Limit() = %d, want 1", l)
+	}
+}
