@@ -212,9 +212,12 @@ func (c *Conn) userPass(ctx context.Context, user, password string, after ...pip
 	if err != nil {
 		return prep, displays[1], nil, err
 	}
-	if len(after) > 0 && (outOfStep(rep, CodeLoggedIn) || outOfStep(prep, CodeLoggedIn, CodeSuperfluous)) {
-		// A reply no USER or PASS has: a server that answered what
-		// followed them first (pyftpdlib does, while it delays a 530).
+	if slices.ContainsFunc(after, func(pc pipedCmd) bool { return pc.verb == "FEAT" }) &&
+		(outOfStep(rep, CodeLoggedIn) || outOfStep(prep, CodeLoggedIn, CodeSuperfluous)) {
+		// A reply no USER or PASS has (on the servers whose first login
+		// sends FEAT along, which answer 230): a server that answered
+		// what followed them first (pyftpdlib does, while it delays a
+		// 530).
 		c.Close()
 		return nil, displays[1], nil, &opError{cmd: displays[1], err: &ProtocolError{Cmd: "PASS", Msg: fmt.Sprintf("replies out of order (%d to USER, %d to PASS)", rep.Code, prep.Code)}, closed: true}
 	}
