@@ -183,12 +183,14 @@ func (c *Conn) login(ctx context.Context, user, password, account string, hooks 
 func (c *Conn) pipelinesLogin() bool {
 	// Not pyftpdlib: it answers what follows a wrong password during the
 	// seconds it waits before its 530.
-	for _, sw := range []string{"(vsFTPd ", "ProFTPD", "Pure-FTPd"} {
-		if strings.Contains(c.welcome, sw) {
-			return true
-		}
-	}
-	return false
+	return c.greetingNames("(vsFTPd ", "ProFTPD", "Pure-FTPd")
+}
+
+// greetingNames reports a greeting naming one of the servers' software
+// (their default greetings: "220 (vsFTPd 3.0.3)", "220 ProFTPD Server",
+// "220---------- Welcome to Pure-FTPd").
+func (c *Conn) greetingNames(software ...string) bool {
+	return slices.ContainsFunc(software, func(sw string) bool { return strings.Contains(c.welcome, sw) })
 }
 
 // userPass sends USER, PASS and after in one write and reads all their
@@ -241,9 +243,6 @@ func (c *Conn) userPass(ctx context.Context, user, password string, after ...pip
 		}
 		afterRe = append(afterRe, arep)
 	}
-	if end == prep {
-		return prep, displays[1], afterRe, nil
-	}
 	if rep.Code == CodeNeedAccount {
 		// PASS went where the account was expected: the exchange is
 		// not the one this server taught; never guess.
@@ -252,7 +251,7 @@ func (c *Conn) userPass(ctx context.Context, user, password string, after ...pip
 		re.loginCmd = true
 		return rep, displays[0], nil, re
 	}
-	return rep, displays[0], afterRe, nil
+	return end, endDisplay, afterRe, nil
 }
 
 // Acct sends ACCT with account information (ftplib's acct). It returns the

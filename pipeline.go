@@ -637,14 +637,14 @@ func (c *Conn) pipedData(ctx context.Context, verb string, displays []string, mi
 	if err != nil {
 		return nil, c.dialFailed(ctx, verb, displays[1:], err)
 	}
-	if tc, ok := conn.(*net.TCPConn); ok && halfClose && !c.protP {
+	if halfClose {
 		// Nothing is sent on a download's data connection: say so at
 		// once (FIN). Servers that wait for the client's close before
 		// their 226 (vsftpd) then send it with the data, a round trip
 		// sooner. Only for small files, which the server has sent before
 		// it notices: pyftpdlib aborts a transfer in progress on the
 		// client's FIN.
-		tc.CloseWrite()
+		c.halfCloseData(conn)
 	}
 	if afterDial != nil {
 		if err := afterDial(); err != nil {

@@ -288,14 +288,11 @@ func (c *Conn) storFiles(ctx context.Context, b *batch, next func() *batchFile) 
 	// SIZE of the file under way or of those awaiting theirs: a rename or
 	// a time to set.
 	needsBookkeeping := func(cur *batchFile) bool {
-		for _, f := range append([]*batchFile{cur}, func() (fs []*batchFile) {
-			for _, v := range verify {
-				fs = append(fs, v.f)
-			}
-			return fs
-		}()...) {
-			it := &b.stor[f.idx]
-			if it.Temp != "" && it.Temp != it.Path || !it.ModTime.IsZero() && setTime != "" {
+		if len(bookkeeping(cur).cmds) > 0 {
+			return true
+		}
+		for _, v := range verify {
+			if len(bookkeeping(v.f).cmds) > 0 {
 				return true
 			}
 		}

@@ -126,12 +126,12 @@ func (c *Conn) startTransfer(ctx context.Context, verb, arg string, offset int64
 			return nil, err
 		}
 	}
-	if tc, isTCP := pd.conn.(*net.TCPConn); isTCP && !c.protP && c.waitsForClose() && (verb == "LIST" || verb == "NLST" || verb == "MLSD") {
-		// Nothing is sent on a listing's data connection, and vsftpd
-		// sends its 226 only once the client closed it: the FIN goes at
-		// once, so the 226 comes with the listing, a round trip sooner.
+	if c.greetingNames("(vsFTPd ") && (verb == "LIST" || verb == "NLST" || verb == "MLSD") {
+		// vsftpd sends its 226 only once the client closed the data
+		// connection, and reads nothing from it before: with the FIN at
+		// once, the 226 comes with the listing, a round trip sooner.
 		// (Not everywhere: pyftpdlib ends a transfer on the client's FIN.)
-		tc.CloseWrite()
+		c.halfCloseData(pd.conn)
 	}
 	t, err := c.beginData(ctx, verb, display, pd, stop, verbFirst)
 	if err != nil {
@@ -145,10 +145,13 @@ func (c *Conn) startTransfer(ctx context.Context, verb, arg string, offset int64
 	return t, nil
 }
 
-// waitsForClose reports a server, told by its greeting, that sends a
-// transfer's 226 only once the client closed the data connection, and
-// reads nothing from it before (vsftpd).
-func (c *Conn) waitsForClose() bool { return strings.Contains(c.welcome, "(vsFTPd ") }
+// halfCloseData says at once (FIN) that the client sends nothing on a
+// plain TCP data connection (passive mode: conn nil otherwise).
+func (c *Conn) halfCloseData(conn net.Conn) {
+	if tc, ok := conn.(*net.TCPConn); ok && !c.protP {
+		tc.CloseWrite()
+	}
+}
 
 // beginData turns pd, the data connection of the command display (verb
 // and its argument) that was just sent, into a transfer: it reads the 1xx,
