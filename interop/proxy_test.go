@@ -20,6 +20,7 @@ import (
 	"github.com/goftplib/ftp"
 	"github.com/goftplib/ftp/internal/ftpservers"
 	"github.com/goftplib/ftp/internal/proxies"
+	"github.com/goftplib/ftp/internal/refusing"
 	"github.com/goftplib/ftp/listing"
 	"golang.org/x/net/proxy"
 )
@@ -213,7 +214,7 @@ func TestProxyErrors(t *testing.T) {
 	if srv == nil {
 		t.Skip(reason)
 	}
-	closed := closedPort(t)
+	closed := refusing.Addr(t)
 	const timeout = 3 * time.Second
 	for _, kind := range []proxies.Kind{proxies.SOCKS5, proxies.HTTP} {
 		t.Run(string(kind), func(t *testing.T) {
@@ -323,17 +324,6 @@ func TestProxyErrors(t *testing.T) {
 			}
 		}
 	})
-}
-
-// closedPort returns a loopback address nothing listens on.
-func closedPort(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := ln.Addr().String()
-	ln.Close()
-	return a
 }
 
 // TestDialContextTunnel: a Dialer.DialContext that tunnels through a

@@ -15,6 +15,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/goftplib/ftp/ftptest"
+	"github.com/goftplib/ftp/internal/refusing"
 	"github.com/goftplib/ftp/internal/scripted"
 )
 
@@ -38,18 +39,6 @@ func timedRun(ctx context.Context, args ...string) (result, time.Duration) {
 	start := time.Now()
 	r := runCtx(ctx, "", args...)
 	return r, time.Since(start)
-}
-
-// deadPort returns a loopback address where nothing listens.
-func deadPort(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
 }
 
 // sized is the start of a download whose SIZE is size.
@@ -224,8 +213,8 @@ func TestNoPasswordPrinted(t *testing.T) {
 	}{
 		{"530", []string{"get", "-o", "DIR/", "ftp://user:" + pw + "@" + counter.addr + "/x.bin"}, exitLogin},
 		{"530 -v", []string{"-v", "cat", "ftp://user:" + pw + "@" + counter.addr + "/x.bin"}, exitLogin},
-		{"refused", []string{"get", "-o", "DIR/", "ftp://user:" + pw + "@" + deadPort(t) + "/x.bin"}, exitConnect},
-		{"refused -v", []string{"-vv", "ls", "ftp://user:" + pw + "@" + deadPort(t) + "/"}, exitConnect},
+		{"refused", []string{"get", "-o", "DIR/", "ftp://user:" + pw + "@" + refusing.Addr(t) + "/x.bin"}, exitConnect},
+		{"refused -v", []string{"-vv", "ls", "ftp://user:" + pw + "@" + refusing.Addr(t) + "/"}, exitConnect},
 		{"bad port", []string{"ls", "ftp://user:" + pw + "@host:99999999/"}, exitUsage},
 		{"bad escape", []string{"ls", "ftp://user:" + pw + "%zz@host/"}, exitUsage},
 		{"directory given to get", []string{"get", "ftp://user:" + pw + "@" + counter.addr + "/"}, exitUsage},
@@ -334,7 +323,7 @@ func TestExitCodes(t *testing.T) {
 	})
 	t.Run("connection refused", func(t *testing.T) {
 		t.Parallel()
-		runGoftp(t, "", "ls", "ftp://"+deadPort(t)+"/").want(t, exitConnect, nil, []string{"connection refused"})
+		runGoftp(t, "", "ls", "ftp://"+refusing.Addr(t)+"/").want(t, exitConnect, nil, []string{"connection refused"})
 	})
 	t.Run("421 greeting", func(t *testing.T) {
 		t.Parallel()
@@ -373,7 +362,7 @@ func TestExitCodes(t *testing.T) {
 	})
 	t.Run("data connection refused", func(t *testing.T) {
 		t.Parallel()
-		_, port, _ := net.SplitHostPort(deadPort(t))
+		_, port, _ := net.SplitHostPort(refusing.Addr(t))
 		srv := scripted.New(t, script(
 			login("SIZE"),
 			[]scripted.Step{
