@@ -371,7 +371,6 @@ func (d *segDownload) release(s *segment, progressed bool) (tooMany bool) {
 // refuses one more, unless it is the last worker: that one waits for a
 // connection (Pool.Get), so the download goes on while one works.
 func (d *segDownload) worker(ctx context.Context, cancel context.CancelFunc) {
-	first := true
 	backoff := 200 * time.Millisecond
 	pause := func() bool {
 		if sleepCtx(ctx, jitter(backoff)) != nil {
@@ -387,18 +386,18 @@ func (d *segDownload) worker(ctx context.Context, cancel context.CancelFunc) {
 			d.leave(true)
 			return
 		}
+		// First the connections dialled while the file was inspected,
+		// for as long as any is left (not only for a worker's first
+		// range: one no worker took holds a place of the Pool, which
+		// the last worker, waiting in Get, would wait for in vain).
+		// Those the server refused (which lowered the Pool's limit) are
+		// passed over for one that works, if any.
 		pc, ok := preConn{}, false
-		if first {
-			// Dialled while the file was inspected; those the server
-			// refused (which lowered the Pool's limit) are passed over
-			// for one that works, if any.
-			for {
-				pc, ok = d.takePre()
-				if !ok || pc.c != nil || pc.err != nil && !refusedConn(pc.err) {
-					break
-				}
+		for {
+			pc, ok = d.takePre()
+			if !ok || pc.c != nil || pc.err != nil && !refusedConn(pc.err) {
+				break
 			}
-			first = false
 		}
 		c, err, pd := pc.c, pc.err, pc.pd
 		if !ok {

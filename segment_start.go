@@ -395,19 +395,19 @@ func (d *segDownload) takePre() (preConn, bool) {
 // of its own (pyftpdlib sends "226 Transfer complete."), which would put
 // the Conn out of step.
 func (d *segDownload) drain() {
-	d.preWG.Wait()
-	for {
-		select {
-		case pc := <-d.pre:
-			if pc.pd != nil {
-				pc.pd.close()
-				pc.c.Close()
-			}
-			if pc.c != nil {
-				d.p.Put(pc.c)
-			}
-		default:
-			return
+	d.preWG.Wait() // every one is in d.pre
+	d.mu.Lock()
+	left := d.preLeft
+	d.preLeft = 0 // takePre finds none
+	d.mu.Unlock()
+	for range left {
+		pc := <-d.pre
+		if pc.pd != nil {
+			pc.pd.close()
+			pc.c.Close()
+		}
+		if pc.c != nil {
+			d.p.Put(pc.c)
 		}
 	}
 }
@@ -423,6 +423,9 @@ func (d *segDownload) inspect(ctx context.Context) (single bool, err error) {
 		single, d.size, d.mtime, err = lk.single, lk.size, lk.mtime, lk.err
 	}
 	if err != nil && (err == errPoolFull || IsTransient(err)) {
+		// The connections dialled meanwhile go back to the Pool first:
+		// parked, they would hold the places that Retry waits for.
+		d.drain()
 		err = d.p.Retry(ctx, func(c *Conn) error {
 			feats, err := c.Features(ctx)
 			if err != nil {
