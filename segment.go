@@ -289,6 +289,7 @@ func (d *segDownload) run(ctx context.Context) (int64, error) {
 		return fetched, err
 	}
 	if !d.opts.NoChecksum {
+		d.drain() // connections no range took: free for verify's
 		err = d.verify(ctx)
 	}
 	return fetched, err

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/goftplib/ftp"
+	"github.com/goftplib/ftp/internal/faultproxy"
 	"github.com/goftplib/ftp/internal/ftpservers"
 	"github.com/goftplib/ftp/mirror"
 )
@@ -279,4 +281,86 @@ func TestHiddenFilesKeptWithoutListHidden(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestTwoSessionServer: mirror with 4 transfers at once against a vsftpd
+// that takes 2 sessions (as a server with max_per_ip 2 does), each file
+// taking longer than the Pool's WaitTimeout. The server's 421 lowers the
+// Pool's limit to 2 and the mirror follows it: the other transfers wait
+// for one of theirs to end, not in Pool.Get, whose bounded wait used to
+// fail them ("no free connection in the pool"). Both ways: every file
+// arrives, byte-exact, nothing failed.
+func TestTwoSessionServer(t *testing.T) {
+	t.Parallel()
+	if err := ftpservers.Available(ftpservers.Vsftpd); err != nil {
+		if ftpservers.Required() {
+			t.Fatalf("FTP_INTEROP=required: %v", err)
+		}
+		t.Skip(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+	srv, err := ftpservers.Start(ctx, ftpservers.Config{Kind: ftpservers.Vsftpd, MaxClients: 2})
+	if err != nil {
+		t.Fatalf("starting vsftpd: %v", err)
+	}
+	defer srv.Close()
+	px, err := faultproxy.Start(srv.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer px.Close()
+	px.SlowData(2 << 20) // a file of 1.5 MiB (above BatchMax) takes 0.75 s
+	pool := func() *ftp.Pool {
+		return ftp.NewPool(px.Addr, ftp.PoolConfig{
+			Dialer: ftp.Dialer{Timeout: 10 * time.Second},
+			User:   srv.User, Password: srv.Password, MaxConns: 4,
+			WaitTimeout: 300 * time.Millisecond,
+		})
+	}
+	files := map[string][]byte{}
+	for i := range 5 {
+		files[fmt.Sprintf("f%d.bin", i)] = bytes.Repeat([]byte{byte('a' + i)}, 3<<19+i)
+	}
+	t.Run("download", func(t *testing.T) {
+		for name, b := range files {
+			if err := srv.WriteFile("two/"+name, b); err != nil {
+				t.Fatal(err)
+			}
+		}
+		p := pool()
+		defer p.Close()
+		local := t.TempDir()
+		res, err := mirror.Download(t.Context(), p, "two", local, &mirror.Options{Parallel: 4})
+		if err != nil || res.Failed != 0 {
+			t.Fatalf("Download = %+v, %v", res, err)
+		}
+		for name, b := range files {
+			if got, err := os.ReadFile(filepath.Join(local, name)); err != nil || !bytes.Equal(got, b) {
+				t.Errorf("%s: %v, identical %v", name, err, bytes.Equal(got, b))
+			}
+		}
+		if l := p.Limit(); l != 2 {
+			t.Errorf("Limit() = %d, want 2 (the server's 421 seen)", l)
+		}
+	})
+	t.Run("upload", func(t *testing.T) {
+		local := t.TempDir()
+		for name, b := range files {
+			if err := os.WriteFile(filepath.Join(local, name), b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		p := pool()
+		defer p.Close()
+		res, err := mirror.Upload(t.Context(), p, local, "two-up", &mirror.Options{Parallel: 4})
+		if err != nil || res.Failed != 0 {
+			t.Fatalf("Upload = %+v, %v", res, err)
+		}
+		for name, b := range files {
+			if got, err := os.ReadFile(filepath.Join(srv.Dir, "two-up", name)); err != nil || !bytes.Equal(got, b) {
+				t.Errorf("%s: %v, identical %v", name, err, bytes.Equal(got, b))
+			}
+		}
+	})
 }

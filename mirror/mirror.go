@@ -62,6 +62,7 @@ import (
 	"sync/atomic"
 
 	"github.com/goftplib/ftp"
+	"github.com/goftplib/ftp/internal/gate"
 	"github.com/goftplib/ftp/internal/safepath"
 	"github.com/goftplib/ftp/listing"
 )
@@ -112,8 +113,11 @@ type Options struct {
 	DryRun bool
 	// Parallel is the number of transfers and listings running at once;
 	// zero or negative (no limit of its own) means the Pool's limit
-	// (Pool.Limit), which it never exceeds. The pipelined batches of small
-	// files that run at the end use up to Pool.Limit connections.
+	// (Pool.Limit; ftp.MaxBatchConns for a Pool without one). It never
+	// exceeds the Pool's limit, including a limit lowered while the
+	// mirror runs (a server's 421): the others then wait for one of
+	// theirs, not in Pool.Get. The pipelined batches of small files that
+	// run at the end use up to Pool.Limit connections.
 	Parallel int
 	// Segments, when above 1, downloads each file of at least SegmentMin
 	// bytes in that many ranges at once, each over its own connection
@@ -280,7 +284,7 @@ type syncer struct {
 	root   *os.Root // nil in a dry run whose local directory does not exist
 
 	jobs chan job
-	sem  chan struct{}
+	gate *gate.Gate
 
 	// Directories still to walk, and how many walkers are busy: Parallel
 	// walkers take them, most recently found first, so that at most
@@ -317,6 +321,9 @@ func newSyncer(ctx context.Context, p *ftp.Pool, remote string, opts *Options) *
 		// More would only wait in Pool.Get, whose wait is bounded.
 		s.opts.Parallel = max(1, p.Limit())
 	}
+	// A Pool without a limit (MaxConns negative) gets as many as a
+	// batch may use, not a goroutine for each int.
+	s.opts.Parallel = min(s.opts.Parallel, ftp.MaxBatchConns)
 	switch s.depth = s.opts.MaxDepth; {
 	case s.depth == 0:
 		s.depth = DefaultMaxDepth
@@ -324,7 +331,11 @@ func newSyncer(ctx context.Context, p *ftp.Pool, remote string, opts *Options) *
 		s.depth = math.MaxInt
 	}
 	s.jobs = make(chan job, 64)
-	s.sem = make(chan struct{}, s.opts.Parallel)
+	// The Pool's limit may fall (421) once connections are made: the
+	// gate follows it, so that no call waits in Pool.Get for one of the
+	// places another holds (a wait bounded by WaitTimeout, which a long
+	// transfer outlasts).
+	s.gate = gate.New(s.opts.Parallel, p.Limit)
 	return s
 }
 
@@ -498,16 +509,11 @@ func (s *syncer) walk() {
 }
 
 // limit runs fn, which uses the Pool, when fewer than Parallel such
-// calls are running: listings and transfers share the connections, and
-// none should wait in Pool.Get while a long transfer holds them all.
+// calls are running, and fewer than the Pool's limit as it is now:
+// listings and transfers share the connections, and none should wait in
+// Pool.Get while a long transfer holds them all.
 func (s *syncer) limit(fn func() error) error {
-	select {
-	case s.sem <- struct{}{}:
-	case <-s.ctx.Done():
-		return s.ctx.Err()
-	}
-	defer func() { <-s.sem }()
-	return fn()
+	return s.gate.Run(s.ctx, fn)
 }
 
 // do runs fn on a connection of the Pool, within limit.

@@ -353,3 +353,32 @@ func TestInterruptedUpload(t *testing.T) {
 		t.Error("remote partial file left")
 	}
 }
+
+// TestPoolWithoutLimit: a Pool without a connection limit (MaxConns
+// negative) and Parallel left at zero: the mirror runs with a bounded
+// number of transfers (it used to size its workers by the Pool's limit,
+// math.MaxInt, and panic making a channel of that size), both ways.
+func TestPoolWithoutLimit(t *testing.T) {
+	t.Parallel()
+	srv := ftptest.New(t, ftptest.Options{Files: tree()})
+	p := ftp.NewPool(srv.Addr, ftp.PoolConfig{User: ftptest.DefaultUser, Password: ftptest.DefaultPassword, MaxConns: -1})
+	defer p.Close()
+	dst := filepath.Join(t.TempDir(), "dst")
+	res, err := mirror.Download(t.Context(), p, "", dst, nil)
+	if err != nil || res.Files != 4 {
+		t.Fatalf("Download = %+v, %v", res, err)
+	}
+	checkTree(t, dst, tree())
+	res, err = mirror.Upload(t.Context(), p, dst, "copy", nil)
+	if err != nil || res.Files != 4 {
+		t.Fatalf("Upload = %+v, %v", res, err)
+	}
+	for name, f := range tree() {
+		if f.Mode.IsDir() {
+			continue
+		}
+		if got, err := srv.ReadFile("copy/" + name); err != nil || !bytes.Equal(got, f.Data) {
+			t.Errorf("copy/%s: %v, identical %v", name, err, bytes.Equal(got, f.Data))
+		}
+	}
+}

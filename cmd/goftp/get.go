@@ -17,6 +17,7 @@ import (
 	"sync/atomic"
 
 	"github.com/goftplib/ftp"
+	"github.com/goftplib/ftp/internal/gate"
 	"github.com/goftplib/ftp/internal/safepath"
 	"github.com/goftplib/ftp/listing"
 	"github.com/goftplib/ftp/mirror"
@@ -134,6 +135,7 @@ func (a *app) get(args []string) error {
 	var stop atomic.Value // the error that ends the command (interrupted)
 	files = a.getBatch(pools, files, root, rename, o, prog, fail, &stop)
 	sem := make(chan struct{}, o.parallel)
+	gates := poolGates{per: max(o.segments, 1)}
 	var wg sync.WaitGroup
 	for _, f := range files {
 		name := f.name
@@ -150,7 +152,9 @@ func (a *app) get(args []string) error {
 		}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			err := a.getFile(p, f.remote, root, name, o, prog)
+			err := gates.of(p, o.parallel).Run(a.ctx, func() error {
+				return a.getFile(p, f.remote, root, name, o, prog)
+			})
 			switch {
 			case err == nil:
 			case a.ctx.Err() != nil:
@@ -172,6 +176,30 @@ func (a *app) get(args []string) error {
 		return errReported
 	}
 	return nil
+}
+
+// poolGates bounds the files transferred at once on each Pool by its
+// limit as it is now (see internal/gate): once a server refused a
+// connection (421, the Pool's limit lowered), the files beyond what its
+// connections can carry wait for one of their own to end, not in
+// Pool.Get, whose wait is bounded and would fail them. per is how many
+// connections one file may use (-n).
+type poolGates struct {
+	per int
+	mu  sync.Mutex
+	m   map[*ftp.Pool]*gate.Gate
+}
+
+func (g *poolGates) of(p *ftp.Pool, max int) *gate.Gate {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.m == nil {
+		g.m = map[*ftp.Pool]*gate.Gate{}
+	}
+	if g.m[p] == nil {
+		g.m[p] = gate.New(max, func() int { return p.Limit() / g.per })
+	}
+	return g.m[p]
 }
 
 // warm logs up to n-1 more connections of p in, in the background, while

@@ -3,6 +3,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/goftplib/ftp/internal/faultproxy"
 	"github.com/goftplib/ftp/internal/ftpservers"
 )
 
@@ -161,5 +163,62 @@ func TestVsftpdTLS(t *testing.T) {
 	r.want(t, exitTLS, nil, []string{"certificate"})
 	if strings.Contains(r.stderr, srv.Password) {
 		t.Error("password in the error output")
+	}
+}
+
+// TestTwoSessionServerParallel: get -P 4 and put -P 4 -c of 4 files
+// against a vsftpd that takes 2 sessions, each file taking longer than
+// --timeout (which also bounds a wait for a free connection). The
+// server's 421 lowers the connections to 2; the other files wait for one
+// of theirs to end and every file arrives, exit status 0. They used to
+// wait for a connection and fail ("no free connection in the pool").
+func TestTwoSessionServerParallel(t *testing.T) {
+	t.Parallel()
+	if err := ftpservers.Available(ftpservers.Vsftpd); err != nil {
+		if ftpservers.Required() {
+			t.Fatalf("FTP_INTEROP=required: %v", err)
+		}
+		t.Skip(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+	srv, err := ftpservers.Start(ctx, ftpservers.Config{Kind: ftpservers.Vsftpd, MaxClients: 2})
+	if err != nil {
+		t.Fatalf("starting vsftpd: %v", err)
+	}
+	defer srv.Close()
+	px, err := faultproxy.Start(srv.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer px.Close()
+	px.SlowData(2 << 20) // 3 MiB: 1.5 s a file, against --timeout 1s
+	e := &testEnv{netrc: filepath.Join(t.TempDir(), "netrc")}
+	os.WriteFile(e.netrc, []byte(fmt.Sprintf("machine 127.0.0.1 login %s password %s\n", srv.User, srv.Password)), 0o600)
+	e.base = fmt.Sprintf("ftp://%s@%s", srv.User, px.Addr)
+	files := map[string][]byte{}
+	for i := range 4 {
+		b := bigData(3<<20 + i)
+		b[0] = byte('a' + i)
+		files[fmt.Sprintf("f%d.bin", i)] = b
+		if err := srv.WriteFile(fmt.Sprintf("two/f%d.bin", i), b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	local := t.TempDir()
+	e.run(t, "--timeout", "1s", "get", "-P", "4", "-o", local+"/", e.url("two/*.bin")).want(t, 0, nil, nil)
+	var names []string
+	for name, b := range files {
+		if got, err := os.ReadFile(filepath.Join(local, name)); err != nil || !bytes.Equal(got, b) {
+			t.Errorf("get: %s: %v, identical %v", name, err, bytes.Equal(got, b))
+		}
+		names = append(names, filepath.Join(local, name))
+	}
+	// -c (resume) puts each file on its own, -P 4 at once.
+	e.run(t, append([]string{"--timeout", "1s", "put", "--create-dirs", "-c", "-P", "4"}, append(names, e.url("up/"))...)...).want(t, 0, nil, nil)
+	for name, b := range files {
+		if got, err := os.ReadFile(filepath.Join(srv.Dir, "up", name)); err != nil || !bytes.Equal(got, b) {
+			t.Errorf("put: %s: %v, identical %v", name, err, bytes.Equal(got, b))
+		}
 	}
 }

@@ -104,6 +104,7 @@ func (a *app) put(args []string) error {
 		locals = nil
 	}
 	sem := make(chan struct{}, o.parallel)
+	gates := poolGates{per: 1}
 	var wg sync.WaitGroup
 	for _, l := range locals {
 		remote := remoteOf(l)
@@ -116,12 +117,12 @@ func (a *app) put(args []string) error {
 		}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			var err error
-			if l == "-" {
-				err = a.putStdin(p, remote, *direct, prog)
-			} else {
-				err = a.putFile(p, l, remote, *resume, *direct, prog)
-			}
+			err := gates.of(p, o.parallel).Run(a.ctx, func() error {
+				if l == "-" {
+					return a.putStdin(p, remote, *direct, prog)
+				}
+				return a.putFile(p, l, remote, *resume, *direct, prog)
+			})
 			if err != nil {
 				if a.ctx.Err() != nil {
 					stop.CompareAndSwap(nil, err)
