@@ -269,26 +269,56 @@ func (t *Transport) get(ctx context.Context, req *http.Request, p *ftp.Pool, u *
 		resp.ContentLength = length
 		resp.Header.Set("Content-Length", strconv.FormatInt(length, 10))
 	}
-	resp.Body = &retrBody{r: body, rc: r, c: c, p: p}
+	resp.Body = &retrBody{r: body, rc: r, c: c, p: p, path: path, start: start, length: length, size: size}
 	return resp, nil
 }
 
-// retrBody returns the connection to the pool when closed. Closing before
-// the end aborts the transfer (ABOR) and keeps the connection if it
-// survives.
+// retrBody is a download's response body. At its end it ends the
+// transfer (the server's final reply read, the connection back to the
+// pool) and a failure is the last Read's error, not only Close's, which
+// callers of net/http often leave unchecked: a transfer the server ended
+// with 426 or 451, or one shorter than the size SIZE gave, fails the
+// io.Copy that reads it. Closing before the end aborts the transfer
+// (ABOR) and keeps the connection if it survives.
 type retrBody struct {
-	r    io.Reader
-	rc   *ftp.Reader
-	c    *ftp.Conn
-	p    *ftp.Pool
-	done func()
-	once sync.Once
-	err  error
+	r      io.Reader
+	rc     *ftp.Reader
+	c      *ftp.Conn
+	p      *ftp.Pool
+	done   func()
+	path   string
+	start  int64 // the offset of the first byte (REST)
+	length int64 // the bytes the response announces, or -1
+	size   int64 // the file's size (SIZE), or -1
+	n      int64 // the bytes read
+	end    error // the body's end, once reached: io.EOF or the failure
+	once   sync.Once
+	err    error
 }
 
-func (b *retrBody) Read(p []byte) (int, error) { return b.r.Read(p) }
+func (b *retrBody) Read(p []byte) (int, error) {
+	if b.end != nil {
+		return 0, b.end
+	}
+	n, err := b.r.Read(p)
+	b.n += int64(n)
+	if err == io.EOF {
+		b.end = io.EOF
+		switch cerr := b.finish(); {
+		case cerr != nil:
+			b.end = cerr
+		case b.length >= 0 && b.n != b.length:
+			// The server said 226 after fewer bytes than SIZE: the file
+			// ended (or was cut) before its size.
+			b.end = &ftp.SizeError{Cmd: "RETR " + b.path, Offset: b.start, Got: b.n, Want: b.size, Source: "SIZE"}
+		}
+		err = b.end
+	}
+	return n, err
+}
 
-func (b *retrBody) Close() error {
+// finish ends the transfer and gives the connection back, once.
+func (b *retrBody) finish() error {
 	b.once.Do(func() {
 		b.err = b.rc.Close()
 		b.p.Put(b.c)
@@ -297,6 +327,14 @@ func (b *retrBody) Close() error {
 		}
 	})
 	return b.err
+}
+
+func (b *retrBody) Close() error {
+	err := b.finish()
+	if err == nil && b.end != nil && b.end != io.EOF {
+		err = b.end
+	}
+	return err
 }
 
 func (t *Transport) head(ctx context.Context, req *http.Request, p *ftp.Pool, u *ftp.URL) (*http.Response, error) {
