@@ -366,7 +366,8 @@ func (f *file) reachable(off int64) bool {
 	return off >= f.rOff && off-f.rOff <= skipMax
 }
 
-// sizeLocked returns the file's size: from the listing, else SIZE.
+// sizeLocked returns the file's size: from the listing, else SIZE on the
+// file's connection.
 func (f *file) sizeLocked() (int64, error) {
 	if f.size >= 0 {
 		return f.size, nil
@@ -377,8 +378,13 @@ func (f *file) sizeLocked() (int64, error) {
 		size, err = c.Size(f.fsys.ctx, f.fsys.remote(f.name))
 		return err
 	}
+	// A running stream is stopped first (an unknown size is rare: the
+	// listing gave none): asked on another connection of the Pool while
+	// this one is held, SIZE would wait for a place, until WaitTimeout
+	// with a Pool of one.
+	f.stopLocked()
 	var err error
-	if f.conn != nil && f.r == nil {
+	if f.conn != nil {
 		err = sizeOn(f.conn) // the file's connection, idle between transfers
 	} else {
 		err = f.fsys.pool.Do(f.fsys.ctx, sizeOn)
