@@ -269,7 +269,7 @@ func (t *Transport) get(ctx context.Context, req *http.Request, p *ftp.Pool, u *
 		resp.ContentLength = length
 		resp.Header.Set("Content-Length", strconv.FormatInt(length, 10))
 	}
-	resp.Body = &retrBody{r: body, rc: r, c: c, p: p, path: path, start: start, length: length, size: size}
+	resp.Body = &retrBody{r: body, rc: r, c: c, p: p, path: path, start: start, length: length, size: size, partial: body != io.Reader(r)}
 	return resp, nil
 }
 
@@ -290,10 +290,14 @@ type retrBody struct {
 	start  int64 // the offset of the first byte (REST)
 	length int64 // the bytes the response announces, or -1
 	size   int64 // the file's size (SIZE), or -1
-	n      int64 // the bytes read
-	end    error // the body's end, once reached: io.EOF or the failure
-	once   sync.Once
-	err    error
+	// partial: the body ends before the file (a range): its end aborts
+	// the transfer, and how the server takes the ABOR is no concern of
+	// the body's once all its bytes are in.
+	partial bool
+	n       int64 // the bytes read
+	end     error // the body's end, once reached: io.EOF or the failure
+	once    sync.Once
+	err     error
 }
 
 func (b *retrBody) Read(p []byte) (int, error) {
@@ -305,6 +309,8 @@ func (b *retrBody) Read(p []byte) (int, error) {
 	if err == io.EOF {
 		b.end = io.EOF
 		switch cerr := b.finish(); {
+		case cerr != nil && b.partial && b.n == b.length:
+			// All of the range is in; the ABOR's reply is Close's.
 		case cerr != nil:
 			b.end = cerr
 		case b.length >= 0 && b.n != b.length:
