@@ -492,7 +492,9 @@ func (c *Conn) storOne(ctx context.Context, f *batchFile, it *StorItem, r io.Rea
 		}
 		return nil, err, nil
 	}
+	stopDrain := t.watchDrain()
 	rep, err := c.pipedReply(ctx, t.display)
+	stopDrain()
 	if err != nil {
 		return nil, nil, err
 	}

@@ -920,7 +920,9 @@ func (t *transfer) finish(abort bool) error {
 		}
 		return t.result
 	}
+	stopDrain := t.watchDrain()
 	rep, err := t.finalReply(t.ctx)
+	stopDrain()
 	t.stopKeepAlive()
 	if err != nil {
 		t.result = t.lostFinal(err)
@@ -975,12 +977,14 @@ func (t *transfer) explain(re *ReplyError) error {
 
 // closeData ends the data connection at the end of a transfer and
 // returns a function that finishes closing it, to be called once the
-// final reply has been read. After an upload over TLS it sends
-// close_notify and half-closes the TCP connection, but releases the socket
-// only after the server's 226: closing a socket that still holds unread
-// bytes (TLS 1.3 session tickets) sends a reset that could destroy the end
-// of the upload before the server has read it, and waiting for the
-// server's own close instead would hang on servers that keep it open.
+// final reply has been read. After an upload it half-closes the TCP
+// connection (over TLS, after close_notify) and releases the socket only
+// after the server's 226, so that its send queue can be watched
+// (watchDrain). Over TLS it matters twice: closing a socket that still
+// holds unread bytes (TLS 1.3 session tickets) sends a reset that could
+// destroy the end of the upload before the server has read it, and
+// waiting for the server's own close instead would hang on servers that
+// keep it open.
 func (t *transfer) closeData() (func(), error) {
 	conn := t.conn
 	if t.z != nil {
@@ -992,8 +996,19 @@ func (t *transfer) closeData() (func(), error) {
 			}
 		}
 	}
+	if !t.wrote {
+		return func() {}, conn.Close()
+	}
 	tc, ok := conn.(*tls.Conn)
-	if !ok || !t.wrote {
+	if !ok {
+		if tcp, ok := conn.(*net.TCPConn); ok {
+			// The FIN now; the socket is released after the final reply,
+			// its send queue watched meanwhile (watchDrain). (A FIN that
+			// cannot be sent is no error of the close, as before: the
+			// server's reply tells how the upload ended.)
+			tcp.CloseWrite()
+			return func() { tcp.Close() }, nil
+		}
 		return func() {}, conn.Close()
 	}
 	err := tc.CloseWrite() // close_notify
