@@ -24,87 +24,59 @@ import (
 type lockstepProxy struct {
 	addr    string
 	dropped atomic.Int64
-	wg      sync.WaitGroup
 }
 
 func startLockstepProxy(t *testing.T, target string) *lockstepProxy {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &lockstepProxy{addr: ln.Addr().String()}
-	var mu sync.Mutex
-	var conns []net.Conn
-	t.Cleanup(func() {
-		ln.Close()
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-		p.wg.Wait()
-	})
-	p.wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			s, err := net.Dial("tcp", target)
-			if err != nil {
-				c.Close()
-				continue
-			}
-			mu.Lock()
-			conns = append(conns, c, s)
-			mu.Unlock()
-			var busy atomic.Bool
-			busy.Store(true) // until the greeting
-			p.wg.Go(func() { // server to client: note each final reply
-				defer c.Close()
-				br := bufio.NewReader(s)
-				multi := ""
-				for {
-					line, err := br.ReadString('\n')
-					if err != nil {
-						return
-					}
-					if _, err := c.Write([]byte(line)); err != nil {
-						return
-					}
-					switch {
-					case multi != "":
-						if strings.HasPrefix(line, multi+" ") {
-							multi = ""
-							busy.Store(false)
-						}
-					case len(line) > 3 && line[3] == '-':
-						multi = line[:3]
-					case len(line) > 3 && line[0] >= '2' && line[0] <= '5':
+	p := &lockstepProxy{}
+	p.addr = frontProxy(t, target, nil, func(wg *sync.WaitGroup, c, s net.Conn) {
+		var busy atomic.Bool
+		busy.Store(true) // until the greeting
+		// Server to client: note each final reply.
+		wg.Go(func() {
+			defer c.Close()
+			br := bufio.NewReader(s)
+			multi := ""
+			for {
+				line, err := br.ReadString('\n')
+				if err != nil {
+					return
+				}
+				if _, err := c.Write([]byte(line)); err != nil {
+					return
+				}
+				switch {
+				case multi != "":
+					if strings.HasPrefix(line, multi+" ") {
+						multi = ""
 						busy.Store(false)
 					}
+				case len(line) > 3 && line[3] == '-':
+					multi = line[:3]
+				case len(line) > 3 && line[0] >= '2' && line[0] <= '5':
+					busy.Store(false)
 				}
-			})
-			p.wg.Go(func() { // client to server, one command at a time
-				defer s.Close()
-				br := bufio.NewReader(c)
-				for {
-					line, err := br.ReadString('\n')
-					if err != nil {
-						return
-					}
-					if busy.Load() {
-						p.dropped.Add(1)
-						continue
-					}
-					busy.Store(true)
-					if _, err := s.Write([]byte(line)); err != nil {
-						return
-					}
+			}
+		})
+		// Client to server, one command at a time.
+		wg.Go(func() {
+			defer s.Close()
+			br := bufio.NewReader(c)
+			for {
+				line, err := br.ReadString('\n')
+				if err != nil {
+					return
 				}
-			})
-		}
+				if busy.Load() {
+					p.dropped.Add(1)
+					continue
+				}
+				busy.Store(true)
+				if _, err := s.Write([]byte(line)); err != nil {
+					return
+				}
+			}
+		})
 	})
 	return p
 }

@@ -15,95 +15,59 @@ import (
 	"github.com/goftplib/ftp/ftptest"
 )
 
-// gate is a loopback front for an FTP server's control connections (the
-// data connections go to the server directly: EPSV names only a port).
-// It hangs up the first connection whose client sends cutVerb. It takes
-// max sessions and answers one more "421 Too many connections" (and
-// closes it); a session counts until 200 ms after it ended, as a server
-// notices a client gone a moment later. A client's SIZE reaches the
-// server after slowSize.
+// gate is a loopback front for an FTP server's control connections
+// (frontProxy). It hangs up the first connection whose client sends
+// cutVerb. It takes max sessions and answers one more "421 Too many
+// connections" (and closes it); a session counts until 200 ms after it
+// ended, as a server notices a client gone a moment later. A client's
+// SIZE reaches the server after slowSize.
 type gate struct {
 	addr     string
-	slowSize time.Duration
-	max      int
-	cutVerb  string
 	sessions atomic.Int32
 	cutDone  atomic.Bool
-	wg       sync.WaitGroup
 }
 
 func newGate(t *testing.T, target, cutVerb string, max int, slowSize time.Duration) *gate {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	g := &gate{addr: ln.Addr().String(), slowSize: slowSize, max: max, cutVerb: cutVerb}
-	var mu sync.Mutex
-	var conns []net.Conn
-	track := func(c net.Conn) {
-		mu.Lock()
-		conns = append(conns, c)
-		mu.Unlock()
-	}
-	t.Cleanup(func() {
-		ln.Close()
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
+	g := &gate{}
+	accept := func(client net.Conn) bool {
+		if int(g.sessions.Load()) >= max {
+			io.WriteString(client, "421 Too many connections\r\n")
+			return false
 		}
-		mu.Unlock()
-		g.wg.Wait()
-	})
-	g.wg.Go(func() {
-		for {
-			client, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			track(client)
-			if int(g.sessions.Load()) >= g.max {
-				io.WriteString(client, "421 Too many connections\r\n")
+		g.sessions.Add(1)
+		return true
+	}
+	g.addr = frontProxy(t, target, accept, func(wg *sync.WaitGroup, client, server net.Conn) {
+		wg.Go(func() {
+			io.Copy(client, server)
+			client.Close()
+		})
+		wg.Go(func() {
+			defer func() {
+				server.Close()
 				client.Close()
-				continue
-			}
-			server, err := net.Dial("tcp", target)
-			if err != nil {
-				client.Close()
-				continue
-			}
-			track(server)
-			g.sessions.Add(1)
-			g.wg.Go(func() {
-				io.Copy(client, server)
-				client.Close()
-			})
-			g.wg.Go(func() {
-				defer func() {
-					server.Close()
-					client.Close()
-					time.Sleep(200 * time.Millisecond)
-					g.sessions.Add(-1)
-				}()
-				r := bufio.NewReader(client)
-				for {
-					line, err := r.ReadString('\n')
-					if err != nil {
-						return
-					}
-					verb := strings.ToUpper(strings.Fields(line + " x")[0])
-					if verb == "SIZE" {
-						time.Sleep(g.slowSize)
-					}
-					if verb == g.cutVerb && g.cutDone.CompareAndSwap(false, true) {
-						return
-					}
-					if _, err := io.WriteString(server, line); err != nil {
-						return
-					}
+				time.Sleep(200 * time.Millisecond)
+				g.sessions.Add(-1)
+			}()
+			r := bufio.NewReader(client)
+			for {
+				line, err := r.ReadString('\n')
+				if err != nil {
+					return
 				}
-			})
-		}
+				verb := strings.ToUpper(strings.Fields(line + " x")[0])
+				if verb == "SIZE" {
+					time.Sleep(slowSize)
+				}
+				if verb == cutVerb && g.cutDone.CompareAndSwap(false, true) {
+					return
+				}
+				if _, err := io.WriteString(server, line); err != nil {
+					return
+				}
+			}
+		})
 	})
 	return g
 }

@@ -4,7 +4,6 @@ package mirror_test
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -29,24 +28,7 @@ import (
 // Pool logged in as its write user.
 func realServer(t *testing.T, k ftpservers.Kind) (*ftpservers.Server, *ftp.Pool) {
 	t.Helper()
-	if err := ftpservers.Available(k); err != nil {
-		if ftpservers.Required() {
-			t.Fatalf("FTP_INTEROP=required: %v", err)
-		}
-		t.Skip(err)
-	}
-	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
-	defer cancel()
-	srv, err := ftpservers.Start(ctx, ftpservers.Config{Kind: k})
-	if err != nil {
-		t.Fatalf("starting %s: %v", k, err)
-	}
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Log(srv.Logs())
-		}
-		srv.Close()
-	})
+	srv := ftpservers.ForTest(t, ftpservers.Config{Kind: k})
 	p := ftp.NewPool(srv.Addr, ftp.PoolConfig{
 		Dialer: ftp.Dialer{Timeout: 30 * time.Second, ListHidden: true},
 		User:   srv.User, Password: srv.Password, MaxConns: 2,
@@ -292,19 +274,7 @@ func TestHiddenFilesKeptWithoutListHidden(t *testing.T) {
 // arrives, byte-exact, nothing failed.
 func TestTwoSessionServer(t *testing.T) {
 	t.Parallel()
-	if err := ftpservers.Available(ftpservers.Vsftpd); err != nil {
-		if ftpservers.Required() {
-			t.Fatalf("FTP_INTEROP=required: %v", err)
-		}
-		t.Skip(err)
-	}
-	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
-	defer cancel()
-	srv, err := ftpservers.Start(ctx, ftpservers.Config{Kind: ftpservers.Vsftpd, MaxClients: 2})
-	if err != nil {
-		t.Fatalf("starting vsftpd: %v", err)
-	}
-	defer srv.Close()
+	srv := ftpservers.ForTest(t, ftpservers.Config{Kind: ftpservers.Vsftpd, MaxClients: 2})
 	px, err := faultproxy.Start(srv.Addr)
 	if err != nil {
 		t.Fatal(err)

@@ -3,7 +3,6 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"fmt"
 	"os"
@@ -12,7 +11,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/goftplib/ftp"
 	"github.com/goftplib/ftp/internal/ftpservers"
@@ -50,24 +48,7 @@ func TestProbeReal(t *testing.T) {
 		name := fmt.Sprintf("%s/%s", c.kind, c.tls)
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			if err := ftpservers.Available(c.kind); err != nil {
-				if ftpservers.Required() {
-					t.Fatalf("FTP_INTEROP=required: %v", err)
-				}
-				t.Skip(err)
-			}
-			ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
-			defer cancel()
-			srv, err := ftpservers.Start(ctx, ftpservers.Config{Kind: c.kind, TLS: c.tls})
-			if err != nil {
-				t.Fatalf("starting %s: %v", c.kind, err)
-			}
-			t.Cleanup(func() {
-				if t.Failed() {
-					t.Log(srv.Logs())
-				}
-				srv.Close()
-			})
+			srv := ftpservers.ForTest(t, ftpservers.Config{Kind: c.kind, TLS: c.tls})
 			data := bigData(100_000)
 			if err := srv.WriteFile("pub/data.bin", data); err != nil {
 				t.Fatal(err)

@@ -4,7 +4,6 @@ package main
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"io"
 	"net"
@@ -13,7 +12,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/goftplib/ftp/internal/ftpservers"
 )
@@ -22,24 +20,7 @@ import (
 // when it is not installed (unless FTP_INTEROP=required).
 func startReal(t *testing.T, kind ftpservers.Kind) *ftpservers.Server {
 	t.Helper()
-	if err := ftpservers.Available(kind); err != nil {
-		if ftpservers.Required() {
-			t.Fatalf("FTP_INTEROP=required: %v", err)
-		}
-		t.Skip(err)
-	}
-	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
-	defer cancel()
-	srv, err := ftpservers.Start(ctx, ftpservers.Config{Kind: kind})
-	if err != nil {
-		t.Fatalf("starting %s: %v", kind, err)
-	}
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Log(srv.Logs())
-		}
-		srv.Close()
-	})
+	srv := ftpservers.ForTest(t, ftpservers.Config{Kind: kind})
 	return srv
 }
 

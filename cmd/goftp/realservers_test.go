@@ -4,7 +4,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"maps"
 	"os"
@@ -14,7 +13,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/goftplib/ftp/internal/faultproxy"
 	"github.com/goftplib/ftp/internal/ftpservers"
@@ -32,24 +30,7 @@ import (
 // FTP_INTEROP=required).
 func kindServer(t *testing.T, kind ftpservers.Kind) (*ftpservers.Server, *testEnv) {
 	t.Helper()
-	if err := ftpservers.Available(kind); err != nil {
-		if ftpservers.Required() {
-			t.Fatalf("FTP_INTEROP=required: %v", err)
-		}
-		t.Skip(err)
-	}
-	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
-	defer cancel()
-	srv, err := ftpservers.Start(ctx, ftpservers.Config{Kind: kind})
-	if err != nil {
-		t.Fatalf("starting %s: %v", kind, err)
-	}
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Log(srv.Logs())
-		}
-		srv.Close()
-	})
+	srv := ftpservers.ForTest(t, ftpservers.Config{Kind: kind})
 	dir := t.TempDir()
 	e := &testEnv{netrc: filepath.Join(dir, "netrc")}
 	if err := os.WriteFile(e.netrc, []byte(fmt.Sprintf("machine %s login %s password %s\n", srv.Host, srv.User, srv.Password)), 0o600); err != nil {

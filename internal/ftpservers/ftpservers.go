@@ -17,19 +17,10 @@
 // are chosen by the kernel (no fixed range), and both passive and active
 // (PORT/EPRT) data connections are allowed.
 //
-// Typical use in a test:
+// Typical use in a test (skipped when vsftpd is not installed, failed
+// instead under FTP_INTEROP=required; the server stops with the test):
 //
-//	if err := ftpservers.Available(ftpservers.Vsftpd); err != nil {
-//		if ftpservers.Required() {
-//			t.Fatal(err)
-//		}
-//		t.Skip(err)
-//	}
-//	srv, err := ftpservers.Start(ctx, ftpservers.Config{Kind: ftpservers.Vsftpd, TLS: ftpservers.TLSExplicit})
-//	if err != nil {
-//		t.Fatal(err)
-//	}
-//	defer srv.Close()
+//	srv := ftpservers.ForTest(t, ftpservers.Config{Kind: ftpservers.Vsftpd, TLS: ftpservers.TLSExplicit})
 //
 // This package only uses the standard library and does not depend on the
 // FTP client package of this module.
