@@ -1036,18 +1036,32 @@ func (c *Conn) abort(ctx context.Context, data net.Conn, noops int) error {
 	defer cancel()
 	stop := c.watch(gctx, c.nc)
 	defer stop()
-	if data != nil {
+	tlsData, _ := data.(*tls.Conn)
+	abortFirst := tlsData != nil && c.greetingNames("ProFTPD")
+	if data != nil && !abortFirst {
 		data.Close()
 	}
 	if c.closed.Load() {
+		if data != nil {
+			data.Close()
+		}
 		return &opError{cmd: "ABOR", err: net.ErrClosed}
 	}
 	c.log.LogAttrs(ctx, slog.LevelDebug, LogSend, slog.String(KeyCmd, "ABOR"))
 	if err := c.deadline(gctx, c.nc); err != nil {
+		if data != nil {
+			data.Close()
+		}
 		return c.fail(gctx, "ABOR", err)
 	}
 	if err := c.sendAbort(); err != nil {
+		if data != nil {
+			data.Close()
+		}
 		return c.fail(gctx, "ABOR", err)
+	}
+	if abortFirst {
+		drainData(tlsData, abortDrain)
 	}
 	final := func() (*Reply, error) {
 		for {
@@ -1091,6 +1105,27 @@ func (c *Conn) abort(ctx context.Context, data net.Conn, noops int) error {
 		return &ReplyError{Cmd: "ABOR", Code: rep.Code, Msg: rep.Msg}
 	}
 	return nil
+}
+
+// abortDrain bounds drainData.
+const abortDrain = time.Second
+
+// drainData reads and drops what arrives on a TLS data connection being
+// aborted, until the server closes it or for at most d, then closes it.
+// ProFTPD reads an ABOR sent during a transfer and closes the data
+// connection itself; a TLS data connection closed by the client while
+// ProFTPD writes to it resets the connection under its SSL_write, which
+// mod_tls takes for a fatal error: it ends the whole session ("unexpected
+// OpenSSL error, disconnecting"), control connection included.
+func drainData(data *tls.Conn, d time.Duration) {
+	data.SetReadDeadline(time.Now().Add(d))
+	buf := make([]byte, 32<<10)
+	for {
+		if _, err := data.Read(buf); err != nil {
+			break
+		}
+	}
+	data.Close()
 }
 
 // sendAbort writes ABOR. With Dialer.UrgentAbort on a plain TCP control
