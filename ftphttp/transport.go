@@ -54,7 +54,12 @@ type Transport struct {
 	// set makes ftp:// URLs use explicit TLS too).
 	Dialer ftp.Dialer
 	// MaxConnsPerHost is the most connections open at once per server
-	// and login. Zero means 4; negative means no limit.
+	// and login. Zero means 4; negative means no limit; a server that
+	// answers 421 lowers it. A GET's body holds its connection until it
+	// is read to its end or closed: a request to the same server made
+	// while such a body is open (a PUT whose body is that GET's, say)
+	// waits for a connection, until the Dialer's Timeout, when the
+	// bodies open take them all.
 	MaxConnsPerHost int
 	// IdleConnTimeout closes a connection left idle this long, and a
 	// server's pool left unused this long. Zero means
