@@ -1036,8 +1036,12 @@ func (c *Conn) abort(ctx context.Context, data net.Conn, noops int) error {
 	defer cancel()
 	stop := c.watch(gctx, c.nc)
 	defer stop()
+	// On ProFTPD, a TLS data connection is drained rather than closed
+	// (see drainData), unless keep-alive NOOPs went before the ABOR:
+	// ProFTPD then left the data connection open past the drain, and the
+	// close that followed ended the session as often as before.
 	tlsData, _ := data.(*tls.Conn)
-	abortFirst := tlsData != nil && c.greetingNames("ProFTPD")
+	abortFirst := tlsData != nil && noops == 0 && c.greetingNames("ProFTPD")
 	if data != nil && !abortFirst {
 		data.Close()
 	}
