@@ -280,17 +280,17 @@ func TestTwoSessionServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer px.Close()
-	px.SlowData(2 << 20) // a file of 1.5 MiB (above BatchMax) takes 0.75 s
+	px.SlowData(1 << 20) // a file of 3 MiB (above BatchMax) takes 3 s
 	pool := func() *ftp.Pool {
 		return ftp.NewPool(px.Addr, ftp.PoolConfig{
 			Dialer: ftp.Dialer{Timeout: 10 * time.Second},
 			User:   srv.User, Password: srv.Password, MaxConns: 4,
-			WaitTimeout: 300 * time.Millisecond,
+			WaitTimeout: 1500 * time.Millisecond,
 		})
 	}
 	files := map[string][]byte{}
-	for i := range 5 {
-		files[fmt.Sprintf("f%d.bin", i)] = bytes.Repeat([]byte{byte('a' + i)}, 3<<19+i)
+	for i := range 4 {
+		files[fmt.Sprintf("f%d.bin", i)] = bytes.Repeat([]byte{byte('a' + i)}, 3<<20+i)
 	}
 	t.Run("download", func(t *testing.T) {
 		for name, b := range files {

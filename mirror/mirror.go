@@ -511,10 +511,16 @@ func (s *syncer) walk() {
 // limit runs fn, which uses the Pool, when fewer than Parallel such
 // calls are running, and fewer than the Pool's limit as it is now:
 // listings and transfers share the connections, and none should wait in
-// Pool.Get while a long transfer holds them all.
+// Pool.Get while a long transfer holds them all. One let in before the
+// limit fell, whose wait in Pool.Get timed out, runs again once there is
+// room under the new limit.
 func (s *syncer) limit(fn func() error) error {
-	return s.gate.Run(s.ctx, fn)
+	return s.gate.Run(s.ctx, fn, poolWait)
 }
+
+// poolWait reports a wait for a free connection that timed out: for
+// work let in before the Pool's limit fell, the gate runs it again.
+func poolWait(err error) bool { return errors.Is(err, ftp.ErrPoolTimeout) }
 
 // do runs fn on a connection of the Pool, within limit.
 func (s *syncer) do(fn func(c *ftp.Conn) error) error {

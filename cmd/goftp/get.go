@@ -154,7 +154,7 @@ func (a *app) get(args []string) error {
 			defer func() { <-sem }()
 			err := gates.of(p, o.parallel).Run(a.ctx, func() error {
 				return a.getFile(p, f.remote, root, name, o, prog)
-			})
+			}, poolWait)
 			switch {
 			case err == nil:
 			case a.ctx.Err() != nil:
@@ -189,6 +189,10 @@ type poolGates struct {
 	mu  sync.Mutex
 	m   map[*ftp.Pool]*gate.Gate
 }
+
+// poolWait reports a wait for a free connection that timed out: a file
+// let in before the Pool's limit fell is tried again (see gate.Run).
+func poolWait(err error) bool { return errors.Is(err, ftp.ErrPoolTimeout) }
 
 func (g *poolGates) of(p *ftp.Pool, max int) *gate.Gate {
 	g.mu.Lock()

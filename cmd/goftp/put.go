@@ -122,7 +122,7 @@ func (a *app) put(args []string) error {
 					return a.putStdin(p, remote, *direct, prog)
 				}
 				return a.putFile(p, l, remote, *resume, *direct, prog)
-			})
+			}, poolWait)
 			if err != nil {
 				if a.ctx.Err() != nil {
 					stop.CompareAndSwap(nil, err)

@@ -69,10 +69,23 @@ func (g *Gate) Leave() {
 }
 
 // Run runs fn within the gate: fn's error, or ctx's if it ended first.
-func (g *Gate) Run(ctx context.Context, fn func() error) error {
-	if err := g.Enter(ctx); err != nil {
-		return err
+//
+// A holder admitted before the limit fell may have waited for a
+// connection that the others hold, and failed for it. When fn fails with
+// an error for which again holds (nil: none) and the gate admits fewer
+// than it did when fn was let in, fn runs again once a place is free
+// under the new cap. That happens at most as often as the limit falls.
+func (g *Gate) Run(ctx context.Context, fn func() error, again func(error) bool) error {
+	for {
+		if err := g.Enter(ctx); err != nil {
+			return err
+		}
+		admitted := g.cap()
+		err := fn()
+		fell := g.cap() < admitted
+		g.Leave()
+		if err == nil || again == nil || !again(err) || !fell || ctx.Err() != nil {
+			return err
+		}
 	}
-	defer g.Leave()
-	return fn()
 }

@@ -60,7 +60,41 @@ func TestGateCancel(t *testing.T) {
 		t.Fatalf("Enter on a full gate = %v, want the deadline", err)
 	}
 	g.Leave()
-	if err := g.Run(t.Context(), func() error { return nil }); err != nil {
+	if err := g.Run(t.Context(), func() error { return nil }, nil); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestRunAgainAfterLimitFell: fn failing with an error again accepts runs
+// once more when the limit fell while it ran, not when it did not, and
+// not for other errors.
+func TestRunAgainAfterLimitFell(t *testing.T) {
+	errWait := errors.New("no free connection")
+	var limit atomic.Int32
+	limit.Store(4)
+	g := New(4, func() int { return int(limit.Load()) })
+	isWait := func(err error) bool { return errors.Is(err, errWait) }
+	runs := 0
+	err := g.Run(t.Context(), func() error {
+		runs++
+		if runs == 1 {
+			limit.Store(2) // a 421 while fn waited
+			return errWait
+		}
+		return nil
+	}, isWait)
+	if err != nil || runs != 2 {
+		t.Errorf("limit fell: Run = %v after %d runs, want nil after 2", err, runs)
+	}
+	runs = 0
+	err = g.Run(t.Context(), func() error { runs++; return errWait }, isWait)
+	if !errors.Is(err, errWait) || runs != 1 {
+		t.Errorf("limit steady: Run = %v after %d runs, want the error after 1", err, runs)
+	}
+	other := errors.New("550 no such file")
+	runs = 0
+	err = g.Run(t.Context(), func() error { runs++; limit.Store(1); return other }, isWait)
+	if err != other || runs != 1 {
+		t.Errorf("other error: Run = %v after %d runs, want it after 1", err, runs)
 	}
 }
