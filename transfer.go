@@ -1042,26 +1042,22 @@ func (c *Conn) abort(ctx context.Context, data net.Conn, noops int) error {
 	// close that followed ended the session as often as before.
 	tlsData, _ := data.(*tls.Conn)
 	abortFirst := tlsData != nil && noops == 0 && c.greetingNames("ProFTPD")
-	if data != nil && !abortFirst {
-		data.Close()
-	}
-	if c.closed.Load() {
-		if data != nil {
+	if data != nil {
+		// Closed now, or after the drain; and on every early return.
+		// (A second Close does nothing.)
+		defer data.Close()
+		if !abortFirst {
 			data.Close()
 		}
+	}
+	if c.closed.Load() {
 		return &opError{cmd: "ABOR", err: net.ErrClosed}
 	}
 	c.log.LogAttrs(ctx, slog.LevelDebug, LogSend, slog.String(KeyCmd, "ABOR"))
 	if err := c.deadline(gctx, c.nc); err != nil {
-		if data != nil {
-			data.Close()
-		}
 		return c.fail(gctx, "ABOR", err)
 	}
 	if err := c.sendAbort(); err != nil {
-		if data != nil {
-			data.Close()
-		}
 		return c.fail(gctx, "ABOR", err)
 	}
 	if abortFirst {
